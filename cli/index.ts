@@ -1,0 +1,51 @@
+/**
+ * The `threadline` command. Each sub-command lives in cli/commands/<name>.ts and exports
+ * `register(program: Command): void`; this file only wires them together.
+ */
+import { Command } from 'commander';
+
+const COMMAND_MODULES = [
+  'local', // embedded pipeline on loopback (issue 7)
+  'demo', // generated omnichannel data through the local pipeline + report (issue 7)
+  'send', // NDJSON file to any endpoint (issue 7)
+  'query', // a view or SQL on DuckDB or Athena (issue 7)
+  'funnel', // funnel builder (issue 7)
+  'report', // HTML report from the lake (issue 7)
+  'attribution', // rule-based and data-driven attribution (issue 5)
+  'keys', // write keys: add | list | revoke (issue 6)
+  'cost', // cost model per million events (issue 6)
+] as const;
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('threadline')
+    .description('Omnichannel customer telemetry: collect, stitch, land and query journeys.')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      process.exitCode = err.exitCode;
+      throw err;
+    });
+  for (const name of COMMAND_MODULES) {
+    const mod = (await import(`./commands/${name}.ts`)) as { register: (p: Command) => void };
+    mod.register(program);
+  }
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (e.code?.startsWith('commander.')) {
+      // commander has printed usage or help already
+      process.exitCode = e.exitCode ?? 2;
+      return;
+    }
+    console.error(`threadline: ${e.message ?? String(err)}`);
+    process.exitCode = process.exitCode && process.exitCode !== 0 ? process.exitCode : 1;
+  }
+}
+
+const isMain = process.argv[1] && /cli[\\/]index\.ts$|threadline-cli\.js$|threadline$/.test(process.argv[1]);
+if (isMain) await main();

@@ -1,0 +1,6 @@
+export * from './channels.js';
+export * from './identifiers.js';
+export * from './failure-reasons.js';
+export * from './event.js';
+export * from './envelope.js';
+export * from './lake.js';
