@@ -1,9 +1,18 @@
 /**
- * What travels on the Kinesis stream from the collector to the processor: the accepted event, with
- * what the collector knows and the client cannot be trusted to say.
+ * What travels on the Kinesis stream from the collector to the processor.
+ *
+ * Two kinds share the stream so that the collector has exactly one durable write path (2xx only after
+ * Kinesis accepted everything, rejected events included):
+ *   - 'event': an accepted event, with what the collector knows and the client cannot be trusted to say;
+ *   - 'rejected': an event the collector refused inside an otherwise accepted request (schema violation,
+ *     too large, ...). The processor forwards it to the failed-events output untouched, so nothing is
+ *     dropped silently and it can be replayed after a fix.
+ * Request-level refusals (401, 413 for the whole body, bad JSON body) are answered to the client and not
+ * written: the client still holds the data and is told why.
  */
 import type { ThreadlineEvent } from './event.js';
 import type { TouchpointChannel } from './channels.js';
+import type { FailureReason } from './failure-reasons.js';
 
 export const ENVELOPE_VERSION = 1;
 
@@ -18,6 +27,7 @@ export interface SourceRef {
 
 export interface CollectedEnvelope {
   v: typeof ENVELOPE_VERSION;
+  kind: 'event';
   source: SourceRef;
   /** ISO-8601, collector clock. */
   receivedAt: string;
@@ -29,3 +39,20 @@ export interface CollectedEnvelope {
    */
   event: ThreadlineEvent & { messageId: string; timestamp: string; receivedAt: string };
 }
+
+export interface RejectedEnvelope {
+  v: typeof ENVELOPE_VERSION;
+  kind: 'rejected';
+  source: SourceRef;
+  receivedAt: string;
+  reason: FailureReason;
+  /** Detail free of personal data (paths and limits, never values). */
+  detail: string;
+  /** messageId when the raw event had a usable one. */
+  messageId?: string;
+  /** The raw event as received (JSON text; base64 when it was not valid UTF-8), cut at 256 KB. */
+  raw: string;
+  rawTruncated: boolean;
+}
+
+export type StreamEnvelope = CollectedEnvelope | RejectedEnvelope;
