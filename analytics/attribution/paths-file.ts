@@ -62,7 +62,7 @@ export class PathsFileParser {
       else if (fields.length === 2) this.layout = POSITIONAL2;
       else {
         throw new AttributionInputError(
-          `line ${this.lineNo}: expected ${PATH_FILE_COLUMNS.join(';')} (4 fields separated by ';', or path;total_conversions), got ${fields.length} field(s)`,
+          `line ${this.lineNo}: expected ${PATH_FILE_COLUMNS.join(';')} (4 fields separated by ';', or path;total_conversions), got ${fields.length} field(s)${fields.length === 1 && /[,\t]/.test(text) ? " (fields are separated by ';', not ',' or tabs)" : ''}`,
         );
       }
       this.sawValueColumn = this.layout.value >= 0;
@@ -81,6 +81,7 @@ export class PathsFileParser {
 
   private headerLayout(fields: string[]): Layout | undefined {
     const names = fields.map((f) => unquote(f).toLowerCase());
+    if (fields.length < 2) return undefined; // reported as a field-count error by the caller
     if (!names.includes('path')) {
       // Not a header: a data row's second field is numeric. Anything else is an unknown header.
       if (fields.length >= 2 && /^[\s"]*[+-]?[\d.]/.test(fields[1]!)) return undefined;
