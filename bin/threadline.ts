@@ -1,0 +1,32 @@
+/**
+ * The CDK app. No `env` and no lookups: `cdk synth` needs neither credentials nor network, and the
+ * stack deploys to whatever account/region the CLI's credentials name (environment-agnostic).
+ * Configuration: lib/config.ts (`-c threadline.stage=prod`, `-c threadline.configFile=prod.json`).
+ * cdk-nag's AwsSolutions pack runs on every synth; `-c threadline.nag=false` turns it off.
+ */
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, configFromContext } from '../lib/config.js';
+import { stackName } from '../lib/naming.js';
+import { ThreadlineStack } from '../lib/threadline-stack.js';
+
+const app = new App();
+let config;
+try {
+  config = configFromContext(app.node.getAllContext());
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  throw err;
+}
+new ThreadlineStack(app, stackName(config.stage), {
+  config,
+  description: `Threadline ${config.stage}: omnichannel event collection, identity stitching and journey analytics`,
+  tags: { project: 'threadline', stage: config.stage },
+});
+if (app.node.tryGetContext('threadline.nag') !== 'false' && app.node.tryGetContext('threadline.nag') !== false) {
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+}
+app.synth();

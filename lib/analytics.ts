@@ -1,0 +1,143 @@
+/**
+ * Analytics: the Athena workgroup (results forced into the lake bucket's athena-results/ prefix,
+ * per-query scan cutoff, engine v3) and the journey views, created at deploy time so that a fresh
+ * stack answers queries with no manual step.
+ *
+ * Views are rendered at SYNTH time (renderViews('athena', config) in the stack) and each becomes one
+ * custom resource carrying its statement: a changed template or view config changes the properties,
+ * which is exactly when CloudFormation sends an Update. The resources are chained in the renderer's
+ * dependency order, so creation runs base-first and deletion runs in reverse.
+ */
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ThreadlineFunction, logRetention } from './function.js';
+import { LAKE_PREFIXES, LAKE_TABLE_NAMES, type Lake } from './lake.js';
+
+export interface RenderedView {
+  readonly name: string;
+  readonly sql: string;
+}
+
+export interface AnalyticsProps {
+  readonly lake: Lake;
+  readonly workGroupName: string;
+  readonly bytesScannedCutoffMb: number;
+  /** Ordered CREATE OR REPLACE VIEW statements (dependencies first). */
+  readonly views: readonly RenderedView[];
+  readonly viewsDeployerEntry: string;
+  readonly logDays: number;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+export const VIEWS_DEPLOYER_ACTIONS = {
+  athena: ['athena:GetQueryExecution', 'athena:StartQueryExecution'],
+  glue: ['glue:CreateTable', 'glue:DeleteTable', 'glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'],
+  s3Bucket: ['s3:GetBucketLocation', 's3:ListBucket'],
+  s3Objects: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+} as const;
+
+export class Analytics extends Construct {
+  readonly workGroup: athena.CfnWorkGroup;
+  readonly viewResources: CustomResource[] = [];
+  readonly deployer: ThreadlineFunction;
+  readonly provider: cr.Provider;
+
+  constructor(scope: Construct, id: string, props: AnalyticsProps) {
+    super(scope, id);
+    const { lake } = props;
+    const resultsLocation = `s3://${lake.bucket.bucketName}/${LAKE_PREFIXES.athenaResults}`;
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: props.workGroupName,
+      description: 'Threadline journey and attribution queries',
+      state: 'ENABLED',
+      // Deleting the stack must not fail on saved queries / history in the workgroup.
+      recursiveDeleteOption: true,
+      workGroupConfiguration: {
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: props.bytesScannedCutoffMb * 1024 * 1024,
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        resultConfiguration: {
+          outputLocation: resultsLocation,
+          encryptionConfiguration: lake.key
+            ? { encryptionOption: 'SSE_KMS', kmsKey: lake.key.keyArn }
+            : { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+    if (props.removalPolicy === RemovalPolicy.RETAIN) this.workGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    this.deployer = new ThreadlineFunction(this, 'ViewsDeployer', {
+      entry: props.viewsDeployerEntry,
+      description: 'Threadline views deployer: runs the Athena view DDL at deploy time',
+      memoryMb: 256,
+      timeout: Duration.minutes(5),
+      logRetentionDays: props.logDays,
+      removalPolicy: props.removalPolicy,
+    });
+    const role = this.deployer.role;
+    const stack = Stack.of(this);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RunDdl',
+        actions: [...VIEWS_DEPLOYER_ACTIONS.athena],
+        resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: props.workGroupName })],
+      }),
+    );
+    // A view is a Glue table: Athena creates/replaces/drops it and reads the tables it selects from,
+    // all with the caller's permissions. Named one by one: no table wildcard.
+    const names = [...LAKE_TABLE_NAMES, ...props.views.map((v) => v.name)];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ViewsInCatalog',
+        actions: [...VIEWS_DEPLOYER_ACTIONS.glue],
+        resources: [lake.catalogArn, lake.databaseArn, ...names.map((n) => lake.tableArn(n))],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ResultsBucket', actions: [...VIEWS_DEPLOYER_ACTIONS.s3Bucket], resources: [lake.bucket.bucketArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ResultsObjects',
+        actions: [...VIEWS_DEPLOYER_ACTIONS.s3Objects],
+        resources: [lake.bucket.arnForObjects(`${LAKE_PREFIXES.athenaResults}*`)],
+      }),
+    );
+    if (lake.key) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ResultsKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.key.keyArn] }),
+      );
+    }
+
+    this.provider = new cr.Provider(this, 'ViewsProvider', {
+      onEventHandler: this.deployer.fn,
+      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
+        retention: logRetention(props.logDays),
+        removalPolicy: props.removalPolicy,
+      }),
+    });
+
+    let previous: Construct | undefined;
+    for (const view of props.views) {
+      const resource = new CustomResource(this, `View-${view.name}`, {
+        serviceToken: this.provider.serviceToken,
+        resourceType: 'Custom::ThreadlineAthenaView',
+        properties: {
+          WorkGroup: props.workGroupName,
+          Database: lake.databaseName,
+          ViewName: view.name,
+          Statement: view.sql,
+        },
+      });
+      resource.node.addDependency(this.workGroup, ...Object.values(lake.tables), role);
+      if (previous) resource.node.addDependency(previous);
+      previous = resource;
+      this.viewResources.push(resource);
+    }
+  }
+}
