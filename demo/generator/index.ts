@@ -237,7 +237,9 @@ export function generateDataset(options: GenerateOptions): Dataset {
     const messageId = `tl-${seedTag}-${(++msgCounter).toString(36).padStart(6, '0')}`;
     const e = { ...event, messageId, timestamp: iso(time) } as GeneratedEvent;
     // a small network delay; late events arrive hours after they happened
-    const arrival = time + (opts.lateBy ?? rng.int(200, 5000));
+    const arrival = Math.min(time + (opts.lateBy ?? rng.int(200, 5000)), now);
+    // sentAt is when the emitter flushed it: hours after the event for an app buffering offline
+    e.sentAt = iso(arrival);
     pending.push({ source, event: e, arrival, personId: person.id });
     truth.eventPerson[messageId] = person.id;
     if (opts.lateBy && opts.lateBy >= HOUR) truth.lateIds.push(messageId);

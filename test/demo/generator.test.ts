@@ -122,6 +122,16 @@ describe('truth consistency', () => {
     expect(outOfOrder).toBeGreaterThan(0);
   });
 
+  it('late events carry a sentAt hours after their timestamp; the others within seconds', () => {
+    const late = new Set(ds.truth.lateIds);
+    for (const e of all) {
+      if (ds.truth.invalidIds.includes(e.messageId)) continue;
+      const lag = Date.parse(e.sentAt as string) - Date.parse(e.timestamp);
+      if (late.has(e.messageId)) expect(lag).toBeGreaterThanOrEqual(3_600_000);
+      else expect(lag).toBeLessThan(3_600_000);
+    }
+  });
+
   it('true incremental conversions are the Shapley split of every cycle', () => {
     const total = Object.values(ds.truth.trueIncrementalConversions).reduce((s, v) => s + v, 0);
     const expected = ds.truth.cycles.reduce((s, c) => s + c.probability, 0);

@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: runs every bench/*.ts module that exports `run()` and prints what each reports.
+ *
+ * Benchmarks report RATIOS (e.g. pipeline events/s over collector-only events/s), not absolute timings
+ * to assert on: absolute numbers depend on the machine, ratios travel. A module may print on its own and
+ * may return `{ name?, ratios?: Record<string, number>, figures?: Record<string, number | string> }`
+ * (or an array of them), which is printed as a table here.
+ *
+ *   npm run bench                 # all of them
+ *   npm run bench -- pipeline     # only modules whose file name contains "pipeline"
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export interface BenchReport {
+  name?: string;
+  ratios?: Record<string, number>;
+  figures?: Record<string, number | string>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** A module runs here only if it exports run (checked in its source, so scripts are not executed). */
+const EXPORTS_RUN = /export\s+(async\s+)?function\s+run\s*\(|export\s+const\s+run\s*=|export\s*\{[^}]*\brun\b[^}]*\}/;
+
+function fmt(v: number | string): string {
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+function print(file: string, report: BenchReport): void {
+  console.log(`\n== ${report.name ?? file}`);
+  for (const [k, v] of Object.entries(report.ratios ?? {})) console.log(`  ratio   ${k.padEnd(52)} ${fmt(v)}x`);
+  for (const [k, v] of Object.entries(report.figures ?? {})) console.log(`  figure  ${k.padEnd(52)} ${fmt(v)}`);
+}
+
+async function main(): Promise<void> {
+  const filter = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const files = (await readdir(here)).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.endsWith('.d.ts')).sort();
+  const selected = files.filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)));
+  let failures = 0;
+  for (const file of selected) {
+    const src = await readFile(path.join(here, file), 'utf8');
+    if (!EXPORTS_RUN.test(src)) {
+      console.log(`\n-- ${file}: no run() export, skipped (run it directly with npx tsx bench/${file})`);
+      continue;
+    }
+    const started = Date.now();
+    try {
+      const mod = (await import(pathToFileURL(path.join(here, file)).href)) as { run: () => Promise<unknown> | unknown };
+      const out = await mod.run();
+      for (const r of Array.isArray(out) ? out : out && typeof out === 'object' ? [out] : []) print(file, r as BenchReport);
+      console.log(`  (${file} took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      failures++;
+      console.error(`\n!! ${file} failed: ${(err as Error).stack ?? err}`);
+    }
+  }
+  if (selected.length === 0) console.log('no benchmark matched', filter.join(' '));
+  process.exitCode = failures ? 1 : 0;
+}
+
+await main();
