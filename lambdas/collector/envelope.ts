@@ -1,0 +1,111 @@
+/**
+ * Building what goes on the stream: CollectedEnvelope for accepted events (enrichment stamps) and
+ * RejectedEnvelope for refused ones (raw payload + typed reason). Pure functions.
+ */
+import {
+  ENVELOPE_VERSION,
+  type CollectedEnvelope,
+  type RejectedEnvelope,
+  type SourceRef,
+} from '../../schemas/envelope.js';
+import type { ThreadlineEvent } from '../../schemas/event.js';
+import type { FailureReason } from '../../schemas/failure-reasons.js';
+import type { SourceConfig } from './sources/types.js';
+
+export function sourceRef(source: SourceConfig): SourceRef {
+  const ref: SourceRef = { id: source.id, name: source.name };
+  if (source.defaultChannel) ref.defaultChannel = source.defaultChannel;
+  return ref;
+}
+
+export interface StampInput {
+  receivedAt: string;
+  eventTimeMs: number;
+  source: SourceConfig;
+  clientIp?: string;
+  batchSentAt?: string;
+  newId: () => string;
+}
+
+/**
+ * The collector's stamps: receivedAt (collector clock; a client value is overwritten), timestamp
+ * (derived, see deriveEventTime), messageId (assigned when missing), sentAt (the batch's when the
+ * event has none, so that the lake's sent_at is filled for SDKs that only send it per batch).
+ */
+export function stampEvent(event: ThreadlineEvent, s: StampInput): CollectedEnvelope {
+  const stamped = {
+    ...event,
+    messageId: event.messageId ?? s.newId(),
+    timestamp: new Date(s.eventTimeMs).toISOString(),
+    receivedAt: s.receivedAt,
+  } as CollectedEnvelope['event'];
+  if (stamped.sentAt === undefined && s.batchSentAt !== undefined) stamped.sentAt = s.batchSentAt;
+  const env: CollectedEnvelope = { v: ENVELOPE_VERSION, kind: 'event', source: sourceRef(s.source), receivedAt: s.receivedAt, event: stamped };
+  if (s.clientIp) env.clientIp = s.clientIp;
+  return env;
+}
+
+/**
+ * One person's events share a partition key, so a shard sees them in order. Trade-off: an anonymous
+ * visitor who identifies switches from anonymousId to userId, so events before and after the switch
+ * may sit on different shards and be read out of order relative to each other; the processor orders
+ * by event time and identity stitching is order-tolerant. Events with neither id (only
+ * context.identifiers) are spread by messageId.
+ */
+export function partitionKeyOf(event: { userId?: string; anonymousId?: string; messageId: string }): string {
+  return event.userId ?? event.anonymousId ?? event.messageId;
+}
+
+/** JSON of a value that may be too deep for JSON.stringify's recursion: deeper levels become null. */
+export function safeStringify(value: unknown): { text: string; lossy: boolean } {
+  try {
+    return { text: JSON.stringify(value) ?? 'null', lossy: false };
+  } catch {
+    return { text: JSON.stringify(cutDepth(value, 64)) ?? 'null', lossy: true };
+  }
+}
+
+function cutDepth(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth <= 0) return null;
+  if (Array.isArray(value)) return value.map((v) => cutDepth(v, depth - 1));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(value)) {
+    Object.defineProperty(out, k, { value: cutDepth((value as Record<string, unknown>)[k], depth - 1), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Cut a string to at most maxBytes of UTF-8 without splitting a character. */
+export function cutUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= maxBytes) return { text, truncated: false };
+  let end = maxBytes;
+  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--; // back off continuation bytes
+  return { text: buf.subarray(0, end).toString('utf8'), truncated: true };
+}
+
+export function rejectedEnvelope(input: {
+  source: SourceConfig;
+  receivedAt: string;
+  reason: FailureReason;
+  detail: string;
+  messageId?: string;
+  raw: unknown;
+  maxRawBytes: number;
+}): RejectedEnvelope {
+  const { text, lossy } = safeStringify(input.raw);
+  const cut = cutUtf8(text, input.maxRawBytes);
+  const env: RejectedEnvelope = {
+    v: ENVELOPE_VERSION,
+    kind: 'rejected',
+    source: sourceRef(input.source),
+    receivedAt: input.receivedAt,
+    reason: input.reason,
+    detail: input.detail,
+    raw: cut.text,
+    rawTruncated: cut.truncated || lossy,
+  };
+  if (input.messageId !== undefined) env.messageId = input.messageId;
+  return env;
+}

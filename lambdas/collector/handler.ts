@@ -1,0 +1,80 @@
+/**
+ * AWS Lambda entry for the collector behind an API Gateway HTTP API (payload format 2.0).
+ *
+ * Environment:
+ *   THREADLINE_STREAM_NAME | THREADLINE_STREAM_ARN   the Kinesis stream
+ *   THREADLINE_KEYSTORE=ssm + THREADLINE_SSM_PREFIX  (or THREADLINE_SOURCES_JSON for static hashes)
+ *   THREADLINE_ALLOWED_ORIGINS, THREADLINE_MAX_EVENT_AGE_DAYS, THREADLINE_MAX_FUTURE_HOURS,
+ *   THREADLINE_IMPORT_MAX_AGE_DAYS, THREADLINE_RETRY_AFTER_SECONDS (see config.ts)
+ *   THREADLINE_KINESIS_TIME_BUDGET_MS  retry budget for PutRecords (default 8000; keep it well under
+ *                                      the function timeout and API Gateway's 30 s)
+ *   POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE (default Threadline)
+ *
+ * Everything is built on the first invocation and reused while the instance is warm; the SSM client
+ * is only loaded when the SSM key store is configured.
+ */
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createKinesisClient } from '../shared/clients/kinesis.js';
+import { createLogger } from '../shared/logger.js';
+import { fromApiGatewayV2, toApiGatewayV2 } from './apigw.js';
+import { configFromEnv } from './config.js';
+import { createCollector, type Collector, type CollectorDeps } from './core.js';
+import { createKinesisWriter } from './kinesis-writer.js';
+import { keyStoreFromEnv } from './sources/from-env.js';
+
+export type ApiGatewayV2Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A handler over explicit dependencies (local server, tests). */
+export function createHandler(deps: CollectorDeps): ApiGatewayV2Handler {
+  const collect = createCollector(deps);
+  return async (event) => toApiGatewayV2(await collect(fromApiGatewayV2(event)));
+}
+
+let envCollector: Promise<{ collect: Collector; metrics: Metrics }> | undefined;
+
+async function buildFromEnv(env: NodeJS.ProcessEnv): Promise<{ collect: Collector; metrics: Metrics }> {
+  const log = createLogger('threadline-collector');
+  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Threadline', serviceName: 'collector' });
+  const streamName = env.THREADLINE_STREAM_NAME;
+  const streamArn = env.THREADLINE_STREAM_ARN;
+  if (!streamName && !streamArn) throw new Error('THREADLINE_STREAM_NAME or THREADLINE_STREAM_ARN is required');
+  const budget = Number(env.THREADLINE_KINESIS_TIME_BUDGET_MS);
+  const sink = createKinesisWriter({
+    // Our own loop retries failed records; SDK-level retries would only eat the time budget twice.
+    client: createKinesisClient({ maxAttempts: 1 }, env),
+    ...(streamArn ? { streamArn } : { streamName }),
+    retry: budget > 0 ? { timeBudgetMs: budget } : {},
+    onRetry: (pending) => metrics.addMetric('StreamRetries', MetricUnit.Count, pending),
+  });
+  const collect = createCollector({
+    keyStore: await keyStoreFromEnv(env),
+    sink,
+    config: configFromEnv(env),
+    log,
+    metrics: { count: (name, value) => metrics.addMetric(name, MetricUnit.Count, value) },
+  });
+  return { collect, metrics };
+}
+
+export const handler: ApiGatewayV2Handler = async (event) => {
+  envCollector ??= buildFromEnv(process.env).catch((err) => {
+    envCollector = undefined; // let the next invocation try again (e.g. SSM throttled at cold start)
+    throw err;
+  });
+  let built: { collect: Collector; metrics: Metrics };
+  try {
+    built = await envCollector;
+  } catch {
+    return toApiGatewayV2({
+      statusCode: 503,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '5' },
+      body: JSON.stringify({ success: false, error: { reason: 'service_unavailable', message: 'collector is starting; retry later' } }),
+    });
+  }
+  try {
+    return toApiGatewayV2(await built.collect(fromApiGatewayV2(event)));
+  } finally {
+    built.metrics.publishStoredMetrics();
+  }
+};

@@ -1,0 +1,32 @@
+/** Route table of the Segment-compatible HTTP API. */
+import type { EventType } from '../../schemas/event.js';
+
+export type Route =
+  | { kind: 'event'; type: EventType }
+  | { kind: 'batch'; import: boolean }
+  | { kind: 'health' }
+  | { kind: 'preflight' }
+  | { kind: 'not_found' }
+  | { kind: 'method_not_allowed'; allow: string };
+
+const EVENT_ROUTES: Record<string, EventType> = {
+  '/v1/track': 'track',
+  '/v1/identify': 'identify',
+  '/v1/page': 'page',
+  '/v1/screen': 'screen',
+  '/v1/group': 'group',
+  '/v1/alias': 'alias',
+};
+
+export function resolveRoute(method: string, rawPath: string): Route {
+  const m = method.toUpperCase();
+  // Tolerate a trailing slash and repeated slashes; routes are case-sensitive like Segment's.
+  const path = rawPath.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
+  if (m === 'OPTIONS') return { kind: 'preflight' };
+  if (path === '/health') return m === 'GET' || m === 'HEAD' ? { kind: 'health' } : { kind: 'method_not_allowed', allow: 'GET, HEAD, OPTIONS' };
+  const type = Object.prototype.hasOwnProperty.call(EVENT_ROUTES, path) ? EVENT_ROUTES[path] : undefined;
+  const isBatch = path === '/v1/batch' || path === '/v1/import';
+  if (!type && !isBatch) return { kind: 'not_found' };
+  if (m !== 'POST') return { kind: 'method_not_allowed', allow: 'POST, OPTIONS' };
+  return type ? { kind: 'event', type } : { kind: 'batch', import: path === '/v1/import' };
+}

@@ -1,0 +1,37 @@
+/**
+ * Read-only key store from static JSON (env THREADLINE_SOURCES_JSON), for small deployments and tests:
+ *   [{ "keyHash": "<sha256 hex>", "id"?: "...", "name": "web", "defaultChannel"?: "web", "allowedOrigins"?: [...] }]
+ * Only hashes: a plain key in configuration would end up in CloudFormation templates and consoles.
+ */
+import { z } from 'zod';
+import { TOUCHPOINT_CHANNELS } from '../../../schemas/channels.js';
+import { cleanSource, hashWriteKey, KEY_HASH_PREFIX_LENGTH, sourceIdFor, type KeyStore, type SourceConfig } from './types.js';
+
+const staticSchema = z.array(
+  z.object({
+    keyHash: z.string().regex(/^[0-9a-f]{64}$/),
+    id: z.string().min(1).max(64).optional(),
+    name: z.string().min(1).max(128),
+    defaultChannel: z.enum(TOUCHPOINT_CHANNELS).optional(),
+    allowedOrigins: z.array(z.string()).optional(),
+  }),
+);
+
+export function createStaticKeyStore(json: string): KeyStore {
+  const keys = new Map<string, SourceConfig>();
+  for (const e of staticSchema.parse(JSON.parse(json))) {
+    keys.set(e.keyHash, cleanSource({ ...e, id: e.id ?? sourceIdFor(e.name) }));
+  }
+  const readOnly = () => Promise.reject(new Error('static key store (THREADLINE_SOURCES_JSON) is read-only'));
+  return {
+    async lookup(writeKey) {
+      const s = writeKey ? keys.get(hashWriteKey(writeKey)) : undefined;
+      return s ? cleanSource(s) : undefined;
+    },
+    add: readOnly,
+    revoke: readOnly,
+    async list() {
+      return [...keys].map(([hash, s]) => ({ ...cleanSource(s), keyHashPrefix: hash.slice(0, KEY_HASH_PREFIX_LENGTH) }));
+    },
+  };
+}

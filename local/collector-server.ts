@@ -1,0 +1,214 @@
+/**
+ * The collector on loopback: a node:http server that turns each request into the API Gateway HTTP API
+ * (payload 2.0) event the Lambda receives, calls the SAME handler, and writes its result back. So real
+ * SDKs and curl exercise exactly the deployed code path, minus API Gateway itself.
+ *
+ * Prints nothing (the CLI owns the terminal). Run standalone:
+ *   npx tsx local/collector-server.ts [--port 8787] [--data .threadline]
+ * starts kinesalite + the server and prints the URL and a development write key.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { CollectorDeps } from '../lambdas/collector/core.js';
+import { createHandler, type ApiGatewayV2Handler } from '../lambdas/collector/handler.js';
+
+/** API Gateway's own payload limit: larger bodies never reach the Lambda. */
+export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export type CollectorServerOptions = {
+  /** 0 or omitted: a free port. */
+  port?: number;
+  host?: string;
+} & ({ deps: CollectorDeps; handler?: never } | { handler: ApiGatewayV2Handler; deps?: never });
+
+export interface CollectorServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded)|[^;]*\+json)/i;
+
+/** Node request + body -> the payload-2.0 event API Gateway would send. */
+export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || k === 'cookie') continue;
+    headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  }
+  // API Gateway passes text bodies as text and anything else (gzip, binary types) base64-encoded.
+  const contentType = headers['content-type'] ?? '';
+  const textual = body.length === 0 || (!headers['content-encoding'] && TEXT_TYPES.test(contentType) && isUtf8(body));
+  const now = new Date();
+  const method = (req.method ?? 'GET').toUpperCase();
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: !textual,
+  };
+  if (req.headers.cookie) event.cookies = req.headers.cookie.split(/;\s*/);
+  if (body.length > 0) event.body = textual ? body.toString('utf8') : body.toString('base64');
+  return event;
+}
+
+function isUtf8(buf: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > limit) {
+        done = true;
+        req.resume(); // drain without keeping it
+        resolve('too_large');
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!done) reject(err);
+    });
+  });
+}
+
+function send(res: ServerResponse, status: number, headers: Record<string, string | number | boolean>, body: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+  res.end(body);
+}
+
+export async function startCollectorServer(opts: CollectorServerOptions): Promise<CollectorServer> {
+  const handler = opts.handler ?? createHandler(opts.deps!);
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
+        if (body === 'too_large') {
+          send(res, 413, { 'content-type': 'application/json', connection: 'close' }, JSON.stringify({ message: 'Request Entity Too Large' }));
+          return;
+        }
+        const result = await handler(toApiGatewayEvent(req, body));
+        const out = result.body ?? '';
+        send(res, result.statusCode ?? 200, result.headers ?? {}, result.isBase64Encoded ? Buffer.from(out, 'base64').toString('latin1') : out);
+      } catch {
+        // The handler never throws by design; this is the adapter's own last resort (API Gateway answers 500 too).
+        send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }));
+      }
+    })();
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  let closed = false;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    async close() {
+      if (closed) return;
+      closed = true;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Standalone: `npx tsx local/collector-server.ts` (the LOCAL & DEMO engineer wires `npm start` to the
+// full pipeline; this entry brings up just kinesalite + the collector).
+
+/** The development write key registered by the standalone entry and the local pipeline. Local only. */
+export const DEV_WRITE_KEY = 'tl_dev_local_write_key';
+export const DEV_STREAM_NAME = 'threadline-events';
+
+async function main(argv: string[]): Promise<void> {
+  const { parseArgs } = await import('node:util');
+  const { join } = await import('node:path');
+  const { mkdir } = await import('node:fs/promises');
+  const { values } = parseArgs({
+    args: argv,
+    options: { port: { type: 'string', default: '8787' }, host: { type: 'string', default: '127.0.0.1' }, data: { type: 'string', default: '.threadline' }, memory: { type: 'boolean', default: false } },
+  });
+  const { startLocalKinesis } = await import('./kinesis.js');
+  const { createFileKeyStore } = await import('../lambdas/collector/sources/file-store.js');
+  const { createKinesisWriter } = await import('../lambdas/collector/kinesis-writer.js');
+  const dataDir = values.data!;
+  await mkdir(dataDir, { recursive: true });
+  const kinesis = await startLocalKinesis(values.memory ? {} : { path: join(dataDir, 'kinesis') });
+  await kinesis.ensureStream(DEV_STREAM_NAME, 1);
+  const keyStore = createFileKeyStore(join(dataDir, 'sources.json'));
+  await keyStore.ensureKey(DEV_WRITE_KEY, { name: 'dev', defaultChannel: 'web' });
+  const server = await startCollectorServer({
+    port: Number(values.port),
+    host: values.host!,
+    deps: { keyStore, sink: createKinesisWriter({ client: kinesis.client, streamName: DEV_STREAM_NAME }) },
+  });
+  process.stdout.write(
+    [
+      `Threadline collector listening on ${server.url}`,
+      `  Kinesis (kinesalite): ${kinesis.endpoint}  stream: ${DEV_STREAM_NAME}`,
+      `  development write key: ${DEV_WRITE_KEY}`,
+      `  try: curl -u ${DEV_WRITE_KEY}: -H 'content-type: application/json' \\`,
+      `         -d '{"userId":"u-1","event":"Signed Up"}' ${server.url}/v1/track`,
+      '',
+    ].join('\n'),
+  );
+  const stop = async () => {
+    await server.close();
+    await kinesis.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+const invokedAs = process.argv[1] ?? '';
+if (invokedAs && import.meta.url === pathToFileURL(invokedAs).href) {
+  main(process.argv.slice(2)).catch((err) => {
+    process.stderr.write(`collector failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

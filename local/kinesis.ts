@@ -1,0 +1,115 @@
+/**
+ * Kinesis, offline: kinesalite in-process on loopback, and a real @aws-sdk/client-kinesis client for
+ * it (HTTP/1.1 handler: the client's default HTTP/2 fails against kinesalite).
+ *
+ * `path` keeps the streams in a LevelDB folder across restarts; without it everything is in memory.
+ */
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+type KinesaliteFactory = (opts: { path?: string; createStreamMs?: number; deleteStreamMs?: number; updateStreamMs?: number; shardLimit?: number }) => Server;
+const kinesalite = createRequire(import.meta.url)('kinesalite') as KinesaliteFactory;
+
+export interface LocalKinesisOptions {
+  /** LevelDB folder for persistence; omitted = in memory. */
+  path?: string;
+  /** Port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+}
+
+export interface StoredRecord {
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  data: Uint8Array;
+  approximateArrivalTimestamp?: Date;
+}
+
+export interface LocalKinesis {
+  /** http://127.0.0.1:PORT: set AWS_ENDPOINT_URL_KINESIS to it for code that builds its own client. */
+  endpoint: string;
+  /** A client bound to it (HTTP/1.1, dummy credentials). */
+  client: KinesisClient;
+  /** Create the stream if missing and wait until it is ACTIVE. */
+  ensureStream(name: string, shards?: number): Promise<void>;
+  /** Every record currently in the stream, all shards, from TRIM_HORIZON (tests, inspection). */
+  readAll(name: string): Promise<StoredRecord[]>;
+  close(): Promise<void>;
+}
+
+export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise<LocalKinesis> {
+  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(opts.path ? { path: opts.path } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new KinesisClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: new NodeHttpHandler(),
+  });
+
+  async function ensureStream(name: string, shards = 1): Promise<void> {
+    try {
+      await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceInUseException') throw err;
+    }
+    for (let i = 0; i < 200; i++) {
+      const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+      if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`stream ${name} did not become ACTIVE`);
+  }
+
+  async function readAll(name: string): Promise<StoredRecord[]> {
+    const shards = (await client.send(new ListShardsCommand({ StreamName: name }))).Shards ?? [];
+    const out: StoredRecord[] = [];
+    for (const shard of shards) {
+      let iterator = (
+        await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
+      ).ShardIterator;
+      while (iterator) {
+        const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        for (const r of page.Records ?? []) {
+          const rec: StoredRecord = { shardId: shard.ShardId!, sequenceNumber: r.SequenceNumber!, partitionKey: r.PartitionKey!, data: r.Data! };
+          if (r.ApproximateArrivalTimestamp) rec.approximateArrivalTimestamp = r.ApproximateArrivalTimestamp;
+          out.push(rec);
+        }
+        // An open shard always returns a next iterator: stop when caught up.
+        if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return out;
+  }
+
+  let closed = false;
+  return {
+    endpoint,
+    client,
+    ensureStream,
+    readAll,
+    async close() {
+      if (closed) return;
+      closed = true;
+      client.destroy();
+      (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise<void>((resolve, reject) => server.close((err?: Error) => (err ? reject(err) : resolve())));
+    },
+  };
+}

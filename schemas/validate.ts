@@ -1,0 +1,198 @@
+/**
+ * Event-level validation: the one place that decides whether a single event is acceptable.
+ *
+ * Checks run cheapest and most dangerous first, so that hostile input never reaches the expensive or
+ * recursive steps: forbidden keys and nesting depth (iterative walk: no recursion, no stack overflow
+ * on 100k-deep arrays) -> size of its JSON -> the zod contract -> identity -> time range.
+ *
+ * `detail` never carries a value from the event (it is returned to clients, logged and stored in the
+ * failed-events table): it names paths, limits and expected types only.
+ */
+import type { z } from 'zod';
+import { eventSchema, type ThreadlineEvent } from './event.js';
+import type { FailureReason } from './failure-reasons.js';
+
+export const DEFAULT_LIMITS = {
+  /** Segment's limit: 32 KB for one event's JSON. */
+  maxEventBytes: 32 * 1024,
+  /** Nesting depth of objects/arrays, the event object itself being depth 1. */
+  maxDepth: 32,
+  /** Events dated more than this after receivedAt are refused (clock gone wild, not a typo worth keeping). */
+  maxFutureMs: 24 * 60 * 60 * 1000,
+  /** Events dated more than this before receivedAt are refused on live routes; /v1/import passes null. */
+  maxAgeMs: 2 * 365 * 24 * 60 * 60 * 1000,
+} as const;
+
+/** Keys that could reach Object.prototype through a careless merge downstream. Refused anywhere. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+export interface ValidateOptions {
+  /** Collector clock (the request's receivedAt), ms or Date. Default: Date.now(). */
+  now?: number | Date;
+  /** The batch's sentAt, used for the clock-skew rule when the event has none of its own. */
+  batchSentAt?: string;
+  maxEventBytes?: number;
+  maxDepth?: number;
+  maxFutureMs?: number;
+  /** null: no lower bound (history import). */
+  maxAgeMs?: number | null;
+}
+
+export type ValidationSuccess = {
+  ok: true;
+  event: ThreadlineEvent;
+  /** When it happened, by the sentAt clock-skew rule (ms since epoch). */
+  eventTimeMs: number;
+};
+export type ValidationFailure = { ok: false; reason: FailureReason; detail: string; messageId?: string };
+export type ValidationResult = ValidationSuccess | ValidationFailure;
+
+/**
+ * When the event happened:
+ *   explicit `timestamp`                     -> it (a server said so; no correction);
+ *   originalTimestamp + sentAt (own or batch) -> receivedAt - (sentAt - originalTimestamp), which
+ *                                                cancels a device clock that is off by any amount;
+ *   originalTimestamp only                   -> it;
+ *   nothing                                  -> receivedAt.
+ */
+export function deriveEventTime(
+  event: { timestamp?: string; originalTimestamp?: string; sentAt?: string },
+  receivedAtMs: number,
+  batchSentAt?: string,
+): number {
+  const explicit = parseTime(event.timestamp);
+  if (explicit !== undefined) return explicit;
+  const original = parseTime(event.originalTimestamp);
+  const sentAt = parseTime(event.sentAt) ?? parseTime(batchSentAt);
+  if (original !== undefined && sentAt !== undefined) return receivedAtMs - (sentAt - original);
+  if (original !== undefined) return original;
+  return receivedAtMs;
+}
+
+function parseTime(s: string | undefined): number | undefined {
+  if (typeof s !== 'string') return undefined;
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** A messageId worth echoing back: a short string as the contract allows. */
+export function usableMessageId(raw: unknown): string | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const id = (raw as Record<string, unknown>).messageId;
+  return typeof id === 'string' && id.length > 0 && id.length <= 100 ? id : undefined;
+}
+
+/**
+ * Walk a JSON value without recursion. Returns the first problem: a forbidden key (with its path)
+ * or a nesting deeper than maxDepth.
+ */
+export function checkStructure(
+  value: unknown,
+  maxDepth: number,
+): { reason: 'forbidden_key' | 'too_deep'; detail: string } | undefined {
+  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 1, path: '' }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > maxDepth) return { reason: 'too_deep', detail: `nesting deeper than ${maxDepth} levels at ${path || '(root)'}` };
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` });
+      continue;
+    }
+    // JSON.parse creates "__proto__" as an own property: Object.keys sees it.
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) return { reason: 'forbidden_key', detail: `forbidden key "${key}" at ${path || '(root)'}` };
+      stack.push({ v: (v as Record<string, unknown>)[key], depth: depth + 1, path: joinPath(path, key) });
+    }
+  }
+  return undefined;
+}
+
+function safeSegment(key: string): string {
+  // Paths may contain user-chosen keys (free-form bags): keep them short and printable.
+  // eslint-disable-next-line no-control-regex
+  const clean = key.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, '?');
+  return clean.length > 40 ? `${clean.slice(0, 40)}...` : clean;
+}
+
+function joinPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  const seg = safeSegment(key);
+  return /^[A-Za-z_$][\w$]*$/.test(seg) ? (path ? `${path}.${seg}` : seg) : `${path}["${seg}"]`;
+}
+
+/** Human detail for zod issues: path, code and the rule, never the value. At most 3 issues. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  const parts = issues.slice(0, 3).map((issue) => {
+    const path = issue.path.reduce<string>((p, k) => joinPath(p, typeof k === 'symbol' ? '?' : k), '') || '(root)';
+    switch (issue.code) {
+      case 'invalid_type':
+        return `${path}: expected ${issue.expected}`;
+      case 'too_big':
+        return `${path}: too big (max ${String(issue.maximum)})`;
+      case 'too_small':
+        return `${path}: too small (min ${String(issue.minimum)})`;
+      case 'invalid_value':
+        return `${path}: not one of the allowed values`;
+      case 'invalid_format':
+        return `${path}: invalid ${issue.format === 'regex' ? 'format' : issue.format}`;
+      case 'invalid_union':
+        return 'discriminator' in issue && issue.discriminator
+          ? `${path}: must be one of track, identify, page, screen, group, alias`
+          : `${path}: matches no allowed shape`;
+      case 'custom':
+        // Our refinements' messages are author-written constants ("not a real date-time").
+        return `${path}: ${issue.message}`;
+      default:
+        return `${path}: ${issue.code}`;
+    }
+  });
+  const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : '';
+  return parts.join('; ') + more;
+}
+
+function hasIdentity(e: ThreadlineEvent): boolean {
+  if (e.userId || e.anonymousId) return true;
+  const ids = e.context?.identifiers;
+  if (!ids) return false;
+  return Boolean(ids.deviceId || ids.email || ids.phone || ids.emailSha256 || ids.loyaltyId || ids.crmId);
+}
+
+/** Validate one raw event (already JSON-parsed). Pure: no I/O, clock injectable. */
+export function validateEvent(raw: unknown, opts: ValidateOptions = {}): ValidationResult {
+  const maxDepth = opts.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  const maxEventBytes = opts.maxEventBytes ?? DEFAULT_LIMITS.maxEventBytes;
+  const maxFutureMs = opts.maxFutureMs ?? DEFAULT_LIMITS.maxFutureMs;
+  const maxAgeMs = opts.maxAgeMs === undefined ? DEFAULT_LIMITS.maxAgeMs : opts.maxAgeMs;
+  const nowMs = opts.now === undefined ? Date.now() : typeof opts.now === 'number' ? opts.now : opts.now.getTime();
+  const messageId = usableMessageId(raw);
+  const fail = (reason: FailureReason, detail: string): ValidationFailure =>
+    messageId === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, messageId };
+
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return fail('schema_violation', `(root): expected an event object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'array' : typeof raw}`);
+  }
+  const structural = checkStructure(raw, maxDepth);
+  if (structural) return fail(structural.reason, structural.detail);
+
+  const bytes = Buffer.byteLength(JSON.stringify(raw), 'utf8');
+  if (bytes > maxEventBytes) return fail('event_too_large', `event is ${bytes} bytes, limit ${maxEventBytes}`);
+
+  const parsed = eventSchema.safeParse(raw);
+  if (!parsed.success) return fail('schema_violation', describeIssues(parsed.error.issues));
+  const event = parsed.data;
+
+  if (!hasIdentity(event)) return fail('missing_identity', 'needs userId, anonymousId or a context.identifiers value');
+
+  const eventTimeMs = deriveEventTime(event, nowMs, opts.batchSentAt);
+  if (!Number.isFinite(eventTimeMs) || Math.abs(eventTimeMs) > 8.64e15) {
+    return fail('timestamp_out_of_range', 'event time is not representable');
+  }
+  if (eventTimeMs - nowMs > maxFutureMs) {
+    return fail('timestamp_out_of_range', `event time more than ${Math.round(maxFutureMs / 3_600_000)} h after receivedAt`);
+  }
+  if (maxAgeMs !== null && nowMs - eventTimeMs > maxAgeMs) {
+    return fail('timestamp_out_of_range', `event time more than ${Math.round(maxAgeMs / 86_400_000)} days before receivedAt`);
+  }
+  return { ok: true, event, eventTimeMs };
+}
