@@ -242,7 +242,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
     e.sentAt = iso(arrival);
     pending.push({ source, event: e, arrival, personId: person.id });
     truth.eventPerson[messageId] = person.id;
-    if (opts.lateBy && opts.lateBy >= HOUR) truth.lateIds.push(messageId);
+    if (arrival - time >= HOUR) truth.lateIds.push(messageId);
     return e;
   };
 
