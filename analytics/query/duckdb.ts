@@ -1,0 +1,121 @@
+/**
+ * DuckDB engine over the local lake folder: base tables are views over the Parquet files (or empty
+ * tables until the first file of a table appears, so every view binds on a fresh lake), then every
+ * Threadline view rendered for DuckDB. One in-memory database per engine.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import type { LakeTableName } from '../../schemas/lake.js';
+import type { ViewConfig } from '../../sql/config.js';
+import {
+  LAKE_TABLE_NAMES,
+  duckdbEmptyTableSql,
+  duckdbTableOverParquetSql,
+} from '../../sql/lake-layout.js';
+import { renderViews, type RenderedView } from '../../sql/render.js';
+import type { QueryEngine, QueryResult } from './types.js';
+
+export interface DuckDbEngineOptions {
+  /** Lake root folder (<lakeDir>/<table>/event_date=.../*.parquet). Created files are picked up live. */
+  readonly lakeDir: string;
+  readonly config?: Partial<ViewConfig>;
+  /** Create the Threadline views (default true). */
+  readonly createViews?: boolean;
+}
+
+export interface DuckDbEngine extends QueryEngine {
+  /** The view statements that were run, in order. */
+  readonly views: readonly RenderedView[];
+  /** Re-check the lake folders for tables that had no files yet. Called by query() too. */
+  refresh(): Promise<void>;
+}
+
+export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<DuckDbEngine> {
+  const lakeDir = path.resolve(opts.lakeDir);
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const empty = new Set<LakeTableName>();
+  let closed = false;
+
+  const refresh = async () => {
+    for (const table of [...empty]) {
+      if (await hasParquet(path.join(lakeDir, table))) {
+        await conn.run(`DROP TABLE IF EXISTS ${table}`);
+        await conn.run(duckdbTableOverParquetSql(lakeDir, table));
+        empty.delete(table);
+      }
+    }
+  };
+
+  for (const table of LAKE_TABLE_NAMES) {
+    if (await hasParquet(path.join(lakeDir, table))) {
+      await conn.run(duckdbTableOverParquetSql(lakeDir, table));
+    } else {
+      await conn.run(duckdbEmptyTableSql(table));
+      empty.add(table);
+    }
+  }
+  const views = opts.createViews === false ? [] : renderViews('duckdb', opts.config);
+  for (const v of views) {
+    try {
+      await conn.run(v.sql);
+    } catch (err) {
+      throw new Error(`creating view ${v.name} failed: ${(err as Error).message}`);
+    }
+  }
+
+  return {
+    views,
+    refresh,
+    async query<T = Record<string, unknown>>(sql: string): Promise<QueryResult<T>> {
+      if (closed) throw new Error('engine is closed');
+      if (empty.size > 0) await refresh();
+      return runQuery<T>(conn, sql);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+export async function runQuery<T>(conn: DuckDBConnection, sql: string): Promise<QueryResult<T>> {
+  const reader = await conn.runAndReadAll(sql);
+  const columns = reader.columnNames();
+  const types = reader.columnTypes();
+  const rows = reader.getRowsJS().map((values) => {
+    const row: Record<string, unknown> = {};
+    values.forEach((v, i) => {
+      row[columns[i]!] = toPlain(v, types[i]!);
+    });
+    return row as T;
+  });
+  return { rows, columns };
+}
+
+/** DuckDB JS values -> plain JSON-friendly values (bigint -> number, Date -> ISO / YYYY-MM-DD). */
+export function toPlain(v: unknown, type?: DuckDBType): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Date) return type?.typeId === DuckDBTypeId.DATE ? v.toISOString().slice(0, 10) : v.toISOString();
+  if (Array.isArray(v)) {
+    const child = type && 'valueType' in type ? (type as { valueType: DuckDBType }).valueType : undefined;
+    return v.map((x) => toPlain(x, child));
+  }
+  if (typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, toPlain(x)]));
+  }
+  return v;
+}
+
+async function hasParquet(dir: string): Promise<boolean> {
+  try {
+    const entries = await readdir(dir, { recursive: true });
+    return entries.some((e) => e.endsWith('.parquet') && !path.basename(e).startsWith('.'));
+  } catch {
+    return false;
+  }
+}

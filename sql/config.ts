@@ -1,0 +1,70 @@
+/**
+ * View configuration: the parameters baked into the views when they are rendered. Rendering (not query
+ * time) is where they live because Athena views cannot take parameters; redeploying the views is how
+ * a change of, say, the lookback window reaches Athena.
+ */
+import { DEFAULT_MARKETING_CHANNELS } from '../schemas/channels.js';
+
+export interface ViewConfig {
+  /** Inactivity that ends a session (minutes). */
+  readonly sessionTimeoutMinutes: number;
+  /** How far before a conversion touchpoints count for it (days). */
+  readonly lookbackDays: number;
+  /** Half-life of the time-decay model (days). */
+  readonly halfLifeDays: number;
+  /** Track event names that are conversions. */
+  readonly conversionEvents: readonly string[];
+  /** touchpoint_channel values that count as marketing touches. */
+  readonly marketingChannels: readonly string[];
+  /** The channel that last-non-direct skips. */
+  readonly directChannel: string;
+  /** A change of touchpoint_channel between consecutive events starts a new session. */
+  readonly splitSessionsOnChannelChange: boolean;
+  /** A new, different campaign_name starts a new session (as GA does). */
+  readonly splitSessionsOnCampaignChange: boolean;
+  /**
+   * 'session_channel' (default): consecutive marketing events of one person in the same session with the
+   * same channel and campaign are ONE touchpoint (ten page views after one ad click are one touch).
+   * 'event': every marketing event is a touchpoint.
+   */
+  readonly touchpointGrain: 'session_channel' | 'event';
+  /**
+   * Longest identity merge chain (A -> B -> C ...) resolved completely. Resolution uses pointer jumping
+   * (each step doubles the hops covered), so the views hold ceil(log2(identityMaxHops)) self-joins and no
+   * recursion (Athena caps WITH RECURSIVE at depth 10).
+   */
+  readonly identityMaxHops: number;
+}
+
+export const DEFAULT_VIEW_CONFIG: ViewConfig = {
+  sessionTimeoutMinutes: 30,
+  lookbackDays: 30,
+  halfLifeDays: 7,
+  conversionEvents: ['Order Completed'],
+  marketingChannels: DEFAULT_MARKETING_CHANNELS,
+  directChannel: 'direct',
+  splitSessionsOnChannelChange: false,
+  splitSessionsOnCampaignChange: false,
+  touchpointGrain: 'session_channel',
+  identityMaxHops: 64,
+};
+
+export function resolveViewConfig(partial: Partial<ViewConfig> = {}): ViewConfig {
+  const cfg: ViewConfig = { ...DEFAULT_VIEW_CONFIG, ...stripUndefined(partial) };
+  for (const key of ['sessionTimeoutMinutes', 'lookbackDays', 'halfLifeDays', 'identityMaxHops'] as const) {
+    const v = cfg[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new RangeError(`view config ${key} must be a positive number, got ${String(v)}`);
+    }
+  }
+  if (cfg.conversionEvents.length === 0) throw new RangeError('view config conversionEvents must not be empty');
+  if (cfg.marketingChannels.length === 0) throw new RangeError('view config marketingChannels must not be empty');
+  if (cfg.touchpointGrain !== 'event' && cfg.touchpointGrain !== 'session_channel') {
+    throw new RangeError(`view config touchpointGrain must be 'event' or 'session_channel'`);
+  }
+  return cfg;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,11 @@
+export * from './config.js';
+export * from './dialect.js';
+export * from './lake-layout.js';
+export * from './render.js';
+export * from './registry.js';
+export type { ViewDefinition, ViewColumn, ViewColumnType } from './view.js';
+export { ATTRIBUTION_MODELS, type AttributionModel } from './views/attribution.js';
+export { PATH_SEPARATOR } from './views/journeys.js';
+export { CONVERSION_NODE, NULL_NODE } from './views/path_flows.js';
+export * from './builders/funnel.js';
+export * from './builders/retention.js';

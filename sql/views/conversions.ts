@@ -1,0 +1,43 @@
+/**
+ * conversions: one row per conversion.
+ *
+ * A conversion is a track event whose name is in ViewConfig.conversionEvents (default
+ * ['Order Completed']). Events carrying the same order_id are ONE conversion (a POS retry or a server
+ * and a client both reporting the order): the earliest (event_time, message_id) is kept. Events without
+ * order_id are distinct conversions per message_id (already deduplicated).
+ */
+import { inList } from '../dialect.js';
+import { c, defineView } from '../view.js';
+
+export const conversions = defineView({
+  name: 'conversions',
+  description:
+    "Conversion events (track events named in conversionEvents), deduplicated by order_id where present (earliest kept), each with the canonical person.",
+  dependsOn: ['events_sessionized'],
+  columns: [
+    c('conversion_id', 'VARCHAR', 'order_id when present, else message_id'),
+    c('person_id', 'VARCHAR', 'Canonical person id'),
+    c('message_id', 'VARCHAR', 'Message id of the kept conversion event'),
+    c('event_name', 'VARCHAR', 'Conversion event name'),
+    c('conversion_time', 'TIMESTAMP', 'Event time of the conversion'),
+    c('order_id', 'VARCHAR', 'Order id (NULL when the event had none)'),
+    c('revenue', 'DOUBLE', 'Revenue, 0 when absent'),
+    c('currency', 'VARCHAR', 'Currency of revenue'),
+    c('conversion_channel', 'VARCHAR', 'touchpoint_channel of the conversion event'),
+    c('session_id', 'VARCHAR', 'Session in which the conversion happened'),
+    c('event_date', 'VARCHAR', 'Partition date of the conversion'),
+  ],
+  example: `SELECT event_date, count(*) AS orders, sum(revenue) AS revenue
+FROM conversions GROUP BY event_date ORDER BY event_date`,
+  render: (_d, cfg) => `WITH candidates AS (
+  SELECT events_sessionized.*,
+    row_number() OVER (PARTITION BY coalesce(order_id, message_id) ORDER BY event_time, message_id) AS order_rank
+  FROM events_sessionized
+  WHERE event_type = 'track' AND event_name IN ${inList(cfg.conversionEvents)}
+)
+SELECT coalesce(order_id, message_id) AS conversion_id, person_id, message_id, event_name,
+  event_time AS conversion_time, order_id, coalesce(CAST(revenue AS DOUBLE), CAST(0 AS DOUBLE)) AS revenue, currency,
+  touchpoint_channel AS conversion_channel, session_id, event_date
+FROM candidates
+WHERE order_rank = 1`,
+});

@@ -1,0 +1,98 @@
+/**
+ * events_sessionized: activity events (track, page, screen) with their session.
+ *
+ * Session rule, per canonical person, events ordered by (event_time, message_id):
+ *  - the first event starts a session;
+ *  - an event at least sessionTimeoutMinutes (default 30) after the previous one starts a new session
+ *    (30 minutes of inactivity END a session: a gap of exactly 30:00.000 starts a new one, 29:59.999 does not);
+ *  - optionally (splitSessionsOnChannelChange) an event whose touchpoint_channel differs from the last
+ *    non-NULL channel before it starts a new session;
+ *  - optionally (splitSessionsOnCampaignChange) an event with a campaign_name that differs from the last
+ *    non-NULL campaign_name before it starts a new session.
+ * identify / group / alias calls are not activity and belong to no session.
+ * Because sessions are consecutive runs of one person's time-ordered events, sessions of a person never
+ * overlap (tested as an invariant).
+ */
+import { dbl, inList, lit } from '../dialect.js';
+import { c, defineView } from '../view.js';
+
+export const ACTIVITY_EVENT_TYPES = ['track', 'page', 'screen'] as const;
+
+export const eventsSessionized = defineView({
+  name: 'events_sessionized',
+  description:
+    'Activity events (track, page, screen) of canonical persons, each with its session (inactivity timeout, optional split on channel/campaign change).',
+  dependsOn: ['events_resolved'],
+  columns: [
+    c('person_id', 'VARCHAR', 'Canonical person id'),
+    c('session_id', 'VARCHAR', "person_id || '#' || session_number"),
+    c('session_number', 'BIGINT', "1-based index of the session among the person's sessions"),
+    c('is_session_start', 'BOOLEAN', 'True for the first event of its session'),
+    c('message_id', 'VARCHAR', 'Event message id'),
+    c('event_type', 'VARCHAR', 'track | page | screen'),
+    c('event_name', 'VARCHAR', 'Track event name or page/screen name'),
+    c('event_time', 'TIMESTAMP', 'Event time (UTC, ms)'),
+    c('touchpoint_channel', 'VARCHAR', 'Touchpoint channel of the event'),
+    c('campaign_name', 'VARCHAR', 'Campaign name'),
+    c('campaign_source', 'VARCHAR', 'utm_source'),
+    c('campaign_medium', 'VARCHAR', 'utm_medium'),
+    c('page_path', 'VARCHAR', 'Page path'),
+    c('referrer_host', 'VARCHAR', 'Referrer host'),
+    c('source_id', 'VARCHAR', 'Source id'),
+    c('device_type', 'VARCHAR', 'Device type'),
+    c('order_id', 'VARCHAR', 'Order id (conversions)'),
+    c('revenue', 'DOUBLE', 'Revenue (conversions)'),
+    c('currency', 'VARCHAR', 'Currency of revenue'),
+    c('properties', 'VARCHAR', 'JSON of properties'),
+    c('seconds_since_previous', 'DOUBLE', "Seconds since the person's previous activity event (NULL for the first)"),
+    c('event_date', 'VARCHAR', 'Partition date YYYY-MM-DD'),
+  ],
+  example: `SELECT session_id, event_time, event_name, touchpoint_channel
+FROM events_sessionized WHERE person_id = 'p_123' ORDER BY event_time`,
+  render: (d, cfg) => {
+    const timeoutMs = Math.round(cfg.sessionTimeoutMinutes * 60_000);
+    const person = `PARTITION BY canonical_person_id ORDER BY event_time, message_id`;
+    const before = `${person} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING`;
+    const splits: string[] = [];
+    if (cfg.splitSessionsOnChannelChange) {
+      splits.push(`WHEN touchpoint_channel IS NOT NULL AND prev_channel IS NOT NULL AND touchpoint_channel <> prev_channel THEN 1`);
+    }
+    if (cfg.splitSessionsOnCampaignChange) {
+      splits.push(`WHEN campaign_name IS NOT NULL AND prev_campaign IS NOT NULL AND campaign_name <> prev_campaign THEN 1`);
+    }
+    return `WITH activity AS (
+  SELECT canonical_person_id, message_id, event_type, event_name, event_time, touchpoint_channel, campaign_name,
+    campaign_source, campaign_medium, page_path, referrer_host, source_id, device_type, order_id, revenue, currency,
+    properties, event_date,
+    lag(event_time) OVER (${person}) AS prev_time,
+    ${d.lastValueIgnoreNulls('touchpoint_channel', before)} AS prev_channel,
+    ${d.lastValueIgnoreNulls('campaign_name', before)} AS prev_campaign
+  FROM events_resolved
+  WHERE event_type IN ${inList(ACTIVITY_EVENT_TYPES)} AND event_time IS NOT NULL AND canonical_person_id IS NOT NULL
+),
+flagged AS (
+  SELECT activity.*,
+    CASE
+      WHEN prev_time IS NULL THEN 1
+      WHEN ${d.msBetween('prev_time', 'event_time')} >= ${timeoutMs} THEN 1
+      ${splits.join('\n      ')}
+      ELSE 0
+    END AS session_start_flag
+  FROM activity
+),
+numbered AS (
+  SELECT flagged.*,
+    sum(session_start_flag) OVER (${person} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_seq
+  FROM flagged
+)
+SELECT canonical_person_id AS person_id,
+  canonical_person_id || ${lit('#')} || CAST(CAST(session_seq AS BIGINT) AS VARCHAR) AS session_id,
+  CAST(session_seq AS BIGINT) AS session_number,
+  session_start_flag = 1 AS is_session_start,
+  message_id, event_type, event_name, event_time, touchpoint_channel, campaign_name, campaign_source,
+  campaign_medium, page_path, referrer_host, source_id, device_type, order_id, revenue, currency, properties,
+  CASE WHEN prev_time IS NULL THEN NULL ELSE ${dbl(d.msBetween('prev_time', 'event_time'))} / 1000 END AS seconds_since_previous,
+  event_date
+FROM numbered`;
+  },
+});

@@ -1,0 +1,54 @@
+/**
+ * touchpoints: marketing touches of canonical persons, the raw material of journeys and attribution.
+ *
+ * A marketing event is an activity event (track/page/screen) whose touchpoint_channel is one of
+ * ViewConfig.marketingChannels (default DEFAULT_MARKETING_CHANNELS: web and mobile_app are owned
+ * properties, not touches, unless the processor classified the visit by campaign/referrer/click id).
+ * Grain (ViewConfig.touchpointGrain):
+ *  - 'session_channel' (default): consecutive marketing events of one session with the same channel and
+ *    campaign form ONE touchpoint, timed at its first event (ten page views after one ad click = 1 touch;
+ *    email -> paid_search -> email in one session = 3 touches);
+ *  - 'event': every marketing event is a touchpoint.
+ * A conversion event on a marketing channel (a store purchase, an order over the phone) is itself a touch.
+ */
+import { inList } from '../dialect.js';
+import { c, defineView } from '../view.js';
+
+export const touchpoints = defineView({
+  name: 'touchpoints',
+  description:
+    'Marketing touches: activity events on a marketing channel; by default consecutive events of one session with the same channel and campaign collapse into one touch.',
+  dependsOn: ['events_sessionized'],
+  columns: [
+    c('touchpoint_id', 'VARCHAR', 'message_id of the (first) event of the touch'),
+    c('person_id', 'VARCHAR', 'Canonical person id'),
+    c('session_id', 'VARCHAR', 'Session of the touch'),
+    c('touch_time', 'TIMESTAMP', 'Time of the (first) event of the touch'),
+    c('channel', 'VARCHAR', 'Touchpoint channel'),
+    c('campaign_name', 'VARCHAR', 'Campaign name'),
+    c('campaign_source', 'VARCHAR', 'utm_source'),
+    c('campaign_medium', 'VARCHAR', 'utm_medium'),
+    c('event_name', 'VARCHAR', 'Name of the (first) event'),
+    c('event_date', 'VARCHAR', 'Partition date of the (first) event'),
+  ],
+  example: `SELECT channel, count(*) AS touches, count(DISTINCT person_id) AS persons
+FROM touchpoints WHERE touch_time >= TIMESTAMP '2024-05-01 00:00:00' GROUP BY channel ORDER BY touches DESC`,
+  render: (_d, cfg) => {
+    const collapse = cfg.touchpointGrain === 'session_channel';
+    const keep = collapse
+      ? `WHERE prev_channel IS NULL OR prev_channel <> touchpoint_channel OR (campaign_name IS DISTINCT FROM prev_campaign)`
+      : '';
+    return `WITH marketing AS (
+  SELECT person_id, session_id, message_id, event_time, touchpoint_channel, campaign_name, campaign_source,
+    campaign_medium, event_name, event_date,
+    lag(touchpoint_channel) OVER (PARTITION BY session_id ORDER BY event_time, message_id) AS prev_channel,
+    lag(campaign_name) OVER (PARTITION BY session_id ORDER BY event_time, message_id) AS prev_campaign
+  FROM events_sessionized
+  WHERE touchpoint_channel IN ${inList(cfg.marketingChannels)}
+)
+SELECT message_id AS touchpoint_id, person_id, session_id, event_time AS touch_time, touchpoint_channel AS channel,
+  campaign_name, campaign_source, campaign_medium, event_name, event_date
+FROM marketing
+${keep}`.trimEnd();
+  },
+});
