@@ -1,0 +1,115 @@
+/**
+ * Processor configuration, read once from the environment (Lambda) or passed in whole (local
+ * pipeline, tests). Everything that changes behaviour per deployment lives here, so the pure modules
+ * take plain values and never read process.env themselves.
+ */
+import type { IdentifierType } from '../../schemas/identifiers.js';
+import type { CountryCode } from 'libphonenumber-js';
+
+export type ConsentMode = 'strip' | 'drop' | 'ignore';
+
+export interface ConsentPolicy {
+  /**
+   * What to do with an event whose categoryPreferences deny one of `categories`:
+   *   strip:  keep the event for aggregate counts, without any identifier (identifiers_stripped=true,
+   *           no person_id, no stitching, no IP);
+   *   drop:   do not keep it; a failed-events row (reason consent_denied, no raw payload) counts it;
+   *   ignore: consent is recorded in the `consent` column but not enforced.
+   * Events without categoryPreferences are kept (consent collected elsewhere, e.g. POS, call centre).
+   */
+  mode: ConsentMode;
+  /** Category names (case-insensitive) that must not be false for the event to be kept whole. */
+  categories: string[];
+}
+
+export interface IdentityRules {
+  /**
+   * Priority of identifier types, highest first. user_id MUST be first: it is the exclusive anchor
+   * (a person holds one user id, and two user-anchored persons never merge except through alias).
+   * The rank is baked into person ids (p<rank>_...), so it is fixed for the life of a table.
+   */
+  priority: IdentifierType[];
+  /**
+   * Per non-user identifier type: how many distinct user ids it may be seen with before it is
+   * "shared" and stops linking (a family tablet, a household phone, a shop's POS device).
+   */
+  maxUsers: Partial<Record<IdentifierType, number>>;
+  /**
+   * Whether an event that carries only weak identifiers (anonymous_id, device_id) may merge persons.
+   * Default false: after a logout/reset, {new anonymousId, same deviceId} must not glue the new
+   * anonymous id to the previous user through the device.
+   */
+  mergeWeakOnly: boolean;
+  /** Identifier types that count as weak (see mergeWeakOnly). */
+  weakTypes: IdentifierType[];
+}
+
+export interface ProcessorConfig {
+  streams: { events: string; identity: string; failed: string };
+  identityTable: string;
+  /** HMAC key for email/phone hashing (per deployment). */
+  hashKey: string;
+  defaultPhoneRegion: CountryCode;
+  consent: ConsentPolicy;
+  identity: IdentityRules;
+  /** Max entries of the identity cache kept across invocations. */
+  cacheSize: number;
+}
+
+export const DEFAULT_IDENTITY_RULES: IdentityRules = {
+  priority: ['user_id', 'crm_id', 'loyalty_id', 'email_hash', 'phone_hash', 'anonymous_id', 'device_id'],
+  maxUsers: { anonymous_id: 1, device_id: 1, email_hash: 1, phone_hash: 1, loyalty_id: 1, crm_id: 1 },
+  mergeWeakOnly: false,
+  weakTypes: ['anonymous_id', 'device_id'],
+};
+
+export const DEV_HASH_KEY = 'threadline-local-dev-key-not-for-production';
+
+/** Parse "anonymous_id=1,device_id=2" into a maxUsers map (unknown types are ignored). */
+function parseMaxUsers(text: string | undefined): Partial<Record<IdentifierType, number>> {
+  const out: Partial<Record<IdentifierType, number>> = { ...DEFAULT_IDENTITY_RULES.maxUsers };
+  if (!text) return out;
+  for (const part of text.split(',')) {
+    const [k, v] = part.split('=').map((s) => s.trim());
+    const n = Number(v);
+    if (k && k in out && Number.isInteger(n) && n >= 1) out[k as IdentifierType] = n;
+  }
+  return out;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
+  const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  const hashKey = env.THREADLINE_HASH_KEY ?? (inLambda ? undefined : DEV_HASH_KEY);
+  // A deployed processor without its key would hash with a guessable one: refuse to start.
+  if (!hashKey) throw new Error('THREADLINE_HASH_KEY is required in Lambda');
+  const mode = (env.THREADLINE_CONSENT_POLICY ?? 'strip') as ConsentMode;
+  if (!['strip', 'drop', 'ignore'].includes(mode)) throw new Error(`THREADLINE_CONSENT_POLICY must be strip|drop|ignore`);
+  return {
+    streams: {
+      events: env.THREADLINE_EVENTS_STREAM ?? 'threadline-events',
+      identity: env.THREADLINE_IDENTITY_STREAM ?? 'threadline-identity-changes',
+      failed: env.THREADLINE_FAILED_STREAM ?? 'threadline-failed-events',
+    },
+    identityTable: env.THREADLINE_IDENTITY_TABLE ?? 'threadline-identity',
+    hashKey,
+    defaultPhoneRegion: (env.THREADLINE_DEFAULT_PHONE_REGION ?? 'US') as CountryCode,
+    consent: {
+      mode,
+      categories: (env.THREADLINE_CONSENT_CATEGORIES ?? 'analytics')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+    identity: {
+      ...DEFAULT_IDENTITY_RULES,
+      maxUsers: parseMaxUsers(env.THREADLINE_IDENTITY_MAX_USERS),
+      mergeWeakOnly: env.THREADLINE_MERGE_WEAK_ONLY === 'true',
+    },
+    cacheSize: Number(env.THREADLINE_IDENTITY_CACHE_SIZE ?? 50_000),
+  };
+}
+
+/** A complete config for tests and the local pipeline, with overrides. */
+export function localConfig(overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
+  return { ...configFromEnv({}), ...overrides };
+}

@@ -1,0 +1,105 @@
+/**
+ * Kinesis record -> envelope, re-validated against the contract. Anything that cannot become an
+ * event is a typed failure carrying the raw record (PII-redacted) for failed_events. Pure.
+ */
+import { createHash } from 'node:crypto';
+import type { CollectedEnvelope, RejectedEnvelope } from '../../schemas/envelope.js';
+import type { ThreadlineEvent } from '../../schemas/event.js';
+import type { FailureReason } from '../../schemas/failure-reasons.js';
+import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type FailedEventRecord } from '../../schemas/lake.js';
+import { validateEvent } from '../../schemas/validate.js';
+import { redactRaw } from './enrich/pii.js';
+
+export const RAW_LIMIT = 256 * 1024;
+
+export type Decoded =
+  | { kind: 'event'; envelope: CollectedEnvelope; event: ThreadlineEvent; eventTimeMs: number }
+  | { kind: 'failed'; failure: FailedEventRecord };
+
+export interface FailureInput {
+  /** Stable id of the Kinesis record (stream ARN + sequence number): replays give the same failure_id. */
+  recordKey: string;
+  stage: 'collector' | 'processor';
+  reason: FailureReason;
+  detail: string;
+  sourceId?: string | null;
+  messageId?: string | null;
+  raw: string | null;
+  rawTruncated?: boolean;
+  failedAt: Date;
+}
+
+export function failureRecord(f: FailureInput): FailedEventRecord {
+  let raw = f.raw === null ? null : redactRaw(f.raw);
+  let truncated = f.rawTruncated ?? false;
+  if (raw !== null && Buffer.byteLength(raw, 'utf8') > RAW_LIMIT) {
+    raw = Buffer.from(raw, 'utf8').subarray(0, RAW_LIMIT).toString('utf8');
+    truncated = true;
+  }
+  const failedAt = toLakeTimestamp(f.failedAt);
+  return {
+    failure_id: createHash('sha256').update(`${f.recordKey}|${f.reason}`).digest('hex').slice(0, 32),
+    stage: f.stage,
+    reason: f.reason,
+    detail: f.detail,
+    source_id: f.sourceId ?? null,
+    message_id: f.messageId ?? null,
+    raw,
+    raw_truncated: truncated,
+    failed_at: failedAt,
+    schema_version: LAKE_SCHEMA_VERSION,
+    event_date: eventDateOf(failedAt),
+  };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function decodeRecord(dataBase64: string, recordKey: string, now: Date): Decoded {
+  const bytes = Buffer.from(dataBase64, 'base64');
+  const text = bytes.toString('utf8');
+  const rawText = Buffer.from(text, 'utf8').equals(bytes) ? text : bytes.toString('base64');
+  const fail = (reason: FailureReason, detail: string, extra: Partial<FailureInput> = {}): Decoded => ({
+    kind: 'failed',
+    failure: failureRecord({ recordKey, stage: 'processor', reason, detail, raw: rawText, failedAt: now, ...extra }),
+  });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fail(rawText === text ? 'bad_json' : 'bad_encoding', 'Kinesis record is not a JSON envelope');
+  }
+  if (!isObject(parsed) || parsed.v !== 1 || !isObject(parsed.source) || typeof parsed.source.id !== 'string') {
+    return fail('schema_violation', 'not a version-1 stream envelope');
+  }
+  const sourceId = parsed.source.id;
+  if (parsed.kind === 'rejected') {
+    const r = parsed as unknown as RejectedEnvelope;
+    return {
+      kind: 'failed',
+      failure: failureRecord({
+        recordKey,
+        stage: 'collector',
+        reason: r.reason,
+        detail: String(r.detail ?? ''),
+        sourceId,
+        messageId: r.messageId ?? null,
+        raw: typeof r.raw === 'string' ? r.raw : null,
+        rawTruncated: Boolean(r.rawTruncated),
+        failedAt: now,
+      }),
+    };
+  }
+  if (parsed.kind !== 'event' || typeof parsed.receivedAt !== 'string') return fail('schema_violation', 'unknown envelope kind', { sourceId });
+  const envelope = parsed as unknown as CollectedEnvelope;
+  const receivedMs = Date.parse(envelope.receivedAt);
+  // Re-validate: the stream may hold records from an older collector, or replays after a contract fix.
+  // No age limit here: a replay days later is still the same event.
+  const v = validateEvent(envelope.event, { now: Number.isNaN(receivedMs) ? now : receivedMs, maxAgeMs: null });
+  if (!v.ok) {
+    return fail(v.reason, v.detail, { sourceId, messageId: v.messageId ?? null, raw: JSON.stringify(envelope.event ?? null) });
+  }
+  if (!v.event.messageId) return fail('schema_violation', 'event has no messageId (the collector assigns one)', { sourceId });
+  return { kind: 'event', envelope, event: v.event, eventTimeMs: v.eventTimeMs };
+}

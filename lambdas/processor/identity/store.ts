@@ -1,0 +1,345 @@
+/**
+ * Identity stitching on DynamoDB without transactions: a lock-free union-find.
+ *
+ * - Each identifier is a node (rules.ts); a person is a root. Linking two persons sets the LOSER's
+ *   `m` (mergedInto) to the winner (the smaller id) with ConditionExpression attribute_not_exists(m):
+ *   a node is merged at most once, pointers always go to smaller ids (no cycles), and two processors
+ *   racing to merge the same root cannot both win. The loser of a lost race re-reads and retries.
+ * - Guard rails are decided on facts that are safe to read stale:
+ *   * a "p0" (user) root stays a root except through alias, so "both roots are users" is a stable
+ *     refusal; a non-user root that is still a root (the CAS proves it) holds no user id, so merging
+ *     it anywhere can never put two user ids into one person;
+ *   * a node's user set only grows (ADD on a string set), and the decision whether it is shared uses
+ *     the set returned by this event's own ADD (ReturnValues ALL_NEW) or a consistent read.
+ * - Cache (LRU, kept across invocations): `m` pointers are immutable once set and user sets only
+ *   grow, so cached values are never wrong, only possibly incomplete. Incomplete means "a root that
+ *   may since have been merged": fine for stamping an event (identity_changes re-stitch it) and
+ *   checked by the CAS and by consistent reads before any merge.
+ * - Replays: a node merged by the same messageId re-emits its change record (deterministic
+ *   change_id), so a change whose Firehose delivery failed is delivered when Kinesis retries.
+ */
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
+import type { Identifier, IdentifierType } from '../../../schemas/identifiers.js';
+import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type IdentityChangeRecord } from '../../../schemas/lake.js';
+import type { IdentityRules } from '../config.js';
+import { Lru } from './lru.js';
+import { aliasOverride, isShared, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, validateRules, type EventIdentity, type NodeRef } from './rules.js';
+
+interface MergeMeta {
+  messageId: string;
+  reason: string;
+  identifierType: string;
+  changedAt: number;
+  eventTime: number;
+}
+
+interface Entry {
+  /** mergedInto (immutable once set). */
+  m?: string;
+  meta?: MergeMeta;
+  /** User node ids seen with this node (grows only). */
+  users: Set<string>;
+}
+
+export interface StoreStats {
+  /** DynamoDB requests by kind, and items read/written. */
+  batchGetCalls: number;
+  getCalls: number;
+  itemsRead: number;
+  updateCalls: number;
+  conditionalFailures: number;
+  merges: number;
+  refusedMerges: number;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+export interface ResolveInput extends EventIdentity {
+  messageId: string;
+  /** identify | alias | event */
+  reason: 'identify' | 'alias' | 'event';
+  eventTimeMs: number;
+  nowMs: number;
+}
+
+export interface ResolveResult {
+  personId: string | null;
+  changes: IdentityChangeRecord[];
+}
+
+export function changeIdOf(from: string, to: string): string {
+  return createHash('sha256').update(`${from}>${to}`).digest('hex').slice(0, 32);
+}
+
+export class IdentityStore {
+  readonly stats: StoreStats = {
+    batchGetCalls: 0,
+    getCalls: 0,
+    itemsRead: 0,
+    updateCalls: 0,
+    conditionalFailures: 0,
+    merges: 0,
+    refusedMerges: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+  };
+  private cache: Lru<string, Entry>;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+    private readonly rules: IdentityRules,
+    cacheSize = 50_000,
+  ) {
+    validateRules(rules);
+    this.cache = new Lru(cacheSize);
+  }
+
+  /** Forget everything cached (tests; a cold Lambda). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private remember(node: string, item: Record<string, AttributeValue> | undefined): Entry {
+    const prev = this.cache.peek(node);
+    const entry: Entry = prev ?? { users: new Set() };
+    if (item) {
+      if (item.m?.S && !entry.m) {
+        entry.m = item.m.S;
+        entry.meta = {
+          messageId: item.mb?.S ?? '',
+          reason: item.mr?.S ?? 'event',
+          identifierType: item.mt?.S ?? '',
+          changedAt: Number(item.ma?.N ?? 0),
+          eventTime: Number(item.me?.N ?? 0),
+        };
+      }
+      for (const u of item.u?.SS ?? []) entry.users.add(u);
+    }
+    this.cache.set(node, entry);
+    return entry;
+  }
+
+  /** Load nodes not in the cache with BatchGetItem (100 keys a call), then the nodes they point to. */
+  async prefetch(nodes: Iterable<string>): Promise<void> {
+    let missing = [...new Set(nodes)].filter((n) => {
+      const hit = this.cache.peek(n) !== undefined;
+      if (hit) this.stats.cacheHits++;
+      else this.stats.cacheMisses++;
+      return !hit;
+    });
+    while (missing.length > 0) {
+      const found = new Map<string, Record<string, AttributeValue>>();
+      for (let i = 0; i < missing.length; i += 100) {
+        let keys: Record<string, AttributeValue>[] = missing.slice(i, i + 100).map((pk) => ({ pk: { S: pk } }));
+        for (let attempt = 0; keys.length > 0; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+          if (attempt > 8) throw new Error('BatchGetItem kept returning UnprocessedKeys');
+          this.stats.batchGetCalls++;
+          const res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+          for (const item of res.Responses?.[this.table] ?? []) {
+            this.stats.itemsRead++;
+            found.set(item.pk!.S!, item);
+          }
+          keys = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, AttributeValue>[];
+        }
+      }
+      const next: string[] = [];
+      for (const n of missing) {
+        const e = this.remember(n, found.get(n));
+        if (e.m && this.cache.peek(e.m) === undefined) next.push(e.m);
+      }
+      missing = [...new Set(next)];
+    }
+  }
+
+  private async getNode(node: string, consistent: boolean): Promise<Entry> {
+    this.stats.getCalls++;
+    const res = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: node } }, ConsistentRead: consistent }));
+    if (res.Item) this.stats.itemsRead++;
+    return this.remember(node, res.Item);
+  }
+
+  private async entry(node: string): Promise<Entry> {
+    return this.cache.get(node) ?? (await this.getNode(node, false));
+  }
+
+  /** Root as far as known (cache, loading unknown nodes); `visit` sees every node on the path. */
+  private async find(node: string, visit?: (node: string, e: Entry) => void): Promise<string> {
+    let n = node;
+    for (;;) {
+      const e = await this.entry(n);
+      visit?.(n, e);
+      if (!e.m) return n;
+      n = e.m;
+    }
+  }
+
+  /** Current root, reading the path's last node consistently (tests, evaluation). */
+  async personOf(id: Identifier): Promise<string> {
+    let n = nodeIdOf(id, this.rules);
+    for (;;) {
+      const e = await this.getNode(n, true);
+      if (!e.m) return n;
+      n = e.m;
+    }
+  }
+
+  private async addUsers(node: string, users: string[], type: IdentifierType): Promise<void> {
+    this.stats.updateCalls++;
+    const res = await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: { pk: { S: node } },
+        UpdateExpression: 'ADD u :u SET t = if_not_exists(t, :t)',
+        ExpressionAttributeValues: { ':u': { SS: users }, ':t': { S: type } },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    this.remember(node, res.Attributes);
+  }
+
+  /** Link the persons of a and b. Returns the change record when THIS call made a merge. */
+  private async union(a: string, b: string, allowUserUser: boolean, meta: MergeMeta): Promise<IdentityChangeRecord | undefined> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const ra = await this.find(a);
+      const rb = await this.find(b);
+      if (ra === rb) return undefined;
+      if (!mayLink(ra, rb, allowUserUser)) {
+        this.stats.refusedMerges++;
+        return undefined;
+      }
+      const [w, l] = ra < rb ? [ra, rb] : [rb, ra];
+      try {
+        this.stats.updateCalls++;
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { pk: { S: l } },
+            UpdateExpression: 'SET m = :w, mb = :mb, mr = :mr, mt = :mt, ma = :ma, me = :me',
+            ConditionExpression: 'attribute_not_exists(m)',
+            ExpressionAttributeValues: {
+              ':w': { S: w },
+              ':mb': { S: meta.messageId },
+              ':mr': { S: meta.reason },
+              ':mt': { S: meta.identifierType },
+              ':ma': { N: String(meta.changedAt) },
+              ':me': { N: String(meta.eventTime) },
+            },
+          }),
+        );
+        const e = this.cache.peek(l) ?? { users: new Set<string>() };
+        e.m = w;
+        e.meta = meta;
+        this.cache.set(l, e);
+        this.stats.merges++;
+        return this.changeRecord(l, w, meta);
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException) && (err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+        // Someone merged l first: learn where to, then decide again.
+        this.stats.conditionalFailures++;
+        await this.getNode(l, true);
+      }
+    }
+    throw new Error('union did not settle after 50 attempts');
+  }
+
+  private changeRecord(from: string, to: string, meta: MergeMeta): IdentityChangeRecord {
+    const changedAt = toLakeTimestamp(meta.changedAt);
+    return {
+      change_id: changeIdOf(from, to),
+      from_person_id: from,
+      to_person_id: to,
+      reason: meta.reason,
+      identifier_type: meta.identifierType,
+      message_id: meta.messageId,
+      changed_at: changedAt,
+      event_time: toLakeTimestamp(meta.eventTime),
+      schema_version: LAKE_SCHEMA_VERSION,
+      event_date: eventDateOf(changedAt),
+    };
+  }
+
+  /** Nodes an event touches, for batch prefetching. */
+  nodesOf(ev: EventIdentity): string[] {
+    return nodesOf(ev, this.rules).map((n) => n.node);
+  }
+
+  /** Apply one event: record user co-occurrence, link what the rules allow, stamp the person. */
+  async resolve(input: ResolveInput): Promise<ResolveResult> {
+    const nodes = nodesOf(input, this.rules);
+    if (nodes.length === 0) return { personId: null, changes: [] };
+    await this.prefetch(nodes.map((n) => n.node));
+    const changes = new Map<string, IdentityChangeRecord>();
+    const fresh = new Set<string>();
+
+    // 1. Guard-rail facts: which user ids each non-user identifier has been seen with.
+    const userNodes = nodes.filter((n) => n.id.type === 'user_id').map((n) => n.node);
+    if (userNodes.length > 0) {
+      for (const n of nodes) {
+        if (n.id.type === 'user_id') continue;
+        const e = await this.entry(n.node);
+        if (isShared(n.id.type, e.users, this.rules)) continue; // shared is forever: nothing to learn
+        const unseen = userNodes.filter((u) => !e.users.has(u));
+        if (unseen.length === 0) continue;
+        await this.addUsers(n.node, unseen, n.id.type);
+        fresh.add(n.node);
+      }
+    }
+    const usersOf = (node: string) => this.cache.peek(node)?.users;
+    const meta = (type: string): MergeMeta => ({
+      messageId: input.messageId,
+      reason: input.reason,
+      identifierType: type,
+      changedAt: input.nowMs,
+      eventTime: input.eventTimeMs,
+    });
+    const keep = (c: IdentityChangeRecord | undefined) => {
+      if (c) changes.set(c.change_id as string, c);
+    };
+
+    // 2. Alias: the declared pair first (user-user override only when previousId is a user id).
+    if (input.alias) {
+      const prev = nodeIdOf(input.alias.previous, this.rules);
+      const user = nodeIdOf(input.alias.user, this.rules);
+      keep(await this.union(prev, user, aliasOverride(input), meta(input.alias.previous.type)));
+    }
+
+    // 3. Links allowed by the guard rails, towards the event's highest-priority node.
+    let linkable = linkableNodes(nodes, usersOf, this.rules);
+    if (linkable.length > 1) {
+      const roots = new Set<string>();
+      for (const n of linkable) roots.add(await this.find(n.node));
+      if (roots.size > 1) {
+        // A merge is coming: the shared decision must rest on fresh user sets, not the cache.
+        for (const n of linkable) {
+          if (n.id.type !== 'user_id' && !fresh.has(n.node)) await this.getNode(n.node, true);
+        }
+        linkable = linkableNodes(nodes, usersOf, this.rules);
+        for (let i = 1; i < linkable.length; i++) {
+          keep(await this.union(linkable[0]!.node, linkable[i]!.node, false, meta(linkable[i]!.id.type)));
+        }
+      }
+    }
+
+    // 4. Stamp, and re-emit changes this very message caused before (a replay after a lost delivery).
+    const stamp = stampNode(nodes, linkable, usersOf, this.rules);
+    const personId = stamp === undefined ? null : await this.find(stamp);
+    for (const n of nodes) {
+      await this.find(n.node, (node, e) => {
+        if (e.m && e.meta?.messageId === input.messageId) keep(this.changeRecord(node, e.m, e.meta));
+      });
+    }
+    return { personId, changes: [...changes.values()] };
+  }
+}
+
+export type { NodeRef };
