@@ -246,9 +246,15 @@ export function generateDataset(options: GenerateOptions): Dataset {
     return e;
   };
 
-  const webContext = (person: Person, browser: Browser, url: string, referrer?: string): Record<string, unknown> => {
+  /**
+   * Only a session's landing page is left for the processor to classify (utm, click id, referrer).
+   * Later events of the visit are marked `web` (owned property, not a marketing touch), as a tracking plan
+   * would: otherwise every in-site page view (internal referrer, no utm) would read as a new `direct` visit.
+   */
+  const webContext = (person: Person, browser: Browser, url: string, referrer?: string, landing = false): Record<string, unknown> => {
     const u = new URL(url);
     return {
+      ...(landing ? {} : { touchpoint: { channel: 'web' } }),
       ip: person.ip,
       userAgent: browser.userAgent,
       library: { name: 'analytics.js', version: '5.2.0' },
@@ -321,9 +327,9 @@ export function generateDataset(options: GenerateOptions): Dataset {
   };
 
   /** A web visit landing from `channel` (or a plain visit); returns the time it ended and the browser used. */
-  const webSession = (person: Person, t: number, channel: TouchChannel | 'web', intent: 'browse' | 'buy'): { t: number; browser: Browser } => {
+  const webSession = (person: Person, t: number, channel: TouchChannel, intent: 'browse' | 'buy', emailCampaign?: string): { t: number; browser: Browser } => {
     const browser = rng.pick(person.browsers);
-    const campaign = `${rng.pick(['spring', 'summer', 'autumn'])}_${rng.pick(['sale', 'launch', 'outdoor'])}`;
+    const campaign = emailCampaign ?? `${rng.pick(['spring', 'summer', 'autumn'])}_${rng.pick(['sale', 'launch', 'outdoor'])}`;
     let url = `${SITE}/`;
     let referrer: string | undefined;
     switch (channel) {
@@ -354,7 +360,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
     // Log back in sometimes when the person has an account
     let tt = t;
     if (person.hasAccount && !browser.loggedIn && rng.chance(0.35)) login(person, browser, tt - 2000, false);
-    emit('web', person, tt, { type: 'page', name: titleOf(new URL(url).pathname), ...webIds(person, browser), properties: {}, context: webContext(person, browser, url, referrer) });
+    emit('web', person, tt, { type: 'page', name: titleOf(new URL(url).pathname), ...webIds(person, browser), properties: {}, context: webContext(person, browser, url, referrer, true) });
     const views = intent === 'buy' ? rng.int(1, 2) : rng.int(0, 2);
     for (const prod of productPages(views)) {
       tt += rng.int(20, 240) * 1000;
@@ -398,7 +404,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
     return { t: tt };
   };
 
-  const emailTouch = (person: Person, t: number): { t: number; clicked: boolean } => {
+  const emailTouch = (person: Person, t: number): { t: number; clicked: boolean; campaign: string } => {
     own('email', person.email, person.id);
     own('user_id', person.userId, person.id);
     const campaign = `newsletter_${new Date(t).toISOString().slice(0, 10)}`;
@@ -406,7 +412,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
     emit('email', person, t, { type: 'track', event: 'Email Opened', ...base, properties: { campaign_name: campaign } });
     const clicked = rng.chance(0.55);
     if (clicked) emit('email', person, t + rng.int(5, 60) * 1000, { type: 'track', event: 'Email Link Clicked', ...base, properties: { campaign_name: campaign } });
-    return { t: t + MINUTE, clicked };
+    return { t: t + MINUTE, clicked, campaign };
   };
 
   const callTouch = (person: Person, t: number, purpose: 'sales' | 'support'): void => {
@@ -449,11 +455,14 @@ export function generateDataset(options: GenerateOptions): Dataset {
     own('anonymous_id', `loyalty-${person.loyaltyId}`, person.id);
   };
 
-  const purchase = (person: Person, t: number, via: 'web' | 'app' | 'store', revenue: number, orderId: string): void => {
+  const purchase = (person: Person, t: number, via: 'web' | 'app' | 'store', revenue: number, orderId: string, lastTouch?: TouchChannel): void => {
     const products = [{ product_id: rng.pick(PRODUCTS).sku, quantity: 1, price: revenue }];
     const props = { order_id: orderId, revenue, currency: 'GBP', products };
     if (via === 'web') {
-      const { t: tt, browser } = webSession(person, t, 'web', 'buy');
+      // The buying visit: typed-in (direct, which truly causes nothing) or a re-click on the last ad/e-mail
+      const landable: TouchChannel[] = ['paid_search', 'paid_social', 'display', 'email', 'organic_search'];
+      const landing = lastTouch && landable.includes(lastTouch) && rng.chance(0.5) ? lastTouch : 'direct';
+      const { t: tt, browser } = webSession(person, t, landing, 'buy');
       emit('web', person, tt + 30_000, { type: 'track', event: 'Checkout Started', ...webIds(person, browser), properties: { order_id: orderId, value: revenue, currency: 'GBP' }, context: webContext(person, browser, `${SITE}/checkout`) });
       if (!browser.loggedIn) {
         if (rng.chance(0.7)) login(person, browser, tt + 60_000, !person.hasAccount && rng.chance(0.5));
@@ -501,14 +510,16 @@ export function generateDataset(options: GenerateOptions): Dataset {
         appSession(person, t, rng.chance(0.5) ? 'identify' : 'browse');
         t += rng.exp(0.8 * DAY);
       }
+      let lastTouched: TouchChannel | undefined;
       for (let k = 0; k < nTouches && t < end - HOUR; k++) {
         let ch = rng.weighted(spec.channelMix);
         if (ch === 'store' && !person.loyaltyId) ch = 'email'; // an unobservable store visit is redrawn
+        lastTouched = ch;
         if (!touched.includes(ch)) touched.push(ch);
         switch (ch) {
           case 'email': {
-            const { clicked } = emailTouch(person, t);
-            if (clicked) webSession(person, t + rng.int(1, 5) * MINUTE, 'email', 'browse');
+            const { clicked, campaign } = emailTouch(person, t);
+            if (clicked) webSession(person, t + rng.int(1, 5) * MINUTE, 'email', 'browse', campaign);
             break;
           }
           case 'store':
@@ -540,7 +551,7 @@ export function generateDataset(options: GenerateOptions): Dataset {
         if (via === 'app' && !person.app) via = 'web';
         const revenue = Math.round(spec.revenue.median * Math.exp(spec.revenue.sigma * gaussian(rng)) * 100) / 100;
         const orderId = `ORD-${seedTag}-${String(++orderCounter).padStart(6, '0')}`;
-        purchase(person, t, via, revenue, orderId);
+        purchase(person, t, via, revenue, orderId, lastTouched);
         cycle.orderId = orderId;
         cycle.revenue = revenue;
         pt.conversions++;
