@@ -76,8 +76,6 @@ export interface MarkovResult {
 
 export const MAX_ORDER = 4;
 export const DENSE_MAX_STATES = 250;
-const BASE = 8192; // > MAX_CHANNELS + 1: digit 0 is never used so windows of different lengths differ
-const STATE_SPAN = 2 ** 26; // transition key = from * STATE_SPAN + to
 
 export const START = '(start)';
 export const CONVERSION = '(conversion)';
@@ -97,9 +95,47 @@ export interface Chain {
   valueSum: Float64Array;
 }
 
+/** Transition counts: per from-state Map(to -> edge), counts in a growable typed array. */
+class EdgeCounts {
+  private readonly out: Map<number, number>[] = [];
+  from = new Int32Array(1024);
+  to = new Int32Array(1024);
+  w = new Float64Array(1024);
+  n = 0;
+
+  addState(): void {
+    this.out.push(new Map());
+  }
+
+  add(from: number, to: number, w: number): void {
+    const m = this.out[from]!;
+    let e = m.get(to);
+    if (e === undefined) {
+      e = this.n++;
+      if (e >= this.w.length) {
+        const cap = this.w.length * 2;
+        const f = new Int32Array(cap);
+        f.set(this.from);
+        this.from = f;
+        const t = new Int32Array(cap);
+        t.set(this.to);
+        this.to = t;
+        const ww = new Float64Array(cap);
+        ww.set(this.w);
+        this.w = ww;
+      }
+      m.set(to, e);
+      this.from[e] = from;
+      this.to[e] = to;
+    }
+    this.w[e]! += w;
+  }
+}
+
 /**
- * One pass over the paths: O(total touches) with a hash per window (order > 1) or a dense
- * channel x channel count matrix (order 1, up to 512 channels).
+ * One pass over the paths, O(total touches): order 1 with up to 512 channels counts into a dense
+ * (channels+1)^2 matrix; otherwise windows are packed into integer keys (base channels+1, so they
+ * stay small integers V8 hashes fast) and transitions counted per from-state.
  */
 export function buildChain(t: PathTable, order = 1, convertingOnly = false): Chain {
   if (!Number.isInteger(order) || order < 1 || order > MAX_ORDER) {
@@ -107,84 +143,99 @@ export function buildChain(t: PathTable, order = 1, convertingOnly = false): Cha
   }
   if (t.channels.length > MAX_CHANNELS) throw new AttributionInputError(`too many channels (${t.channels.length})`);
   const C = t.channels.length;
-  const dense = order === 1 && C <= 512;
+  const base = C + 1; // digit 0 unused: windows of different lengths get different keys
+  const { offsets, ids, conversions, nulls, values } = t;
 
-  // state bookkeeping
   const keyToState = new Map<number, number>();
   const stateKeys: number[] = [0];
   const conv: number[] = [0];
   const nul: number[] = [0];
   const val: number[] = [0];
-  const stateOf = (key: number): number => {
-    let s = keyToState.get(key);
-    if (s === undefined) {
-      s = stateKeys.length;
-      if (s >= STATE_SPAN) throw new AttributionInputError('too many Markov states; use a lower order');
-      keyToState.set(key, s);
-      stateKeys.push(key);
+  const edges = new EdgeCounts();
+  edges.addState();
+  let denseCounts: Float64Array | undefined;
+
+  if (order === 1 && C <= 512) {
+    // state c+1 = channel c
+    for (let c = 0; c < C; c++) {
+      keyToState.set(c + 1, c + 1);
+      stateKeys.push(c + 1);
       conv.push(0);
       nul.push(0);
       val.push(0);
     }
-    return s;
-  };
-  if (dense) for (let c = 0; c < C; c++) stateOf(c + 1); // state c+1 = channel c
-
-  const N1 = C + 1;
-  const denseCounts = dense ? new Float64Array(N1 * N1) : undefined;
-  const sparseCounts = dense ? undefined : new Map<number, number>();
-  const add = (from: number, to: number, w: number) => {
-    if (denseCounts) denseCounts[from * N1 + to]! += w;
-    else {
-      const k = from * STATE_SPAN + to;
-      sparseCounts!.set(k, (sparseCounts!.get(k) ?? 0) + w);
-    }
-  };
-
-  const { offsets, ids } = t;
-  const topDigit = BASE ** (order - 1);
-  for (let i = 0; i < t.size; i++) {
-    const c = t.conversions[i]!;
-    const u = convertingOnly ? 0 : t.nulls[i]!;
-    const w = c + u;
-    if (w <= 0) continue;
-    const a = offsets[i]!;
-    const n = offsets[i + 1]! - a;
-    let prev = 0; // (start)
-    if (dense) {
-      for (let j = 0; j < n; j++) {
-        const s = ids[a + j]! + 1;
-        if (s === prev) continue;
-        add(prev, s, w);
+    const N1 = C + 1;
+    const counts = new Float64Array(N1 * N1);
+    for (let i = 0; i < t.size; i++) {
+      const c = conversions[i]!;
+      const u = convertingOnly ? 0 : nulls[i]!;
+      const w = c + u;
+      if (w <= 0) continue;
+      let prev = 0;
+      for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) {
+        const s = ids[k]! + 1;
+        if (s === prev) continue; // no self-loops (ChannelAttribution merges equal consecutive states)
+        counts[prev * N1 + s]! += w;
         prev = s;
       }
-    } else if (n < order) {
-      let key = 0;
-      for (let j = 0; j < n; j++) key = key * BASE + ids[a + j]! + 1;
-      prev = stateOf(key);
-      add(0, prev, w);
-    } else {
-      let key = 0;
-      for (let j = 0; j < order; j++) key = key * BASE + ids[a + j]! + 1;
-      for (let j = order; ; j++) {
-        const s = stateOf(key);
-        if (s !== prev) {
-          add(prev, s, w);
-          prev = s;
-        }
-        if (j >= n) break;
-        key = (key - (ids[a + j - order]! + 1) * topDigit) * BASE + ids[a + j]! + 1;
-      }
+      conv[prev]! += c;
+      nul[prev]! += u;
+      if (c > 0) val[prev]! += values[i]!;
     }
-    conv[prev]! += c;
-    nul[prev]! += u;
-    if (c > 0) val[prev]! += t.values[i]!;
+    denseCounts = counts;
+  } else {
+    const topDigit = base ** (order - 1);
+    const stateOf = (key: number): number => {
+      let s = keyToState.get(key);
+      if (s === undefined) {
+        s = stateKeys.length;
+        keyToState.set(key, s);
+        stateKeys.push(key);
+        conv.push(0);
+        nul.push(0);
+        val.push(0);
+        edges.addState();
+      }
+      return s;
+    };
+    for (let i = 0; i < t.size; i++) {
+      const c = conversions[i]!;
+      const u = convertingOnly ? 0 : nulls[i]!;
+      const w = c + u;
+      if (w <= 0) continue;
+      const a = offsets[i]!;
+      const n = offsets[i + 1]! - a;
+      let prev = 0; // (start)
+      if (n < order) {
+        // a path shorter than the order is one state made of all its channels
+        let key = 0;
+        for (let j = 0; j < n; j++) key = key * base + ids[a + j]! + 1;
+        prev = stateOf(key);
+        edges.add(0, prev, w);
+      } else {
+        let key = 0;
+        for (let j = 0; j < order; j++) key = key * base + ids[a + j]! + 1;
+        for (let j = order; ; j++) {
+          const s = stateOf(key);
+          if (s !== prev) {
+            edges.add(prev, s, w);
+            prev = s;
+          }
+          if (j >= n) break;
+          key = (key - (ids[a + j - order]! + 1) * topDigit) * base + ids[a + j]! + 1; // slide the window
+        }
+      }
+      conv[prev]! += c;
+      nul[prev]! += u;
+      if (c > 0) val[prev]! += values[i]!;
+    }
   }
 
   const S = stateKeys.length;
   // CSR of transient -> transient counts
   const rowLen = new Int32Array(S);
   let nnz = 0;
+  const N1 = C + 1;
   if (denseCounts) {
     for (let k = 0; k < denseCounts.length; k++) {
       if (denseCounts[k]! > 0) {
@@ -193,31 +244,32 @@ export function buildChain(t: PathTable, order = 1, convertingOnly = false): Cha
       }
     }
   } else {
-    for (const k of sparseCounts!.keys()) {
-      rowLen[Math.floor(k / STATE_SPAN)]!++;
-      nnz++;
-    }
+    for (let e = 0; e < edges.n; e++) rowLen[edges.from[e]!]!++;
+    nnz = edges.n;
   }
   const rowPtr = new Int32Array(S + 1);
   for (let s = 0; s < S; s++) rowPtr[s + 1] = rowPtr[s]! + rowLen[s]!;
   const fill = rowPtr.slice(0, S);
   const col = new Int32Array(nnz);
   const count = new Float64Array(nnz);
-  const put = (from: number, to: number, w: number) => {
-    const e = fill[from]!++;
-    col[e] = to;
-    count[e] = w;
-  };
   if (denseCounts) {
     for (let k = 0; k < denseCounts.length; k++) {
       const w = denseCounts[k]!;
-      if (w > 0) put(Math.floor(k / N1), k % N1, w);
+      if (w > 0) {
+        const e = fill[Math.floor(k / N1)]!++;
+        col[e] = k % N1;
+        count[e] = w;
+      }
     }
   } else {
-    for (const [k, w] of sparseCounts!) put(Math.floor(k / STATE_SPAN), k % STATE_SPAN, w);
+    for (let e0 = 0; e0 < edges.n; e0++) {
+      const e = fill[edges.from[e0]!]!++;
+      col[e] = edges.to[e0]!;
+      count[e] = edges.w[e0]!;
+    }
   }
 
-  const stateChannels: Int32Array[] = stateKeys.map((key) => decodeKey(key));
+  const stateChannels: Int32Array[] = stateKeys.map((key) => decodeKey(key, base));
   return {
     order,
     channels: t.channels,
@@ -231,12 +283,12 @@ export function buildChain(t: PathTable, order = 1, convertingOnly = false): Cha
   };
 }
 
-function decodeKey(key: number): Int32Array {
+function decodeKey(key: number, base: number): Int32Array {
   const digits: number[] = [];
   let k = key;
   while (k > 0) {
-    digits.unshift((k % BASE) - 1);
-    k = Math.floor(k / BASE);
+    digits.unshift((k % base) - 1);
+    k = Math.floor(k / base);
   }
   return Int32Array.from(digits);
 }

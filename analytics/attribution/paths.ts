@@ -51,6 +51,11 @@ export function splitPath(path: string): string[] {
   return out;
 }
 
+/** What String.prototype.trim removes, for the characters that occur in practice. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0xfeff;
+}
+
 function checkCount(what: string, v: number, where: string): void {
   if (!Number.isFinite(v) || v < 0) {
     throw new AttributionInputError(`${where}: ${what} must be a finite number >= 0 (got ${String(v)})`);
@@ -84,12 +89,27 @@ export class PathTableBuilder {
 
   /** Adds a path given as a ' > '-joined string. `where` names the row in error messages. */
   addPath(path: string, conversions: number, value = 0, nulls = 0, where = 'path'): void {
-    const names = splitPath(path);
-    if (names.length === 0) throw new AttributionInputError(`${where}: empty path`);
-    const ids = new Array<number>(names.length);
-    for (let i = 0; i < names.length; i++) ids[i] = this.channelId(names[i]!);
+    // Hot loop of the 1M-path benchmark: scan once, slice each trimmed name once (no split/trim
+    // intermediates); same result as splitPath().
+    const ids = this.scratch;
+    ids.length = 0;
+    const n = path.length;
+    let i = 0;
+    while (i <= n) {
+      let j = path.indexOf(PATH_SEPARATOR, i);
+      if (j < 0) j = n;
+      let a = i;
+      let b = j;
+      while (a < b && isSpace(path.charCodeAt(a))) a++;
+      while (b > a && isSpace(path.charCodeAt(b - 1))) b--;
+      if (b > a) ids.push(this.channelId(path.slice(a, b)));
+      i = j + 1;
+    }
+    if (ids.length === 0) throw new AttributionInputError(`${where}: empty path`);
     this.addIds(ids, conversions, value, nulls, where);
   }
+
+  private readonly scratch: number[] = [];
 
   /** Adds a path of channel ids previously obtained from channelId(). */
   addIds(ids: ArrayLike<number>, conversions: number, value = 0, nulls = 0, where = 'path'): void {

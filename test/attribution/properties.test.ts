@@ -38,7 +38,7 @@ const ORDERS = [1, 2, 3, 4] as const;
 
 /** Every model's results: 'all' plus Markov at each order, with and without null paths. */
 function allResults(t: PathTable): { name: string; r: ModelResult }[] {
-  const out = runModels(t, 'all').results.map((r) => ({ name: r.model, r }));
+  const out: { name: string; r: ModelResult }[] = runModels(t, 'all').results.map((r) => ({ name: r.model, r }));
   for (const order of ORDERS) {
     for (const convertingOnly of [false, true]) {
       const m = runModels(t, 'markov', { order, convertingOnly }).results[0]!;
