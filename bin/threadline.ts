@@ -4,7 +4,7 @@
  * Configuration: lib/config.ts (`-c threadline.stage=prod`, `-c threadline.configFile=prod.json`).
  * cdk-nag's AwsSolutions pack runs on every synth; `-c threadline.nag=false` turns it off.
  */
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, configFromContext } from '../lib/config.js';
 import { stackName } from '../lib/naming.js';
@@ -26,7 +26,9 @@ new ThreadlineStack(app, stackName(config.stage), {
   description: `Threadline ${config.stage}: omnichannel event collection, identity stitching and journey analytics`,
   tags: { project: 'threadline', stage: config.stage },
 });
-if (app.node.tryGetContext('threadline.nag') !== 'false' && app.node.tryGetContext('threadline.nag') !== false) {
-  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+// cdk-nag v3 is a policy-validation plugin: an unacknowledged finding fails the synth.
+const nag = app.node.tryGetContext('threadline.nag');
+if (nag !== 'false' && nag !== false) {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
 }
 app.synth();

@@ -45,6 +45,7 @@ export class Analytics extends Construct {
   readonly viewResources: CustomResource[] = [];
   readonly deployer: ThreadlineFunction;
   readonly provider: cr.Provider;
+  readonly frameworkRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: AnalyticsProps) {
     super(scope, id);
@@ -114,12 +115,23 @@ export class Analytics extends Construct {
       );
     }
 
+    // The provider framework's own function gets a role that writes only its own log group (instead
+    // of the AWSLambdaBasicExecutionRole managed policy); the framework adds lambda:InvokeFunction.
+    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
+      retention: logRetention(props.logDays),
+      removalPolicy: props.removalPolicy,
+    });
+    this.frameworkRole = new iam.Role(this, 'ProviderFrameworkRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Threadline views provider framework (invokes the views deployer)',
+    });
+    this.frameworkRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [providerLogs.logGroupArn] }),
+    );
     this.provider = new cr.Provider(this, 'ViewsProvider', {
       onEventHandler: this.deployer.fn,
-      logGroup: new logs.LogGroup(this, 'ProviderLogs', {
-        retention: logRetention(props.logDays),
-        removalPolicy: props.removalPolicy,
-      }),
+      logGroup: providerLogs,
+      frameworkOnEventRole: this.frameworkRole,
     });
 
     let previous: Construct | undefined;

@@ -33,7 +33,6 @@ export class IdentityStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.production,
       removalPolicy: props.removalPolicy,
-      timeToLiveAttribute: def.timeToLiveAttribute,
       globalSecondaryIndexes: def.globalSecondaryIndexes.map((g) => ({
         indexName: g.indexName,
         partitionKey: key(g.partitionKey)!,

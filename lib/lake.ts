@@ -148,7 +148,7 @@ export class Lake extends Construct {
       databaseName: this.databaseName,
       tableInput: glueTableInput(t, { lakeLocation: `s3://${this.bucket.bucketName}` }),
     });
-    table.addDependency(this.database);
+    table.node.addDependency(this.database);
     return table;
   }
 
@@ -253,7 +253,7 @@ export class Lake extends Construct {
     });
     // The role must be able to read the schema and write before Firehose validates the destination.
     stream.node.addDependency(policy);
-    stream.addDependency(table);
+    stream.node.addDependency(table);
     return stream;
   }
 }

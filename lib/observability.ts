@@ -44,7 +44,7 @@ export class Observability extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
     const action = new actions.SnsAction(this.topic);
 
-    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, opts: Partial<cloudwatch.CreateAlarmOptions> = {}) => {
+    const alarm = (name: string, metric: cloudwatch.Metric | cloudwatch.MathExpression, threshold: number, description: string, opts: Partial<cloudwatch.CreateAlarmOptions> = {}) => {
       const a = metric.createAlarm(this, name, {
         alarmDescription: description,
         threshold,
