@@ -58,8 +58,10 @@ async function buildFromEnv(env: NodeJS.ProcessEnv): Promise<{ collect: Collecto
 }
 
 export const handler: ApiGatewayV2Handler = async (event) => {
-  envCollector ??= buildFromEnv(process.env).catch((err) => {
+  envCollector ??= buildFromEnv(process.env).catch((err: unknown) => {
     envCollector = undefined; // let the next invocation try again (e.g. SSM throttled at cold start)
+    // Configuration errors carry no personal data: log them so that a broken deployment is visible.
+    createLogger('threadline-collector').error('collector init failed', { error: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown' });
     throw err;
   });
   let built: { collect: Collector; metrics: Metrics };
@@ -75,6 +77,7 @@ export const handler: ApiGatewayV2Handler = async (event) => {
   try {
     return toApiGatewayV2(await built.collect(fromApiGatewayV2(event)));
   } finally {
-    built.metrics.publishStoredMetrics();
+    // Health checks and preflights record nothing: publishing then would only log a warning.
+    if (built.metrics.hasStoredMetrics()) built.metrics.publishStoredMetrics();
   }
 };

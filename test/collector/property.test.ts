@@ -100,7 +100,7 @@ describe('never throws', () => {
         expect([200, 204, 400, 401, 403, 404, 405, 413, 415]).toContain(res.statusCode);
         if (res.statusCode === 204) return;
         const body = JSON.parse(res.body ?? '');
-        if (res.statusCode >= 400) expect(KNOWN_REASONS.has(body.error.reason)).toBe(true);
+        if ((res.statusCode ?? 0) >= 400) expect(KNOWN_REASONS.has(body.error.reason)).toBe(true);
       }),
       { numRuns: 400 },
     );
