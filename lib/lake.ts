@@ -67,7 +67,11 @@ export class Lake extends Construct {
 
   constructor(scope: Construct, id: string, props: LakeProps) {
     super(scope, id);
-    const autoDelete = props.removalPolicy === RemovalPolicy.DESTROY;
+    // Buckets (and the key their objects are encrypted with) are RETAINED on every stage: deleting a
+    // stack must never delete collected data. CDK's autoDeleteObjects would also add a custom resource
+    // whose bucket policy grants wildcard actions (s3:List*, s3:DeleteObject*). Teardown of a dev
+    // stack empties and removes the two buckets explicitly (docs/deploy.md).
+    const dataRemoval = RemovalPolicy.RETAIN;
     this.databaseName = props.databaseName;
 
     this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
@@ -76,15 +80,14 @@ export class Lake extends Construct {
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90) }],
-      removalPolicy: props.removalPolicy,
-      autoDeleteObjects: autoDelete,
+      removalPolicy: dataRemoval,
     });
 
     if (props.encryption === 'kms') {
       this.key = new kms.Key(this, 'Key', {
         enableKeyRotation: true,
         description: `Threadline ${props.stage} lake encryption`,
-        removalPolicy: props.removalPolicy,
+        removalPolicy: dataRemoval,
       });
     }
 
@@ -108,8 +111,7 @@ export class Lake extends Construct {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'lake/',
       lifecycleRules,
-      removalPolicy: props.removalPolicy,
-      autoDeleteObjects: autoDelete,
+      removalPolicy: dataRemoval,
     });
 
     this.database = new glue.CfnDatabase(this, 'Database', {

@@ -1,0 +1,393 @@
+/**
+ * The synthesized stack: resources, wiring and IAM. One full synth (with esbuild bundling and
+ * cdk-nag) for the default dev configuration, plus a bundling-free synth of a production variant.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { entryPath } from '../../lib/bundling.js';
+import { COLLECTOR_ACTIONS } from '../../lib/collector.js';
+import { LAKE_TABLE_NAMES } from '../../lib/lake.js';
+import { sourcesParameterPath } from '../../lib/naming.js';
+import { glueColumns, PARTITION_COLUMN } from '../../schemas/lake.js';
+import { renderViews } from '../../sql/render.js';
+import {
+  actionsOf,
+  allPolicyActions,
+  logicalIdOf,
+  resourcesOfType,
+  sdkActionsUsedBy,
+  statementsOfRole,
+  synth,
+  type Synthesized,
+} from './helpers.js';
+
+let dev: Synthesized;
+let prod: Synthesized;
+
+beforeAll(() => {
+  dev = synth({}, { nag: true });
+  prod = synth(
+    {
+      stage: 'prod',
+      alarmEmail: 'ops@example.com',
+      stream: { mode: 'provisioned', shardCount: 4 },
+      buffering: { sizeMb: 64, intervalSeconds: 900 },
+      lakeEncryption: 'kms',
+      retention: { lakeDays: 400 },
+    },
+    { bundle: false },
+  );
+}, 120_000);
+
+const fnId = (s: Synthesized, which: 'collector' | 'processor' | 'views') => {
+  const f = which === 'collector' ? s.stack.collector.function : which === 'processor' ? s.stack.processor.function : s.stack.analytics.deployer;
+  return { fn: logicalIdOf(s.stack, f.fn), role: logicalIdOf(s.stack, f.role) };
+};
+
+describe('synthesis', () => {
+  it('passes cdk-nag AwsSolutions with every finding acknowledged in lib/nag.ts', () => {
+    expect(dev.synthError).toBeUndefined();
+    const reportPath = join(dev.outdir, 'validation-report.json');
+    if (existsSync(reportPath)) {
+      const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { pluginReports: { pluginName: string; violations: unknown[] }[] };
+      for (const p of report.pluginReports) expect({ plugin: p.pluginName, violations: p.violations }).toEqual({ plugin: p.pluginName, violations: [] });
+    }
+  });
+
+  it('bundles the three handlers with esbuild into ESM assets (never Docker)', () => {
+    const fns = resourcesOfType(dev.json, 'AWS::Lambda::Function').filter(([, r]) => r.Properties?.Runtime === 'nodejs22.x');
+    expect(fns).toHaveLength(3);
+    for (const [, r] of fns) {
+      expect(r.Properties!.Architectures).toEqual(['arm64']);
+      expect(r.Properties!.Handler).toBe('index.handler');
+    }
+    const assets = JSON.parse(readFileSync(join(dev.outdir, `${dev.stack.artifactId}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+    const bundles = Object.values(assets.files)
+      .map((f) => join(dev.outdir, f.source.path, 'index.mjs'))
+      .filter((p) => existsSync(p));
+    expect(bundles).toHaveLength(3);
+    for (const b of bundles) expect(readFileSync(b, 'utf8')).toMatch(/createRequire/);
+  });
+});
+
+describe('collector', () => {
+  it('routes POST /v1/{proxy+}, OPTIONS /v1/{proxy+} and GET /health to the collector Lambda', () => {
+    const routes = resourcesOfType(dev.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey).sort();
+    expect(routes).toEqual(['GET /health', 'OPTIONS /v1/{proxy+}', 'POST /v1/{proxy+}']);
+    const integrations = resourcesOfType(dev.json, 'AWS::ApiGatewayV2::Integration');
+    expect(integrations).toHaveLength(1);
+    expect(JSON.stringify(integrations[0]![1].Properties!.IntegrationUri)).toContain(fnId(dev, 'collector').fn);
+    expect(integrations[0]![1].Properties!.PayloadFormatVersion).toBe('2.0');
+  });
+
+  it('throttles the $default stage from the configuration and logs no client IP', () => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 5000 },
+    });
+    const stage = resourcesOfType(dev.json, 'AWS::ApiGatewayV2::Stage')[0]![1];
+    const format = stage.Properties!.AccessLogSettings.Format as string;
+    expect(format).toContain('$context.status');
+    expect(format).not.toMatch(/sourceIp|userAgent|identity/);
+  });
+
+  it('reads its key store from SSM under /threadline/<stage>/sources and writes the stream by name', () => {
+    const fn = dev.json.Resources[fnId(dev, 'collector').fn]!;
+    const env = fn.Properties!.Environment.Variables;
+    expect(env.THREADLINE_KEYSTORE).toBe('ssm');
+    expect(env.THREADLINE_SSM_PREFIX).toBe(sourcesParameterPath('dev'));
+    expect(env.THREADLINE_STREAM_NAME).toEqual({ Ref: logicalIdOf(dev.stack, dev.stack.stream.stream) });
+    expect(env.THREADLINE_ALLOWED_ORIGINS).toBe('*');
+  });
+});
+
+describe('stream and processor', () => {
+  it('stream is on-demand and encrypted by default, provisioned with the configured shards when asked', () => {
+    dev.template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+      RetentionPeriodHours: 24,
+    });
+    prod.template.hasResourceProperties('AWS::Kinesis::Stream', { StreamModeDetails: { StreamMode: 'PROVISIONED' }, ShardCount: 4 });
+  });
+
+  it('event source: batching, bisect, bounded retries, max age, partial batch responses, SQS on-failure', () => {
+    const [, esm] = resourcesOfType(dev.json, 'AWS::Lambda::EventSourceMapping')[0]!;
+    expect(esm.Properties).toMatchObject({
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 5,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 86400,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionName: { Ref: fnId(dev, 'processor').fn },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.stream.stream), 'Arn'] },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.processor.deadLetterQueue), 'Arn'] } } },
+    });
+  });
+
+  it('processor environment names the three delivery streams and the table; the hash key is a dynamic reference', () => {
+    const env = dev.json.Resources[fnId(dev, 'processor').fn]!.Properties!.Environment.Variables;
+    const ds = dev.stack.lake.deliveryStreams;
+    expect(env.THREADLINE_EVENTS_STREAM).toEqual({ Ref: logicalIdOf(dev.stack, ds.events) });
+    expect(env.THREADLINE_IDENTITY_STREAM).toEqual({ Ref: logicalIdOf(dev.stack, ds.identity_changes) });
+    expect(env.THREADLINE_FAILED_STREAM).toEqual({ Ref: logicalIdOf(dev.stack, ds.failed_events) });
+    expect(env.THREADLINE_IDENTITY_TABLE).toEqual({ Ref: logicalIdOf(dev.stack, dev.stack.identity.table) });
+    // Never a literal: CloudFormation resolves {{resolve:secretsmanager:...}} at deploy time.
+    const hashKey = JSON.stringify(env.THREADLINE_HASH_KEY);
+    expect(hashKey).toContain('{{resolve:secretsmanager:');
+    expect(hashKey).toContain(logicalIdOf(dev.stack, dev.stack.hashKey));
+  });
+
+  it('identity table: on-demand, PITR, key from the processor definition; deletion protection only in prod', () => {
+    dev.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: false })],
+    });
+    prod.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })],
+    });
+    prod.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    dev.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('lake', () => {
+  it('bucket: encrypted, public access blocked, TLS only, lifecycle rules, retained on teardown', () => {
+    const lake = logicalIdOf(dev.stack, dev.stack.lake.bucket);
+    dev.template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      }),
+    });
+    const rules = dev.json.Resources[lake]!.Properties!.LifecycleConfiguration.Rules as { Id: string; Prefix?: string; ExpirationInDays?: number }[];
+    expect(Object.fromEntries(rules.filter((r) => r.ExpirationInDays).map((r) => [r.Prefix, r.ExpirationInDays]))).toEqual({
+      'failed_events/': 90,
+      'processing-failed/': 30,
+      'athena-results/': 7,
+    });
+    const prodRules = prod.json.Resources[logicalIdOf(prod.stack, prod.stack.lake.bucket)]!.Properties!.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number }[];
+    expect(prodRules.find((r) => r.Prefix === 'events/')?.ExpirationInDays).toBe(400);
+    const policy = resourcesOfType(dev.json, 'AWS::S3::BucketPolicy').find(([, r]) => r.Properties!.Bucket.Ref === lake)![1];
+    expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    prod.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+    });
+  });
+
+  it('Glue tables carry exactly the contract columns, the event_date partition and partition projection', () => {
+    const tables = resourcesOfType(dev.json, 'AWS::Glue::Table');
+    expect(tables.map(([, r]) => r.Properties!.TableInput.Name).sort()).toEqual([...LAKE_TABLE_NAMES].sort());
+    for (const [, r] of tables) {
+      const input = r.Properties!.TableInput;
+      const name = input.Name as (typeof LAKE_TABLE_NAMES)[number];
+      expect(input.StorageDescriptor.Columns).toEqual(glueColumns(name).map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment })));
+      expect(input.PartitionKeys).toEqual([{ Name: PARTITION_COLUMN.name, Type: 'string', Comment: PARTITION_COLUMN.doc }]);
+      expect(input.Parameters['projection.enabled']).toBe('true');
+      expect(input.Parameters['projection.event_date.type']).toBe('date');
+      expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain(`/${name}/event_date=\${event_date}/`);
+      expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+    }
+  });
+
+  it('three Firehose streams convert JSON (OpenX) to Parquet against their table, partitioned by .event_date', () => {
+    const streams = resourcesOfType(dev.json, 'AWS::KinesisFirehose::DeliveryStream');
+    expect(streams).toHaveLength(3);
+    const seen = new Set<string>();
+    for (const [, r] of streams) {
+      const p = r.Properties!;
+      expect(p.DeliveryStreamType).toBe('DirectPut');
+      expect(p.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
+      const d = p.ExtendedS3DestinationConfiguration;
+      const table = d.DataFormatConversionConfiguration.SchemaConfiguration.TableName as string;
+      seen.add(table);
+      expect(d.Prefix).toBe(`${table}/event_date=!{partitionKeyFromQuery:event_date}/`);
+      expect(d.ErrorOutputPrefix).toMatch(new RegExp(`^processing-failed/${table}/!\\{firehose:error-output-type\\}/`));
+      expect(d.BufferingHints).toEqual({ SizeInMBs: 128, IntervalInSeconds: 300 });
+      expect(d.CompressionFormat).toBe('UNCOMPRESSED');
+      expect(d.DataFormatConversionConfiguration).toMatchObject({
+        Enabled: true,
+        InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+        OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
+      });
+      expect(d.DynamicPartitioningConfiguration.Enabled).toBe(true);
+      expect(d.ProcessingConfiguration.Processors).toContainEqual({
+        Type: 'MetadataExtraction',
+        Parameters: [
+          { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{event_date: .event_date}' },
+          { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
+        ],
+      });
+    }
+    expect([...seen].sort()).toEqual([...LAKE_TABLE_NAMES].sort());
+    for (const [, r] of resourcesOfType(prod.json, 'AWS::KinesisFirehose::DeliveryStream')) {
+      expect(r.Properties!.ExtendedS3DestinationConfiguration.BufferingHints).toEqual({ SizeInMBs: 64, IntervalInSeconds: 900 });
+    }
+  });
+});
+
+describe('analytics', () => {
+  it('workgroup enforces the result location and the bytes-scanned cutoff', () => {
+    dev.template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'threadline-dev',
+      WorkGroupConfiguration: Match.objectLike({
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: 10 * 1024 * 1024 * 1024,
+        ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } }),
+      }),
+    });
+  });
+
+  it('one view resource per rendered Athena view, chained in dependency order, carrying the rendered DDL', () => {
+    const expected = renderViews('athena', dev.stack.node.tryGetContext('x') ?? {});
+    const views = resourcesOfType(dev.json, 'Custom::ThreadlineAthenaView');
+    expect(views).toHaveLength(expected.length);
+    const byName = new Map(views.map(([id, r]) => [r.Properties!.ViewName as string, { id, r }]));
+    let previousId: string | undefined;
+    for (const v of expected) {
+      const entry = byName.get(v.name)!;
+      expect(entry.r.Properties).toMatchObject({ Statement: v.sql, Database: 'threadline_dev', WorkGroup: 'threadline-dev' });
+      const deps = ([] as string[]).concat(entry.r.DependsOn ?? []);
+      if (previousId) expect(deps).toContain(previousId);
+      for (const t of dev.stack.lake.tables ? Object.values(dev.stack.lake.tables) : []) expect(deps).toContain(logicalIdOf(dev.stack, t));
+      previousId = entry.id;
+    }
+  });
+});
+
+describe('observability', () => {
+  const metricsOf = (s: Synthesized) =>
+    resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').map(([, r]) => {
+      const p = r.Properties!;
+      return p.MetricName ?? (p.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[]).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).join('+');
+    });
+
+  it('alarms cover collector 4xx/5xx/latency, Kinesis age and throttles, processor errors and DLQ, Firehose, DynamoDB', () => {
+    const names = metricsOf(dev);
+    for (const m of ['Count+4xx', '5xx', 'Latency', 'GetRecords.IteratorAgeMilliseconds', 'PutRecords.ThrottledRecords', 'Errors', 'ApproximateNumberOfMessagesVisible', 'ReadThrottleEvents+WriteThrottleEvents']) {
+      expect(names).toContain(m);
+    }
+    expect(names.filter((n) => n === 'DeliveryToS3.DataFreshness')).toHaveLength(3);
+    expect(names.filter((n) => n === 'FailedConversion.Records')).toHaveLength(3);
+    // Every alarm notifies the topic.
+    const topic = logicalIdOf(dev.stack, dev.stack.observability.topic);
+    for (const [, r] of resourcesOfType(dev.json, 'AWS::CloudWatch::Alarm')) expect(r.Properties!.AlarmActions).toEqual([{ Ref: topic }]);
+    dev.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('freshness threshold follows the buffering interval; e-mail subscription only when configured', () => {
+    const freshness = (s: Synthesized) =>
+      resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').find(([, r]) => r.Properties!.MetricName === 'DeliveryToS3.DataFreshness')![1].Properties!.Threshold;
+    expect(freshness(dev)).toBe(300 + 900);
+    expect(freshness(prod)).toBe(900 + 900);
+    dev.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    prod.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('IAM', () => {
+  it('no policy anywhere ALLOWS a wildcard action; the only wildcard Denies are TLS-only guards', () => {
+    for (const s of [dev, prod]) {
+      const all = allPolicyActions(s.json);
+      // The one exception: a customer-managed key's default policy lets the ACCOUNT (root) use IAM to
+      // delegate it (kms:*); it grants nothing to any function by itself. Nothing else may be wildcard.
+      const isKeyPolicy = (where: string) => s.json.Resources[where]?.Type === 'AWS::KMS::Key';
+      expect(all.filter((a) => a.effect === 'Allow' && a.action.includes('*') && !(isKeyPolicy(a.where) && a.action === 'kms:*'))).toEqual([]);
+      // enforceSSL: Deny s3:* / sqs:* / sns:* when aws:SecureTransport is false.
+      expect(all.filter((a) => a.effect === 'Deny').map((a) => a.action).sort()).toEqual(['s3:*', 's3:*', 'sns:Publish', 'sqs:*'].sort());
+    }
+  });
+
+  it('collector role: its log group, PutRecords on the stream, GetParametersByPath on its SSM path only', () => {
+    const st = statementsOfRole(dev.json, fnId(dev, 'collector').role);
+    expect(actionsOf(st)).toEqual(['kinesis:PutRecords', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ssm:GetParametersByPath']);
+    const ssm = st.find((s) => s.Action === 'ssm:GetParametersByPath')!;
+    expect(JSON.stringify(ssm.Resource)).toContain(':parameter/threadline/dev/sources"');
+    const kin = st.find((s) => s.Action === 'kinesis:PutRecords')!;
+    expect(kin.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.stream.stream), 'Arn'] });
+  });
+
+  it('processor role: exactly what its code calls + what the event source mapping and DLQ need', () => {
+    const st = statementsOfRole(dev.json, fnId(dev, 'processor').role);
+    expect(actionsOf(st)).toEqual(
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'firehose:PutRecordBatch',
+        // Lambda's Kinesis poller runs with the function role:
+        'kinesis:DescribeStream',
+        'kinesis:DescribeStreamConsumer',
+        'kinesis:DescribeStreamSummary',
+        'kinesis:GetRecords',
+        'kinesis:GetShardIterator',
+        'kinesis:ListShards',
+        'kinesis:ListStreams',
+        'kinesis:SubscribeToShard',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        // on-failure destination:
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+    // No Secrets Manager access: the hash key arrives through a deploy-time dynamic reference.
+    expect(actionsOf(st).some((a) => a.startsWith('secretsmanager:'))).toBe(false);
+  });
+
+  it('the actions granted for code match the SDK commands found in each handler bundle', async () => {
+    const used = async (entry: string, exclude: RegExp = /$^/) => {
+      const byFile = await sdkActionsUsedBy(entry);
+      return [...byFile].filter(([f]) => !exclude.test(f)).flatMap(([, a]) => [...a]).sort();
+    };
+    const granted = (which: 'collector' | 'processor') =>
+      actionsOf(statementsOfRole(dev.json, fnId(dev, which).role)).filter((a) => /^(dynamodb|firehose|ssm|athena|s3|secretsmanager):/.test(a) || a === 'kinesis:PutRecords');
+    // ssm-store.ts also implements add/revoke (PutParameter, DeleteParameter) for `threadline keys`;
+    // the Lambda only ever looks keys up, so those two are not granted to it.
+    const collectorUsed = (await used(entryPath('collector'))).filter((a) => a !== 'ssm:PutParameter' && a !== 'ssm:DeleteParameter');
+    expect([...new Set(collectorUsed)].sort()).toEqual(granted('collector'));
+    expect([...new Set(collectorUsed)].sort()).toEqual([...COLLECTOR_ACTIONS.kinesis, ...COLLECTOR_ACTIONS.ssm].sort());
+    expect([...new Set(await used(entryPath('processor')))].sort()).toEqual(granted('processor'));
+    const viewsRole = actionsOf(statementsOfRole(dev.json, fnId(dev, 'views').role)).filter((a) => a.startsWith('athena:'));
+    expect([...new Set(await used(entryPath('viewsDeployer')))].sort()).toEqual(viewsRole);
+  });
+
+  it('each Firehose role may write only its own table prefix and read only its own Glue table', () => {
+    for (const t of LAKE_TABLE_NAMES) {
+      const roleId = resourcesOfType(dev.json, 'AWS::IAM::Role').find(([id]) => id.startsWith(`LakeFirehoseRole${t.replace(/_/g, '')}`))![0];
+      const st = statementsOfRole(dev.json, roleId);
+      expect(actionsOf(st)).toEqual(
+        ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions', 'logs:PutLogEvents', 's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutObject'].sort(),
+      );
+      const objects = JSON.stringify(st.find((s) => s.Sid === 'LakeObjects')!.Resource);
+      expect(objects).toContain(`/${t}/*`);
+      expect(objects).toContain(`/processing-failed/${t}/*`);
+      for (const other of LAKE_TABLE_NAMES.filter((o) => o !== t)) expect(objects).not.toContain(`"/${other}/*`);
+    }
+  });
+
+  it('KMS variant grants the key to Firehose and the views deployer (explicit actions)', () => {
+    const all = allPolicyActions(prod.json).map((a) => a.action);
+    expect(all).toContain('kms:GenerateDataKey');
+    expect(all).toContain('kms:Decrypt');
+  });
+});
+
+describe('outputs', () => {
+  it('exports the API URL, the key path and the query endpoints', () => {
+    expect(Object.keys(dev.json.Outputs ?? {}).sort()).toEqual(
+      ['AlarmTopicArn', 'AthenaWorkGroup', 'DashboardName', 'GlueDatabase', 'LakeBucketName', 'SourcesParameterPath', 'ApiUrl'].sort(),
+    );
+    expect(dev.json.Outputs!.SourcesParameterPath.Value).toBe('/threadline/dev/sources');
+  });
+});
