@@ -29,6 +29,12 @@ export interface ViewConfig {
    */
   readonly touchpointGrain: 'session_channel' | 'event';
   /**
+   * false (default, attribution.md): a conversion's journey is every touch in its lookback window, even
+   * touches before an earlier conversion of the same person. true: the journey starts after the person's
+   * previous conversion (each touch then belongs to at most one converting journey).
+   */
+  readonly resetJourneyAfterConversion: boolean;
+  /**
    * Longest identity merge chain (A -> B -> C ...) resolved completely. Resolution uses pointer jumping
    * (each step doubles the hops covered), so the views hold ceil(log2(identityMaxHops)) self-joins and no
    * recursion (Athena caps WITH RECURSIVE at depth 10).
@@ -46,6 +52,7 @@ export const DEFAULT_VIEW_CONFIG: ViewConfig = {
   splitSessionsOnChannelChange: false,
   splitSessionsOnCampaignChange: false,
   touchpointGrain: 'session_channel',
+  resetJourneyAfterConversion: false,
   identityMaxHops: 64,
 };
 

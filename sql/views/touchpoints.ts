@@ -7,11 +7,13 @@
  * Grain (ViewConfig.touchpointGrain):
  *  - 'session_channel' (default): consecutive marketing events of one session with the same channel and
  *    campaign form ONE touchpoint, timed at its first event (ten page views after one ad click = 1 touch;
- *    email -> paid_search -> email in one session = 3 touches);
+ *    email -> paid_search -> email in one session = 3 touches). A 'direct' event that does not start its
+ *    session is no touch: the processor's default rule calls internal navigation without referrer or
+ *    campaign 'direct', and (as in GA) direct traffic does not interrupt a session's source;
  *  - 'event': every marketing event is a touchpoint.
  * A conversion event on a marketing channel (a store purchase, an order over the phone) is itself a touch.
  */
-import { inList } from '../dialect.js';
+import { inList, lit } from '../dialect.js';
 import { c, defineView } from '../view.js';
 
 export const touchpoints = defineView({
@@ -38,13 +40,14 @@ FROM touchpoints WHERE touch_time >= TIMESTAMP '2024-05-01 00:00:00' GROUP BY ch
     const keep = collapse
       ? `WHERE prev_channel IS NULL OR prev_channel <> touchpoint_channel OR (campaign_name IS DISTINCT FROM prev_campaign)`
       : '';
+    const midSessionDirect = collapse ? `\n    AND (is_session_start OR touchpoint_channel <> ${lit(cfg.directChannel)})` : '';
     return `WITH marketing AS (
   SELECT person_id, session_id, message_id, event_time, touchpoint_channel, campaign_name, campaign_source,
     campaign_medium, event_name, event_date,
     lag(touchpoint_channel) OVER (PARTITION BY session_id ORDER BY event_time, message_id) AS prev_channel,
     lag(campaign_name) OVER (PARTITION BY session_id ORDER BY event_time, message_id) AS prev_campaign
   FROM events_sessionized
-  WHERE touchpoint_channel IN ${inList(cfg.marketingChannels)}
+  WHERE touchpoint_channel IN ${inList(cfg.marketingChannels)}${midSessionDirect}
 )
 SELECT message_id AS touchpoint_id, person_id, session_id, event_time AS touch_time, touchpoint_channel AS channel,
   campaign_name, campaign_source, campaign_medium, event_name, event_date

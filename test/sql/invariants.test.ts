@@ -198,4 +198,34 @@ describe('session and touchpoint options', () => {
       }
     }
   });
+
+  it('mid-session direct is no touch; journeys reset after a conversion only when configured', async () => {
+    const day = (d: number, m = 0) => at(d * 24 * 60 + m);
+    const rows = [
+      eventRecord({ id: 'r1', person: 'r', time: day(0), channel: 'email' }),
+      eventRecord({ id: 'r2', person: 'r', time: day(0, 1), channel: 'direct' }), // internal navigation
+      eventRecord({ id: 'r3', person: 'r', time: day(1), type: 'track', name: 'Order Completed', orderId: 'r-o1', revenue: 10 }),
+      eventRecord({ id: 'r4', person: 'r', time: day(2), channel: 'direct' }), // starts a session: a touch
+      eventRecord({ id: 'r5', person: 'r', time: day(3), type: 'track', name: 'Order Completed', orderId: 'r-o2', revenue: 20 }),
+    ];
+    const values = rows.map((r) => `(${COLS.map((c) => sqlValue((r as Record<string, unknown>)[c])).join(', ')})`);
+    const paths = async (e: DuckDbEngine) => {
+      await e.query(`DELETE FROM events`);
+      await e.query(`INSERT INTO events (${COLS.join(', ')}) VALUES ${values.join(',\n')}`);
+      return (await e.query<{ conversion_id: string; path: string }>(`SELECT conversion_id, path FROM journeys ORDER BY conversion_id`)).rows;
+    };
+    expect(await paths(engine)).toEqual([
+      { conversion_id: 'r-o1', path: 'email' },
+      { conversion_id: 'r-o2', path: 'email > direct' },
+    ]);
+    const reset = await createDuckDbEngine({ lakeDir: dir, config: { resetJourneyAfterConversion: true } });
+    try {
+      expect(await paths(reset)).toEqual([
+        { conversion_id: 'r-o1', path: 'email' },
+        { conversion_id: 'r-o2', path: 'direct' },
+      ]);
+    } finally {
+      await reset.close();
+    }
+  });
 });

@@ -44,7 +44,7 @@ const DUCKDB_ONLY: [string, RegExp][] = [
 
 const CONFIGS: [string, Partial<ViewConfig>][] = [
   ['defaults', {}],
-  ['split on channel and campaign, event grain', { splitSessionsOnChannelChange: true, splitSessionsOnCampaignChange: true, touchpointGrain: 'event' }],
+  ['split on channel and campaign, event grain', { splitSessionsOnChannelChange: true, splitSessionsOnCampaignChange: true, touchpointGrain: 'event', resetJourneyAfterConversion: true }],
   ['odd parameters', { sessionTimeoutMinutes: 45, lookbackDays: 7, halfLifeDays: 1.5, conversionEvents: ["Order Completed", "Signed Up", "O'Brien Event"], identityMaxHops: 3, marketingChannels: ['email', 'chat'] }],
 ];
 
