@@ -164,41 +164,84 @@ export async function startCollectorServer(opts: CollectorServerOptions): Promis
 export const DEV_WRITE_KEY = 'tl_dev_local_write_key';
 export const DEV_STREAM_NAME = 'threadline-events';
 
-async function main(argv: string[]): Promise<void> {
-  const { parseArgs } = await import('node:util');
+export interface StandaloneCollectorOptions {
+  /** Folder for kinesalite's LevelDB and sources.json. Default .threadline */
+  dataDir?: string;
+  /** Keep the stream in memory instead of dataDir/kinesis. */
+  memory?: boolean;
+  port?: number;
+  host?: string;
+  streamName?: string;
+  shards?: number;
+}
+
+export interface StandaloneCollector extends CollectorServer {
+  kinesis: import('./kinesis.js').LocalKinesis;
+  streamName: string;
+  /** The development write key (registered in dataDir/sources.json, hashed). */
+  writeKey: string;
+}
+
+/** kinesalite + file key store with the development key + the collector on loopback. */
+export async function startStandaloneCollector(opts: StandaloneCollectorOptions = {}): Promise<StandaloneCollector> {
   const { join } = await import('node:path');
   const { mkdir } = await import('node:fs/promises');
-  const { values } = parseArgs({
-    args: argv,
-    options: { port: { type: 'string', default: '8787' }, host: { type: 'string', default: '127.0.0.1' }, data: { type: 'string', default: '.threadline' }, memory: { type: 'boolean', default: false } },
-  });
   const { startLocalKinesis } = await import('./kinesis.js');
   const { createFileKeyStore } = await import('../lambdas/collector/sources/file-store.js');
   const { createKinesisWriter } = await import('../lambdas/collector/kinesis-writer.js');
-  const dataDir = values.data!;
+  const dataDir = opts.dataDir ?? '.threadline';
+  const streamName = opts.streamName ?? DEV_STREAM_NAME;
   await mkdir(dataDir, { recursive: true });
-  const kinesis = await startLocalKinesis(values.memory ? {} : { path: join(dataDir, 'kinesis') });
-  await kinesis.ensureStream(DEV_STREAM_NAME, 1);
-  const keyStore = createFileKeyStore(join(dataDir, 'sources.json'));
-  await keyStore.ensureKey(DEV_WRITE_KEY, { name: 'dev', defaultChannel: 'web' });
-  const server = await startCollectorServer({
-    port: Number(values.port),
-    host: values.host!,
-    deps: { keyStore, sink: createKinesisWriter({ client: kinesis.client, streamName: DEV_STREAM_NAME }) },
+  const kinesis = await startLocalKinesis(opts.memory ? {} : { path: join(dataDir, 'kinesis') });
+  try {
+    await kinesis.ensureStream(streamName, opts.shards ?? 1);
+    const keyStore = createFileKeyStore(join(dataDir, 'sources.json'));
+    await keyStore.ensureKey(DEV_WRITE_KEY, { name: 'dev', defaultChannel: 'web' });
+    const server = await startCollectorServer({
+      port: opts.port ?? 0,
+      host: opts.host ?? '127.0.0.1',
+      deps: { keyStore, sink: createKinesisWriter({ client: kinesis.client, streamName }) },
+    });
+    return {
+      ...server,
+      kinesis,
+      streamName,
+      writeKey: DEV_WRITE_KEY,
+      async close() {
+        await server.close();
+        await kinesis.close();
+      },
+    };
+  } catch (err) {
+    await kinesis.close();
+    throw err;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { parseArgs } = await import('node:util');
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '8787' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string', default: '.threadline' },
+      memory: { type: 'boolean', default: false },
+    },
   });
+  const c = await startStandaloneCollector({ port: Number(values.port), host: values.host!, dataDir: values.data!, memory: values.memory! });
   process.stdout.write(
     [
-      `Threadline collector listening on ${server.url}`,
-      `  Kinesis (kinesalite): ${kinesis.endpoint}  stream: ${DEV_STREAM_NAME}`,
-      `  development write key: ${DEV_WRITE_KEY}`,
-      `  try: curl -u ${DEV_WRITE_KEY}: -H 'content-type: application/json' \\`,
-      `         -d '{"userId":"u-1","event":"Signed Up"}' ${server.url}/v1/track`,
+      `Threadline collector listening on ${c.url}`,
+      `  Kinesis (kinesalite): ${c.kinesis.endpoint}  stream: ${c.streamName}`,
+      `  development write key: ${c.writeKey}`,
+      `  try: curl -u ${c.writeKey}: -H 'content-type: application/json' \\`,
+      `         -d '{"userId":"u-1","event":"Signed Up"}' ${c.url}/v1/track`,
       '',
     ].join('\n'),
   );
   const stop = async () => {
-    await server.close();
-    await kinesis.close();
+    await c.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
