@@ -51,6 +51,11 @@ export interface InsightOptions {
   topJourneys?: number;
   /** Markov order (default 1). */
   markovOrder?: number;
+  /**
+   * Hand-offs INTO these channels are left out of the list (default ['web']): "paid_search -> web" is
+   * the rest of the visit an ad brought, not a hand-off between channels.
+   */
+  handoffsExcludeInto?: readonly string[];
 }
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -80,9 +85,12 @@ export async function collectInsights(engine: QueryEngine, opts: InsightOptions 
     )
   ).map((r) => ({ ...r, step: num(r.step), persons: num(r.persons) }));
 
+  const excludeInto = opts.handoffsExcludeInto ?? ['web'];
   const handoffs: HandoffRow[] = (
     await q<{ from_channel: string; to_channel: string; handoffs: number; median_seconds_between: number | null; friction_rate: number | null }>(
-      `SELECT from_channel, to_channel, handoffs, median_seconds_between, friction_rate FROM channel_handoffs ORDER BY handoffs DESC, from_channel, to_channel LIMIT 15`,
+      `SELECT from_channel, to_channel, handoffs, median_seconds_between, friction_rate FROM channel_handoffs
+       ${excludeInto.length ? `WHERE to_channel NOT IN (${excludeInto.map((c) => `'${c.replace(/'/g, "''")}'`).join(', ')})` : ''}
+       ORDER BY handoffs DESC, from_channel, to_channel LIMIT 15`,
     )
   ).map((h) => ({
     from: h.from_channel,

@@ -45,7 +45,7 @@ export function renderDemoText(r: DemoResult): string {
     ),
   );
 
-  h('Channel hand-offs (friction = share of hand-offs not followed by a conversion)');
+  h('Channel hand-offs (friction = share not followed by a conversion; the rest of a visit, X -> web, left out)');
   out.push(
     formatTable(
       ins.handoffs.slice(0, 10).map((x) => ({
@@ -66,6 +66,9 @@ export function renderDemoText(r: DemoResult): string {
   h('Identity stitching vs the truth (pairwise over events)');
   out.push(
     `precision ${pct(r.identity.precision)} · recall ${pct(r.identity.recall)} · F1 ${pct(r.identity.f1)} · ${n(r.identity.predictedPersons)} persons found for ${n(r.identity.truePersons)} true persons in ${n(r.identity.items)} events`,
+  );
+  out.push(
+    `  ceiling from the evidence (events linked by any identifier they share, shared devices not followed): recall ${pct(r.identityCeiling.recall)}, ${n(r.identityCeiling.predictedPersons)} persons`,
   );
   out.push(`  ${n(t.stats.sharedDevices)} family tablets shared by two people, ${n(t.stats.resets)} logouts/resets; merges made: ${n(r.stats.processor.identityChanges)}`);
 
