@@ -1,0 +1,152 @@
+/**
+ * lib/config.ts: defaults per stage, context parsing (-c keys arrive as strings), and errors that list
+ * EVERY bad value with its path and the value given.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configFromContext, resolveConfig } from '../../lib/config.js';
+import { DEFAULT_VIEW_CONFIG } from '../../sql/config.js';
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('defaults', () => {
+  it('dev: not production, on-demand stream, 128 MB / 300 s buffering, views from sql/config defaults', () => {
+    const c = resolveConfig();
+    expect(c.stage).toBe('dev');
+    expect(c.production).toBe(false);
+    expect(c.stream).toEqual({ mode: 'on-demand' });
+    expect(c.buffering).toEqual({ sizeMb: 128, intervalSeconds: 300 });
+    expect(c.athena.database).toBe('threadline_dev');
+    expect(c.views).toEqual(DEFAULT_VIEW_CONFIG);
+  });
+
+  it('prod turns production on (deletion protection, retain) and keeps logs longer', () => {
+    const c = resolveConfig({ stage: 'prod' });
+    expect(c.production).toBe(true);
+    expect(c.retention.logDays).toBe(90);
+    expect(resolveConfig({ stage: 'prod', production: false }).production).toBe(false);
+  });
+
+  it('a dashed stage gives an underscored Glue database name', () => {
+    expect(resolveConfig({ stage: 'eu-test' }).athena.database).toBe('threadline_eu_test');
+  });
+});
+
+describe('validation', () => {
+  it('lists every problem at once, with the path and the value given', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        stage: 'Prod!',
+        alarmEmail: 'not-an-email',
+        buffering: { sizeMb: 32, intervalSeconds: 901 },
+        stream: { mode: 'provisioned' },
+        collector: { allowedOrigins: ['https://shop.example.com/path'], throttling: { rateLimit: 100, burstLimit: 10 } },
+        processor: { batchSize: 0, maxRecordAgeSeconds: 30 },
+      } as never),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^stage: .* \(got "Prod!"\)$/),
+        expect.stringMatching(/^alarmEmail: must be an e-mail address \(got "not-an-email"\)$/),
+        'buffering.sizeMb: must be >= 64 (Parquet conversion minimum) (got 32)',
+        'buffering.intervalSeconds: must be <= 900 (Firehose maximum) (got 901)',
+        expect.stringMatching(/^collector\.allowedOrigins\.0: must be '\*' or an origin/),
+        expect.stringMatching(/^processor\.batchSize: .* \(got 0\)$/),
+        expect.stringMatching(/^processor\.maxRecordAgeSeconds: must be -1 \(infinite\) or between 60 and 604800 \(got 30\)$/),
+        "stream.shardCount: is required when stream.mode is 'provisioned' (got missing)",
+        'collector.throttling.burstLimit: must be >= rateLimit (got 10)',
+      ]),
+    );
+    expect(problems).toHaveLength(9);
+  });
+
+  it('cross-field rules: shards only with provisioned mode, burst >= rate', () => {
+    expect(problemsOf(() => resolveConfig({ stream: { mode: 'provisioned' } }))).toEqual([
+      "stream.shardCount: is required when stream.mode is 'provisioned' (got missing)",
+    ]);
+    expect(problemsOf(() => resolveConfig({ stream: { mode: 'on-demand', shardCount: 2 } }))).toEqual([
+      "stream.shardCount: only applies when stream.mode is 'provisioned' (got 2)",
+    ]);
+    expect(problemsOf(() => resolveConfig({ collector: { throttling: { rateLimit: 100, burstLimit: 50 } } }))).toEqual([
+      'collector.throttling.burstLimit: must be >= rateLimit (got 50)',
+    ]);
+  });
+
+  it('unknown keys are errors, not silently ignored typos', () => {
+    const problems = problemsOf(() => resolveConfig({ buffering: { sizeMB: 64 } } as never));
+    expect(problems.join('\n')).toMatch(/buffering.*sizeMB/);
+    expect(problemsOf(() => resolveConfig({ views: { sessionTimeoutMins: 30 } } as never)).join('\n')).toMatch(/views\.sessionTimeoutMins: unknown view option/);
+  });
+
+  it('view options are checked by the view renderer’s own rules', () => {
+    expect(problemsOf(() => resolveConfig({ views: { lookbackDays: 0 } })).join('\n')).toMatch(/views: view config lookbackDays must be a positive number/);
+  });
+
+  it('property: buffering is accepted exactly inside Firehose’s Parquet limits', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: -10, max: 2000 }), (sizeMb, intervalSeconds) => {
+        const ok = sizeMb >= 64 && sizeMb <= 128 && intervalSeconds >= 0 && intervalSeconds <= 900;
+        let accepted = true;
+        try {
+          resolveConfig({ buffering: { sizeMb, intervalSeconds } });
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          accepted = false;
+        }
+        return accepted === ok;
+      }),
+    );
+  });
+});
+
+describe('from CDK context', () => {
+  it('dotted -c keys arrive as strings and are coerced (numbers, booleans, lists)', () => {
+    const c = configFromContext({
+      'threadline.stage': 'qa',
+      'threadline.buffering.intervalSeconds': '120',
+      'threadline.production': 'true',
+      'threadline.collector.allowedOrigins': 'https://a.example,https://b.example',
+      'threadline.stream.mode': 'provisioned',
+      'threadline.stream.shardCount': '2',
+      'threadline.nag': 'false',
+      unrelated: 'x',
+    });
+    expect(c.stage).toBe('qa');
+    expect(c.buffering.intervalSeconds).toBe(120);
+    expect(c.production).toBe(true);
+    expect(c.collector.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.stream).toEqual({ mode: 'provisioned', shardCount: 2 });
+  });
+
+  it('precedence: defaults < config file < threadline object < dotted keys', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'threadline-cfg-'));
+    writeFileSync(join(dir, 'prod.json'), JSON.stringify({ stage: 'prod', buffering: { sizeMb: 64, intervalSeconds: 600 }, alarmEmail: 'ops@example.com' }));
+    const c = configFromContext(
+      {
+        'threadline.configFile': 'prod.json',
+        threadline: { buffering: { intervalSeconds: 450 } },
+        'threadline.buffering.sizeMb': '100',
+      },
+      dir,
+    );
+    expect(c.stage).toBe('prod');
+    expect(c.production).toBe(true);
+    expect(c.alarmEmail).toBe('ops@example.com');
+    expect(c.buffering).toEqual({ sizeMb: 100, intervalSeconds: 450 });
+  });
+
+  it('a missing or malformed config file is a ConfigError naming the file', () => {
+    expect(problemsOf(() => configFromContext({ 'threadline.configFile': 'nope.json' }, tmpdir()))[0]).toMatch(/^configFile nope\.json: /);
+  });
+});
