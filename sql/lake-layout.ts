@@ -95,7 +95,7 @@ export function glueTableInput(table: LakeTableName, opts: GlueTableOptions) {
     name: table,
     description: `Threadline lake table ${table} (Parquet, partitioned by ${PARTITION_KEY})`,
     tableType: 'EXTERNAL_TABLE',
-    parameters: {
+    parameters: <Record<string, string>>{
       classification: 'parquet',
       EXTERNAL: 'TRUE',
       'parquet.compression': 'SNAPPY',

@@ -311,4 +311,10 @@ describe('documented columns', () => {
       expect(columns, v.name).toEqual(viewByName(v.name).columns.map((c) => c.name));
     }
   });
+  it('every documented example query runs', async () => {
+    const { viewByName } = await import('../../sql/registry.js');
+    for (const v of engine.views) {
+      await expect(engine.query(viewByName(v.name).example), v.name).resolves.toBeDefined();
+    }
+  });
 });

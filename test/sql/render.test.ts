@@ -70,6 +70,13 @@ describe.each(CONFIGS)('Athena rendering (%s)', (_label, cfg) => {
   });
 });
 
+describe('documented example queries', () => {
+  it.each(orderedViews().map((v) => [v.name, v.example] as const))('%s example parses as Trino SQL', (_n, sql) => {
+    expect(trino.validate(sql).map((e) => e.message)).toEqual([]);
+    expect(duckdbOnly(sql)).toEqual([]);
+  });
+});
+
 describe('the DuckDB-only scan itself', () => {
   it('flags what it is meant to flag', () => {
     expect(duckdbOnly(`SELECT list_transform(x, lambda y: y + 1) FROM t QUALIFY row_number() OVER () = 1`)).toEqual([

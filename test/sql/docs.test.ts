@@ -1,0 +1,18 @@
+/** docs/views.md is generated from the view definitions: fail when it is stale. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderViewsMarkdown, VIEWS_DOC_PATH } from '../../sql/docs.js';
+import { VIEW_NAMES } from '../../sql/registry.js';
+
+describe('docs/views.md', () => {
+  it('is up to date (regenerate with: npx tsx sql/docs.ts)', () => {
+    expect(readFileSync(VIEWS_DOC_PATH, 'utf8') === renderViewsMarkdown()).toBe(true);
+  });
+  it('documents every view with its columns and an example query', () => {
+    const doc = renderViewsMarkdown();
+    for (const name of VIEW_NAMES) {
+      expect(doc).toContain(`### ${name}\n`);
+    }
+    expect(doc.match(/```sql/g)?.length).toBe(VIEW_NAMES.length);
+  });
+});
