@@ -6,14 +6,15 @@
  *   THREADLINE_KEYSTORE=ssm + THREADLINE_SSM_PREFIX  (or THREADLINE_SOURCES_JSON for static hashes)
  *   THREADLINE_ALLOWED_ORIGINS, THREADLINE_MAX_EVENT_AGE_DAYS, THREADLINE_MAX_FUTURE_HOURS,
  *   THREADLINE_IMPORT_MAX_AGE_DAYS, THREADLINE_RETRY_AFTER_SECONDS (see config.ts)
- *   THREADLINE_KINESIS_TIME_BUDGET_MS  retry budget for PutRecords (default 8000; keep it well under
- *                                      the function timeout and API Gateway's 30 s)
+ *   THREADLINE_KINESIS_TIME_BUDGET_MS  retry budget for PutRecords (default 5000; with the 2 s request
+ *                                      timeout the answer comes within ~7 s: keep the function timeout >= 10 s)
  *   POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE (default Threadline)
  *
  * Everything is built on the first invocation and reused while the instance is warm; the SSM client
  * is only loaded when the SSM key store is configured.
  */
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createKinesisClient } from '../shared/clients/kinesis.js';
 import { createLogger } from '../shared/logger.js';
@@ -22,6 +23,9 @@ import { configFromEnv } from './config.js';
 import { createCollector, type Collector, type CollectorDeps } from './core.js';
 import { createKinesisWriter } from './kinesis-writer.js';
 import { keyStoreFromEnv } from './sources/from-env.js';
+
+/** PutRecords retry budget: with a 2 s request timeout the answer comes within ~7 s. */
+export const DEFAULT_TIME_BUDGET_MS = 5_000;
 
 export type ApiGatewayV2Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -42,9 +46,14 @@ async function buildFromEnv(env: NodeJS.ProcessEnv): Promise<{ collect: Collecto
   const budget = Number(env.THREADLINE_KINESIS_TIME_BUDGET_MS);
   const sink = createKinesisWriter({
     // Our own loop retries failed records; SDK-level retries would only eat the time budget twice.
-    client: createKinesisClient({ maxAttempts: 1 }, env),
+    // Bounded socket timeouts: a hung call must not outlive the budget (last attempt <= budget + 2 s,
+    // inside the 10 s function timeout). PutRecords needs no HTTP/2 (only SubscribeToShard does).
+    client: createKinesisClient(
+      { maxAttempts: 1, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 }) },
+      env,
+    ),
     ...(streamArn ? { streamArn } : { streamName }),
-    retry: budget > 0 ? { timeBudgetMs: budget } : {},
+    retry: { timeBudgetMs: budget > 0 ? budget : DEFAULT_TIME_BUDGET_MS },
     onRetry: (pending) => metrics.addMetric('StreamRetries', MetricUnit.Count, pending),
   });
   const collect = createCollector({
