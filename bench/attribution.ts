@@ -16,6 +16,7 @@ import { buildChain, markovFromChain } from '../analytics/attribution/markov.js'
 import { heuristicAttribution, HEURISTIC_MODELS } from '../analytics/attribution/heuristics.js';
 import { PathTableBuilder, type PathTable } from '../analytics/attribution/paths.js';
 import { shapleySimplified } from '../analytics/attribution/shapley.js';
+import { longestPathInStates, simulateRemovalEffects } from '../analytics/attribution/simulate.js';
 
 const CHANNELS = 30;
 const MAX_LEN = 10;
@@ -116,10 +117,44 @@ export interface BenchRow {
   heuristicsMs: number;
 }
 
+export interface SimulationComparison {
+  walks: number;
+  maxSteps: number;
+  truncatedShare: number;
+  /** max over channels of |simulated credit - exact credit| / total conversions */
+  maxCreditError: number;
+  /** max over channels of |simulated RE - exact RE| */
+  maxReError: number;
+  cpuMs: number;
+}
+
 export interface AttributionBenchResult {
-  rows: BenchRow[];
-  peakRssMb: number;
-  ratios: Record<string, number>[];
+  /** bench/index.ts prints name, ratios and figures. */
+  name: string;
+  ratios: Record<string, number>;
+  figures: Record<string, number | string>;
+  details: { rows: BenchRow[]; peakRssMb: number; ratiosBySize: Record<string, number>[]; simulation: SimulationComparison[] };
+}
+
+/** Exact order-1 results against ChannelAttribution's estimator (simulated walks) on the same chain. */
+function compareWithSimulation(t: PathTable): SimulationComparison[] {
+  const chain = buildChain(t, 1);
+  const exact = markovFromChain(chain, t);
+  const maxSteps = longestPathInStates(t, 1);
+  const out: SimulationComparison[] = [];
+  for (const walks of [10_000, 100_000, 1_000_000]) {
+    const c0 = process.cpuUsage();
+    const sim = simulateRemovalEffects(chain, { walks, maxSteps, seed: 1, totalConversions: exact.totalConversions });
+    const c = process.cpuUsage(c0);
+    let maxCreditError = 0;
+    let maxReError = 0;
+    exact.channels.forEach((ch, id) => {
+      maxCreditError = Math.max(maxCreditError, Math.abs(sim.credit[id]! - ch.conversions) / exact.totalConversions);
+      maxReError = Math.max(maxReError, Math.abs(sim.removalEffect[id]! - ch.removalEffect));
+    });
+    out.push({ walks, maxSteps, truncatedShare: sim.truncated / walks, maxCreditError, maxReError, cpuMs: (c.user + c.system) / 1000 });
+  }
+  return out;
 }
 
 function measure(n: number, reps: number): BenchRow {
@@ -186,11 +221,43 @@ export async function run(opts: { sizes?: number[]; reps?: number; log?: (s: str
   }
   log('');
   const last = rows[rows.length - 1]!;
+  log(`columnar path table for ${last.paths} paths: ${((last.touches * 2 + last.paths * 28) / 1e6).toFixed(1)} MB`);
   log(
     `${last.paths} paths end to end (parse + Markov order 1 + removal effects): ${e2e(last).toFixed(0)} ms; ` +
       `peak RSS of the whole run: ${peakRssMb.toFixed(0)} MB`,
   );
-  return { rows, peakRssMb, ratios };
+  const simulation = compareWithSimulation(generatePaths(sizes[sizes.length - 1]!));
+  log('');
+  log(`exact vs ChannelAttribution-style simulation (order 1, ${last.paths} paths, max_step = longest path = ${simulation[0]!.maxSteps} states):`);
+  log('    walks  truncated  max |RE error|  max |credit error| / total conversions  CPU ms');
+  for (const r of simulation) {
+    log(
+      `${String(r.walks).padStart(9)}  ${(r.truncatedShare * 100).toFixed(3).padStart(8)}%  ${r.maxReError.toExponential(2).padStart(14)}  ${(r.maxCreditError * 100).toFixed(4).padStart(36)}%  ${r.cpuMs.toFixed(0).padStart(6)}`,
+    );
+  }
+  const top = ratios[ratios.length - 1]!;
+  const k = `${last.paths / 1000}k/${base.paths / 1000}k`;
+  const tableBytes = last.touches * 2 + last.paths * (4 + 8 * 3);
+  return {
+    name: 'attribution (distinct paths over 30 channels)',
+    ratios: {
+      [`paths ${k}`]: top.paths!,
+      [`parse time ${k}`]: top.parse!,
+      [`markov order 1 time ${k}`]: top.markov1!,
+      [`markov order 2 aggregation time ${k}`]: top.markov2Aggregate!,
+      [`shapley time ${k}`]: top.shapley!,
+      [`heuristics time ${k}`]: top.heuristics!,
+      [`parse + markov order 1 time ${k}`]: top.endToEnd!,
+    },
+    figures: {
+      [`${last.paths} paths: parse + markov order 1, CPU ms`]: e2e(last),
+      [`${last.paths} paths: markov order 2, CPU ms`]: last.markov2AggregateMs + last.markov2SolveMs,
+      'path table MB (1M paths)': tableBytes / 1e6,
+      'peak RSS MB (whole run)': peakRssMb,
+      'simulation 1e5 walks: max credit error % of conversions': simulation[1]!.maxCreditError * 100,
+    },
+    details: { rows, peakRssMb, ratiosBySize: ratios, simulation },
+  };
 }
 
 const isMain = process.argv[1] && /bench[\\/]attribution\.ts$/.test(process.argv[1]);
