@@ -27,6 +27,7 @@ export interface HarnessOptions {
   retry?: RetryOptions;
   shards?: number;
   now?: () => number;
+  log?: import('../../lambdas/shared/logger.js').AppLogger;
 }
 
 export interface Harness {
@@ -63,7 +64,7 @@ export async function startHarness(kinesis: LocalKinesis, opts: HarnessOptions =
   const { writeKey, source } = await keyStore.add(opts.source ?? { name: 'Web Shop', defaultChannel: 'web' });
   const client = opts.client ? opts.client(kinesis) : kinesis.client;
   const sink = createKinesisWriter({ client, streamName: stream, retry: { baseDelayMs: 1, maxDelayMs: 10, timeBudgetMs: 3_000, ...opts.retry } });
-  const real = createHandler({ keyStore, sink, config: opts.config, ...(opts.now ? { now: opts.now } : {}) });
+  const real = createHandler({ keyStore, sink, config: opts.config, ...(opts.now ? { now: opts.now } : {}), ...(opts.log ? { log: opts.log } : {}) });
   const seen: APIGatewayProxyEventV2[] = [];
   const server = await startCollectorServer({
     handler: async (ev) => {
