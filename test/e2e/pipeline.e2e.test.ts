@@ -16,6 +16,7 @@ import { collectInsights, resolvedPersons, type Insights } from '../../demo/insi
 import { eventIdentifiers, evidenceClusters, pairwiseQuality } from '../../demo/metrics.js';
 import { renderReport } from '../../demo/report/render.js';
 import { toReportData } from '../../demo/report/from-insights.js';
+import { run } from './cli-helper.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -107,6 +108,49 @@ describe('HTTP to lake to views, against the truth', () => {
     expect(expected).toBeGreaterThan(0);
     for (const [model, total] of byModel) expect(total, model).toBeCloseTo(expected, 6);
     expect([...byModel.keys()]).toEqual(expect.arrayContaining(['first_touch', 'last_touch', 'linear', 'markov', 'shapley']));
+  });
+});
+
+describe('the CLI against the running pipeline', () => {
+  it('send posts an NDJSON file and reports what was accepted and rejected (exit 3 when some are rejected)', async () => {
+    const file = path.join(dir, 'extra.ndjson');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ type: 'track', event: 'CLI Sent', anonymousId: 'cli-anon-1', messageId: 'cli-1', timestamp: '2026-11-28T10:00:00.000Z' }),
+        JSON.stringify({ type: 'track', anonymousId: 'cli-anon-1', messageId: 'cli-2' }), // no event name: rejected
+      ].join('\n'),
+    );
+    const r = await run(['send', file, '--url', pipeline.url, '--write-key', pipeline.writeKey, '--batch-size', '1']);
+    expect(r.exitCode).toBe(3);
+    expect(r.out).toMatch(/sent 2 events in 2 requests .*: 1 accepted, 1 rejected, 0 undelivered/);
+    expect(r.out).toMatch(/rejected schema_violation: 1/);
+    await pipeline.drain();
+  });
+
+  it('query prints a view as JSON, CSV or a table', async () => {
+    const json = await run(['query', 'SELECT event_name, anonymous_id FROM events_deduped WHERE message_id = \'cli-1\'', '--format', 'json', '--lake', pipeline.lakeDir]);
+    expect(json.exitCode).toBe(0);
+    expect(JSON.parse(json.out)).toEqual([{ event_name: 'CLI Sent', anonymous_id: 'cli-anon-1' }]);
+    const csv = await run(['query', 'attribution_summary', '--format', 'csv', '--lake', pipeline.lakeDir]);
+    expect(csv.out.split('\n')[0]).toMatch(/^channel,first_touch_conversions,first_touch_revenue,/);
+    const table = await run(['query', 'journeys', '--limit', '3', '--lake', pipeline.lakeDir]);
+    expect(table.out.split('\n')).toHaveLength(2 + Math.min(3, insights.counts.conversions));
+  });
+
+  it('funnel counts persons per step', async () => {
+    const r = await run(['funnel', '--steps', 'Product Viewed,Order Completed', '--window', '30d', '--format', 'json', '--lake', pipeline.lakeDir]);
+    const rows = JSON.parse(r.out) as { step: number; persons: number }[];
+    expect(rows.map((x) => x.step)).toEqual([1, 2]);
+    expect(rows[1]!.persons).toBeLessThanOrEqual(rows[0]!.persons);
+  });
+
+  it('report writes the HTML file', async () => {
+    const out = path.join(dir, 'cli-report.html');
+    const r = await run(['report', '--lake', pipeline.lakeDir, '--out', out]);
+    expect(r.exitCode).toBe(0);
+    expect(r.out).toContain(out);
+    expect(existsSync(out)).toBe(true);
   });
 });
 
