@@ -25,9 +25,15 @@ export function renderDemoText(r: DemoResult): string {
       : `  WARNING: the lake holds ${n(r.landed.eventsRows)} event rows for ${n(r.send.total.accepted)} accepted events`,
   );
 
+  const validOrders = new Set<string>();
+  for (const events of Object.values(r.dataset.sources)) {
+    for (const e of events) {
+      if (e.event === 'Order Completed' && !t.invalidIds.includes(e.messageId)) validOrders.add(String((e.properties as { order_id?: unknown }).order_id));
+    }
+  }
   h('Overview');
   out.push(
-    `events ${n(ins.counts.events)} (after removing ${n(ins.quality.duplicatesRemoved)} duplicates) · persons ${n(ins.counts.persons)} (true: ${n(Object.keys(t.persons).length)}) · sessions ${n(ins.counts.sessions)} · conversions ${n(ins.counts.conversions)} (true: ${n(t.stats.conversions)}) · revenue ${ins.counts.currency ?? ''} ${ins.counts.revenue.toFixed(2)}`,
+    `events ${n(ins.counts.events)} (after removing ${n(ins.quality.duplicatesRemoved)} duplicates) · persons ${n(ins.counts.persons)} (true: ${n(Object.keys(t.persons).length)}) · sessions ${n(ins.counts.sessions)} · conversions ${n(ins.counts.conversions)} (sent: ${n(validOrders.size)} valid orders) · revenue ${ins.counts.currency ?? ''} ${ins.counts.revenue.toFixed(2)}`,
   );
 
   h('Top journeys (channel paths; a journey ends in a conversion or at the end of the data)');
