@@ -37,7 +37,9 @@ export interface ViewConfig {
   /**
    * Longest identity merge chain (A -> B -> C ...) resolved completely. Resolution uses pointer jumping
    * (each step doubles the hops covered), so the views hold ceil(log2(identityMaxHops)) self-joins and no
-   * recursion (Athena caps WITH RECURSIVE at depth 10).
+   * recursion (Athena caps WITH RECURSIVE at depth 10). Trino inlines CTEs, so Athena reads the small
+   * identity_changes table 2^steps times per query: 16 hops = 4 steps = 16 reads. The processor's
+   * union-find merges root into root, so real chains are a few hops long.
    */
   readonly identityMaxHops: number;
 }
@@ -53,7 +55,7 @@ export const DEFAULT_VIEW_CONFIG: ViewConfig = {
   splitSessionsOnCampaignChange: false,
   touchpointGrain: 'session_channel',
   resetJourneyAfterConversion: false,
-  identityMaxHops: 64,
+  identityMaxHops: 16,
 };
 
 export function resolveViewConfig(partial: Partial<ViewConfig> = {}): ViewConfig {

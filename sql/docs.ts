@@ -101,9 +101,10 @@ execute the DuckDB rendering on golden data.
 
 - **Person**: \`canonical_person_id\` = the event's \`person_id\` followed through \`identity_changes\`
   (multi-hop). Athena caps WITH RECURSIVE at depth 10, so \`identity_map\` uses pointer jumping:
-  ceil(log2(identityMaxHops)) self-joins, each doubling the chain length covered (64 hops by default).
-  Longer chains stop 64 hops down (documented limit); cycles (never written by the processor) have no
-  defined canonical member.
+  ceil(log2(identityMaxHops)) self-joins, each doubling the chain length covered (16 hops by default).
+  Longer chains stop 16 hops down (documented limit); cycles (never written by the processor) have no
+  defined canonical member. Trino inlines CTEs, so Athena reads the (small) identity_changes table
+  2^steps times per query (16 with the default).
 - **Session**: per person, activity events (track/page/screen; identify/group/alias are not activity)
   in (event_time, message_id) order; a gap of >= 30 min starts a new session (29:59.999 does not);
   optionally a channel or campaign change. Sessions of one person never overlap.

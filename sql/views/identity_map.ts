@@ -9,9 +9,10 @@
  * identity_changes holds one edge per merge (from -> to); `to` may itself be merged later, so chains
  * (A -> B -> C) must be followed to the end. Athena limits WITH RECURSIVE to depth 10, so instead the view
  * uses POINTER JUMPING: step k joins the mapping to itself, so after k steps every chain of up to 2^k hops
- * is resolved. The number of steps comes from ViewConfig.identityMaxHops (default 64 -> 6 self-joins);
- * a longer chain resolves to the member 64 hops down it (documented limit; the processor's merges
- * collapse chains as they go, so real chains are short). If one id was merged away twice, the latest
+ * is resolved. The number of steps comes from ViewConfig.identityMaxHops (default 16 -> 4 self-joins);
+ * a longer chain resolves to the member 16 hops down it (documented limit; the processor merges root
+ * into root, so real chains are short). Trino inlines CTEs: Athena reads identity_changes 2^steps
+ * times (16 with the default), a small table next to events. If one id was merged away twice, the latest
  * change (changed_at, then change_id) wins. Cycles (never written by the processor) have no defined
  * canonical member and map to one of their members.
  */
@@ -24,7 +25,7 @@ export function jumpSteps(maxHops: number): number {
 export const identityMap = defineView({
   name: 'identity_map',
   description:
-    'Merged-away person id -> canonical person id, following multi-hop merge chains by pointer jumping (no recursion; chains up to identityMaxHops, default 64, resolve fully).',
+    'Merged-away person id -> canonical person id, following multi-hop merge chains by pointer jumping (no recursion; chains up to identityMaxHops, default 16, resolve fully).',
   dependsOn: ['identity_changes'],
   columns: [
     c('from_person_id', 'VARCHAR', 'Person id that was merged into another'),

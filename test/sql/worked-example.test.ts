@@ -30,7 +30,7 @@ beforeAll(async () => {
     // person 3: C2 > C3, no conversion
     eventRecord({ id: '3a', person: 'p3', time: t(2), channel: 'C2' }),
     eventRecord({ id: '3b', person: 'p3', time: t(4), channel: 'C3' }),
-    // chain x1 -> x2 -> ... -> x6 (5 hops): x1's event must land on x6 with the default (64 hops)
+    // chain x1 -> x2 -> ... -> x6 (5 hops): x1's event must land on x6 with the default (16 hops)
     eventRecord({ id: 'x', person: 'x1', time: t(5), channel: 'web' }),
   ];
   const chain = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
