@@ -92,18 +92,25 @@ export function dbl(expr: string): string {
   return `CAST(${expr} AS DOUBLE)`;
 }
 
-/** `ts + INTERVAL 'n' SECOND` with n a whole number of seconds (both engines accept it). */
+/**
+ * `ts + INTERVAL 'n' <unit>` in the largest unit that holds the whole number of seconds exactly
+ * (30 days -> INTERVAL '30' DAY), the literal form both engines document.
+ */
 export function plusSeconds(ts: string, seconds: number): string {
-  return `(${ts} + INTERVAL '${wholeSeconds(seconds)}' SECOND)`;
+  return `(${ts} + ${intervalLiteral(seconds)})`;
 }
 
 export function minusSeconds(ts: string, seconds: number): string {
-  return `(${ts} - INTERVAL '${wholeSeconds(seconds)}' SECOND)`;
+  return `(${ts} - ${intervalLiteral(seconds)})`;
 }
 
-function wholeSeconds(seconds: number): number {
+export function intervalLiteral(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`bad interval ${seconds}`);
-  return Math.round(seconds);
+  const s = Math.round(seconds);
+  for (const [unit, size] of [['DAY', 86_400], ['HOUR', 3_600], ['MINUTE', 60]] as const) {
+    if (s > 0 && s % size === 0) return `INTERVAL '${s / size}' ${unit}`;
+  }
+  return `INTERVAL '${s}' SECOND`;
 }
 
 /** A safe SQL identifier (views and columns are ours; refuse anything odd rather than quote it). */
