@@ -55,7 +55,7 @@ New write keys: npx threadline keys add --name pos --channel store (see threadli
             `    curl -u ${p.writeKey}: -H 'content-type: application/json' \\`,
             `      -d '{"userId":"u-1","event":"Order Completed","properties":{"order_id":"o-1","revenue":42,"currency":"EUR"}}' \\`,
             `      ${p.url}/v1/track`,
-            `    npx threadline query "SELECT event_name, person_id, touchpoint_channel FROM events_resolved" --lake ${path.relative(process.cwd(), p.lakeDir) || p.lakeDir}`,
+            `    npx threadline query "SELECT event_name, person_id, touchpoint_channel FROM events_resolved" --lake ${shortPath(p.lakeDir)}`,
             ``,
             `  The lake is written every few seconds. Ctrl-C stops cleanly.`,
           ].join('\n'),
@@ -95,4 +95,10 @@ New write keys: npx threadline keys add --name pos --channel store (see threadli
         });
       }),
     );
+}
+
+/** Relative to the working directory when inside it, else absolute: what a user can paste. */
+function shortPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
