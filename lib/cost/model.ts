@@ -1,0 +1,246 @@
+/**
+ * The cost model: monthly AWS cost of a deployment at a given event volume, from
+ *   - the deployment as synthesized (memory sizes, stream mode, buffering, alarms...: deployment.ts),
+ *   - public list prices (prices.ts),
+ *   - per-event figures (bytes, Lambda milliseconds, DynamoDB request units), each labelled as
+ *     measured (with where it was measured) or as an assumption.
+ * Pure arithmetic, no I/O: tests recompute its lines by hand.
+ */
+import { PRICES } from './prices.js';
+
+export const HOURS_PER_MONTH = 730;
+export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
+const GB = 1024 ** 3;
+
+/** The deployment facts the cost depends on, read from the synthesized template. */
+export interface DeploymentFacts {
+  architecture: 'arm64' | 'x86_64';
+  collectorMemoryMb: number;
+  processorMemoryMb: number;
+  streamMode: 'on-demand' | 'provisioned';
+  /** Provisioned shard count (ignored on-demand). */
+  shardCount?: number;
+  processorBatchSize: number;
+  processorBatchingWindowSeconds: number;
+  deliveryStreams: number;
+  bufferingSizeMb: number;
+  bufferingIntervalSeconds: number;
+  /** Metrics referenced by alarms (CloudWatch bills alarms per metric). */
+  alarmMetrics: number;
+  dashboards: number;
+  secrets: number;
+  kmsKeys: number;
+}
+
+export interface Figure {
+  value: number;
+  basis: 'measured' | 'assumption';
+  /** Where it was measured, or why the assumption is reasonable. */
+  source: string;
+}
+
+export interface PerEventFigures {
+  /** Events per collector HTTP request (client batching). */
+  eventsPerRequest: Figure;
+  /** Kinesis record (CollectedEnvelope JSON) bytes per event. */
+  envelopeBytes: Figure;
+  /** Lake record JSON line bytes sent to Firehose per event. */
+  lakeRecordBytes: Figure;
+  /** Parquet bytes per event at rest (Snappy). */
+  parquetBytes: Figure;
+  /** Firehose records per event: 1 event row + identity-change and failed rows. */
+  firehoseRecordsPerEvent: Figure;
+  /** Lake records packed into one Firehose record (1 = one record per row, as the processor does). */
+  lakeRecordsPerFirehoseRecord: Figure;
+  collectorMsPerRequest: Figure;
+  collectorMsPerEvent: Figure;
+  processorMsPerInvocation: Figure;
+  processorMsPerEvent: Figure;
+  dynamoReadUnitsPerEvent: Figure;
+  dynamoWriteUnitsPerEvent: Figure;
+  /** CloudWatch Logs bytes per collector invocation (platform + application lines). */
+  collectorLogBytesPerInvocation: Figure;
+  processorLogBytesPerInvocation: Figure;
+  /** API Gateway access log bytes per request. */
+  accessLogBytesPerRequest: Figure;
+  /** JQ partition-key extraction time per Firehose record (ms). */
+  jqMsPerRecord: Figure;
+  /** Peak-hour rate / average rate (provisioned shard sizing). */
+  peakToAverage: Figure;
+}
+
+export interface CostLine {
+  component: string;
+  usd: number;
+  /** How the figure was computed (units x price). */
+  detail: string;
+  fixed: boolean;
+}
+
+export interface CostEstimate {
+  eventsPerMonth: number;
+  lines: CostLine[];
+  totalUsd: number;
+  perMillionUsd: number;
+  /** Per million without the fixed monthly charges (what volume-proportional comparisons use). */
+  variablePerMillionUsd: number;
+  warnings: string[];
+}
+
+const fmt = (n: number, digits = 2) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+/** On-demand streams start with 4 shards' worth of capacity: each is polled on its own. */
+const ON_DEMAND_INITIAL_SHARDS = 4;
+
+export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, eventsPerMonth: number): CostEstimate {
+  const N = eventsPerMonth;
+  const lines: CostLine[] = [];
+  const warnings: string[] = [];
+  const add = (component: string, usd: number, detail: string, fixed = false) => lines.push({ component, usd, detail, fixed });
+
+  // ---- API Gateway (HTTP API)
+  const requests = N / f.eventsPerRequest.value;
+  const tier1 = Math.min(requests, 300e6);
+  const tier2 = Math.max(0, requests - 300e6);
+  add(
+    'API Gateway HTTP API',
+    (tier1 / 1e6) * PRICES.apiGatewayHttpRequestsPerMillion.usd + (tier2 / 1e6) * PRICES.apiGatewayHttpRequestsPerMillionAbove300M.usd,
+    `${fmt(requests / 1e6)} M requests (${f.eventsPerRequest.value} events/request)`,
+  );
+
+  // ---- Lambda
+  const gbSecond = d.architecture === 'arm64' ? PRICES.lambdaArmGbSecond.usd : PRICES.lambdaX86GbSecond.usd;
+  const collectorMs = requests * (f.collectorMsPerRequest.value + f.collectorMsPerEvent.value * f.eventsPerRequest.value);
+  const collectorGbS = (collectorMs / 1000) * (d.collectorMemoryMb / 1024);
+  add(
+    'Lambda collector',
+    collectorGbS * gbSecond + (requests / 1e6) * PRICES.lambdaRequestsPerMillion.usd,
+    `${fmt(requests / 1e6)} M invocations, ${fmt(collectorGbS, 0)} GB-s at ${d.collectorMemoryMb} MB ${d.architecture}`,
+  );
+
+  // Batches: full batches at volume; at low volume the batching window closes them first, per shard.
+  const shards = d.streamMode === 'provisioned' ? (d.shardCount ?? 1) : ON_DEMAND_INITIAL_SHARDS;
+  const perShardRate = N / SECONDS_PER_MONTH / shards;
+  const batch = Math.max(1, Math.min(d.processorBatchSize, perShardRate * Math.max(1, d.processorBatchingWindowSeconds)));
+  const invocations = N / batch;
+  const processorMs = invocations * f.processorMsPerInvocation.value + N * f.processorMsPerEvent.value;
+  const processorGbS = (processorMs / 1000) * (d.processorMemoryMb / 1024);
+  add(
+    'Lambda processor',
+    processorGbS * gbSecond + (invocations / 1e6) * PRICES.lambdaRequestsPerMillion.usd,
+    `${fmt(invocations / 1e6, 3)} M invocations (~${fmt(batch, 0)} records/batch), ${fmt(processorGbS, 0)} GB-s at ${d.processorMemoryMb} MB`,
+  );
+
+  // ---- Kinesis
+  const envelope = f.envelopeBytes.value;
+  if (d.streamMode === 'on-demand') {
+    add('Kinesis stream-hours (on-demand)', HOURS_PER_MONTH * PRICES.kinesisOnDemandStreamHour.usd, `${HOURS_PER_MONTH} stream-hours`, true);
+    const ingestGb = (N * Math.ceil(envelope / 1024) * 1024) / GB;
+    const readGb = (N * envelope) / GB;
+    add(
+      'Kinesis data (on-demand)',
+      ingestGb * PRICES.kinesisOnDemandIngestGb.usd + readGb * PRICES.kinesisOnDemandRetrievalGb.usd,
+      `${fmt(ingestGb)} GB in (records rounded to 1 KB), ${fmt(readGb)} GB out`,
+    );
+  } else {
+    const configured = d.shardCount ?? 1;
+    const peakRate = (N / SECONDS_PER_MONTH) * f.peakToAverage.value;
+    const needed = Math.max(1, Math.ceil(Math.max(peakRate / 1000, (peakRate * envelope) / 1e6)));
+    if (needed > configured) warnings.push(`provisioned stream: ${configured} shard(s) configured, ~${needed} needed at ${fmt(N / 1e6)} M events/month (peak x${f.peakToAverage.value}); writes would throttle`);
+    add('Kinesis shards (provisioned)', configured * HOURS_PER_MONTH * PRICES.kinesisShardHour.usd, `${configured} shard(s) x ${HOURS_PER_MONTH} h`, true);
+    const units = N * Math.ceil(envelope / 25600);
+    add('Kinesis PUT payload units', (units / 1e6) * PRICES.kinesisPutPayloadUnitsPerMillion.usd, `${fmt(units / 1e6)} M units of 25 KB`);
+  }
+
+  // ---- DynamoDB identity table
+  const rru = N * f.dynamoReadUnitsPerEvent.value;
+  const wru = N * f.dynamoWriteUnitsPerEvent.value;
+  add(
+    'DynamoDB identity table',
+    (rru / 1e6) * PRICES.dynamoDbReadRequestUnitsPerMillion.usd + (wru / 1e6) * PRICES.dynamoDbWriteRequestUnitsPerMillion.usd,
+    `${fmt(rru / 1e6)} M RRU + ${fmt(wru / 1e6)} M WRU (on-demand)`,
+  );
+
+  // ---- Firehose (Direct PUT, Parquet conversion, dynamic partitioning)
+  const lakeRows = N * f.firehoseRecordsPerEvent.value;
+  const pack = Math.max(1, f.lakeRecordsPerFirehoseRecord.value);
+  const fhRecords = lakeRows / pack;
+  const fhRecordBytes = f.lakeRecordBytes.value * pack;
+  const billedGb = (fhRecords * Math.ceil(fhRecordBytes / 5120) * 5120) / GB;
+  const actualGb = (lakeRows * f.lakeRecordBytes.value) / GB;
+  add('Firehose ingestion', billedGb * PRICES.firehoseIngestGb.usd, `${fmt(billedGb)} GB billed (${fmt(fhRecords / 1e6)} M records rounded up to 5 KB; ${fmt(actualGb)} GB actual)`);
+  add('Firehose Parquet conversion', billedGb * PRICES.firehoseFormatConversionGb.usd, `${fmt(billedGb)} GB (5 KB increments)`);
+  // Objects: each stream flushes per partition when the buffer fills or the interval passes.
+  const flushesBySize = actualGb * 1024 / d.bufferingSizeMb;
+  const flushesByTime = d.deliveryStreams * (SECONDS_PER_MONTH / Math.max(60, d.bufferingIntervalSeconds));
+  const objects = Math.max(flushesBySize, flushesByTime) * 1.1; // +10%: a flush near midnight spans two date partitions
+  const jqHours = (fhRecords * f.jqMsPerRecord.value) / 3.6e6;
+  add(
+    'Firehose dynamic partitioning',
+    actualGb * PRICES.firehoseDynamicPartitioningGb.usd + (objects / 1000) * PRICES.firehoseDynamicPartitioningPer1000Objects.usd + jqHours * PRICES.firehoseJqHour.usd,
+    `${fmt(actualGb)} GB, ${fmt(objects, 0)} objects, ${fmt(jqHours, 1)} JQ hours`,
+  );
+
+  // ---- S3
+  add('S3 PUT requests', (objects / 1000) * PRICES.s3PutPer1000.usd, `${fmt(objects, 0)} objects`);
+  const parquetGb = (N * f.parquetBytes.value) / GB;
+  add('S3 storage (one month of data, one month)', parquetGb * PRICES.s3StandardGbMonth.usd, `${fmt(parquetGb)} GB Parquet; grows by this every month kept`);
+
+  // ---- CloudWatch
+  const logGb =
+    (requests * (f.collectorLogBytesPerInvocation.value + f.accessLogBytesPerRequest.value) + invocations * f.processorLogBytesPerInvocation.value) / GB;
+  add('CloudWatch Logs ingestion', logGb * PRICES.cloudWatchLogsIngestGb.usd, `${fmt(logGb)} GB (Lambda + API access logs)`);
+  add(
+    'CloudWatch alarms + dashboard',
+    d.alarmMetrics * PRICES.cloudWatchAlarmMetricMonth.usd + d.dashboards * PRICES.cloudWatchDashboardMonth.usd,
+    `${d.alarmMetrics} alarm metrics, ${d.dashboards} dashboard(s)`,
+    true,
+  );
+  add(
+    'Secrets Manager + KMS',
+    d.secrets * PRICES.secretsManagerSecretMonth.usd + d.kmsKeys * PRICES.kmsKeyMonth.usd,
+    `${d.secrets} secret(s), ${d.kmsKeys} customer-managed key(s)`,
+    true,
+  );
+
+  const totalUsd = lines.reduce((s, l) => s + l.usd, 0);
+  const variable = lines.filter((l) => !l.fixed).reduce((s, l) => s + l.usd, 0);
+  return { eventsPerMonth: N, lines, totalUsd, perMillionUsd: totalUsd / (N / 1e6), variablePerMillionUsd: variable / (N / 1e6), warnings };
+}
+
+const A = (value: number, source: string): Figure => ({ value, basis: 'assumption', source });
+
+/**
+ * Default per-event figures. Every one is an ASSUMPTION until replaced by a measurement
+ * (`threadline cost --figures measured.json`); the sources say what they rest on.
+ */
+export const DEFAULT_FIGURES: PerEventFigures = {
+  eventsPerRequest: A(20, 'SDK batching: analytics.js batching / server SDKs flush 15-20 events per request; unbatched browsers send 1'),
+  envelopeBytes: A(1200, '1 KB event (the anchor figure) + ~200 B of envelope (source, receivedAt, clientIp)'),
+  lakeRecordBytes: A(1400, '58 named columns in JSON, about half null, properties as a JSON string'),
+  parquetBytes: A(200, 'Snappy Parquet of repetitive clickstream columns: ~5-8x smaller than the JSON row'),
+  firehoseRecordsPerEvent: A(1.02, 'one events row; identity changes and failed events add ~2%'),
+  lakeRecordsPerFirehoseRecord: A(1, 'lambdas/processor/output/firehose.ts sends one Firehose record per lake row'),
+  collectorMsPerRequest: A(8, 'key lookup from the warm cache + one PutRecords round trip (~5-10 ms in-region)'),
+  collectorMsPerEvent: A(0.15, 'zod validation + envelope JSON per event'),
+  processorMsPerInvocation: A(40, 'DynamoDB BatchGetItem + three PutRecordBatch round trips per batch'),
+  processorMsPerEvent: A(0.5, 'parse, enrich (UA, URL, channel rules), identity resolution from the LRU cache'),
+  dynamoReadUnitsPerEvent: A(0.1, 'eventually consistent 0.5 RRU per item read; the identity LRU cache absorbs ~80% of lookups'),
+  dynamoWriteUnitsPerEvent: A(0.1, 'writes only when a new identifier is linked or persons merge (~1 in 10 events)'),
+  collectorLogBytesPerInvocation: A(600, 'Lambda JSON platform lines (start/report) + one request summary line'),
+  processorLogBytesPerInvocation: A(1200, 'platform lines + batch summary + EMF metrics line'),
+  accessLogBytesPerRequest: A(300, 'the access log format in lib/collector.ts (no IP, no user agent)'),
+  jqMsPerRecord: A(0.01, 'one-key JQ extraction (.event_date); Firehose bills JQ processing hours'),
+  peakToAverage: A(3, 'busiest hour ~3x the monthly average (retail daily cycle)'),
+};
+
+/** Replace default figures with measured ones (partial). */
+export function withFigures(base: PerEventFigures, over: Partial<Record<keyof PerEventFigures, Partial<Figure> & { value: number }>>): PerEventFigures {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over) as [keyof PerEventFigures, Partial<Figure> & { value: number }][]) {
+    if (!(k in base)) throw new Error(`unknown cost figure "${k}" (known: ${Object.keys(base).join(', ')})`);
+    if (typeof v?.value !== 'number' || !Number.isFinite(v.value) || v.value < 0) throw new Error(`cost figure ${k}: value must be a non-negative number`);
+    out[k] = { value: v.value, basis: v.basis ?? 'measured', source: v.source ?? 'supplied with --figures' };
+  }
+  return out;
+}
