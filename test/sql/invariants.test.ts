@@ -75,7 +75,7 @@ describe('dedup', () => {
           expect(r.received_at).toBe(new Date(Date.parse(at(earliest).replace(' ', 'T') + 'Z')).toISOString());
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });
@@ -111,7 +111,7 @@ describe('sessions', () => {
         );
         expect(inner[0]!.n).toBe(0);
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });
@@ -159,7 +159,7 @@ describe('attribution credits', () => {
         const { rows: un } = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM unconverted_journeys`);
         expect(cp[0]).toEqual({ conv: totals[0]!.n, nul: un[0]!.n });
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
   });
 });

@@ -173,7 +173,7 @@ describe('views vs reference implementation', () => {
           }
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 });
