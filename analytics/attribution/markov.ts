@@ -298,7 +298,11 @@ export function stateName(chain: Chain, s: number): string {
   return Array.from(chain.stateChannels[s]!, (c) => chain.channels[c]!).join(',');
 }
 
-/** Row-normalised system: P (CSR probabilities), r = P(-> conversion), rv = r * mu / muScale. */
+/**
+ * Row-normalised system: P (CSR probabilities), r = P(-> conversion), rv = r * mu / muScale.
+ * States are RENUMBERED into Gauss-Seidel order (reverse BFS from (start): successors before
+ * predecessors), so a sweep walks the arrays front to back; `id` maps chain state -> system index.
+ */
 interface System {
   S: number;
   rowPtr: Int32Array;
@@ -308,8 +312,10 @@ interface System {
   rv: Float64Array;
   /** mu values were divided by muScale to keep g on the same scale as h (tolerances). */
   muScale: number;
-  /** Gauss-Seidel order: successors before predecessors (reverse BFS from (start)). */
-  sweep: Int32Array;
+  /** chain state -> system index */
+  id: Int32Array;
+  /** system index of (start) */
+  start: number;
 }
 
 function toSystem(ch: Chain): System {
@@ -349,7 +355,26 @@ function toSystem(ch: Chain): System {
   let p = 0;
   for (let s = 0; s < S; s++) if (!seen[s]) sweep[p++] = s;
   for (let q = bfs.length - 1; q >= 0; q--) sweep[p++] = bfs[q]!;
-  return { S, rowPtr: ch.rowPtr, col: ch.col, prob, r, rv, muScale, sweep };
+  const id = new Int32Array(S);
+  for (let q = 0; q < S; q++) id[sweep[q]!] = q;
+  // permute rows and columns
+  const rowPtr = new Int32Array(S + 1);
+  const col = new Int32Array(ch.col.length);
+  const prob2 = new Float64Array(ch.col.length);
+  const r2 = new Float64Array(S);
+  const rv2 = new Float64Array(S);
+  let e2 = 0;
+  for (let q = 0; q < S; q++) {
+    const s = sweep[q]!;
+    for (let e = ch.rowPtr[s]!; e < ch.rowPtr[s + 1]!; e++) {
+      col[e2] = id[ch.col[e]!]!;
+      prob2[e2++] = prob[e]!;
+    }
+    rowPtr[q + 1] = e2;
+    r2[q] = r[s]!;
+    rv2[q] = rv[s]!;
+  }
+  return { S, rowPtr, col, prob: prob2, r: r2, rv: rv2, muScale, id, start: id[0]! };
 }
 
 interface Solution {
@@ -438,38 +463,55 @@ function solveDense(sys: System, removed: Uint8Array | undefined): Solution {
  * contracting chain cannot stop early on a small step.
  */
 function solveIterative(sys: System, removed: Uint8Array | undefined, tol: number, maxIt: number, warm?: Solution): Solution {
-  const h = warm ? warm.h.slice() : new Float64Array(sys.S);
-  const g = warm ? warm.g.slice() : new Float64Array(sys.S);
+  const S = sys.S;
+  // h and g interleaved: one cache line serves both right-hand sides
+  const x = new Float64Array(2 * S);
+  if (warm) {
+    for (let s = 0; s < S; s++) {
+      x[2 * s] = warm.h[s]!;
+      x[2 * s + 1] = warm.g[s]!;
+    }
+  }
   if (removed) {
-    for (let s = 0; s < sys.S; s++) {
+    for (let s = 0; s < S; s++) {
       if (removed[s]) {
-        h[s] = 0;
-        g[s] = 0;
+        x[2 * s] = 0;
+        x[2 * s + 1] = 0;
       }
     }
   }
-  const { rowPtr, col, prob, r, rv, sweep } = sys;
+  const { rowPtr, col, prob, r, rv } = sys;
   let prevDelta = Infinity;
   for (let it = 1; it <= maxIt; it++) {
     let delta = 0;
-    for (let q = 0; q < sweep.length; q++) {
-      const s = sweep[q]!;
-      if (removed && removed[s]) continue;
+    for (let s = 0; s < S; s++) {
+      if (removed !== undefined && removed[s] === 1) continue;
       let a = r[s]!;
       let b = rv[s]!;
-      for (let e = rowPtr[s]!; e < rowPtr[s + 1]!; e++) {
+      const end = rowPtr[s + 1]!;
+      for (let e = rowPtr[s]!; e < end; e++) {
         const p = prob[e]!;
-        const t2 = col[e]!;
-        a += p * h[t2]!;
-        b += p * g[t2]!;
+        const t2 = col[e]! << 1;
+        a += p * x[t2]!;
+        b += p * x[t2 + 1]!;
       }
-      const d = Math.max(Math.abs(a - h[s]!), Math.abs(b - g[s]!));
-      if (d > delta) delta = d;
-      h[s] = a;
-      g[s] = b;
+      const da = Math.abs(a - x[2 * s]!);
+      const db = Math.abs(b - x[2 * s + 1]!);
+      if (da > delta) delta = da;
+      if (db > delta) delta = db;
+      x[2 * s] = a;
+      x[2 * s + 1] = b;
     }
     const rho = Math.min(prevDelta === Infinity ? 0 : delta / prevDelta, 0.999999);
-    if (delta <= tol && (delta * rho) / (1 - rho) <= tol) return { h, g, iterations: it };
+    if (delta <= tol && (delta * rho) / (1 - rho) <= tol) {
+      const h = new Float64Array(S);
+      const g = new Float64Array(S);
+      for (let s = 0; s < S; s++) {
+        h[s] = x[2 * s]!;
+        g[s] = x[2 * s + 1]!;
+      }
+      return { h, g, iterations: it };
+    }
     prevDelta = delta;
   }
   throw new Error(
@@ -504,8 +546,8 @@ export function markovFromChain(chain: Chain, t: PathTable, opts: MarkovOptions 
   }
 
   const full = solve(undefined);
-  const p = full.h[0]!;
-  const ev = full.g[0]!;
+  const p = full.h[sys.start]!;
+  const ev = full.g[sys.start]!;
   let iterations = full.iterations;
 
   // states containing each channel
@@ -526,13 +568,13 @@ export function markovFromChain(chain: Chain, t: PathTable, opts: MarkovOptions 
   for (let c = 0; c < C; c++) {
     const list = statesOf[c]!;
     if (list.length === 0) continue; // channel only in rows that count for nothing
-    for (const s of list) removed[s] = 1;
+    for (const s of list) removed[sys.id[s]!] = 1;
     const sol = solve(removed, full);
     iterations = Math.max(iterations, sol.iterations);
-    for (const s of list) removed[s] = 0;
+    for (const s of list) removed[sys.id[s]!] = 0;
     // clamp: removal can only lower P(conv); float noise must not make credit negative
-    re[c] = p > 0 ? clamp01(1 - sol.h[0]! / p) : 0;
-    reV[c] = ev > 0 ? clamp01(1 - sol.g[0]! / ev) : 0;
+    re[c] = p > 0 ? clamp01(1 - sol.h[sys.start]! / p) : 0;
+    reV[c] = ev > 0 ? clamp01(1 - sol.g[sys.start]! / ev) : 0;
   }
   let sumRe = 0;
   let sumReV = 0;
