@@ -150,3 +150,24 @@ describe('from CDK context', () => {
     expect(problemsOf(() => configFromContext({ 'threadline.configFile': 'nope.json' }, tmpdir()))[0]).toMatch(/^configFile nope\.json: /);
   });
 });
+
+describe('docs/deploy.md', () => {
+  it('documents every configuration key (a new key without documentation fails here)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { PROJECT_ROOT } = await import('../../lib/bundling.js');
+    const { defaultConfig } = await import('../../lib/config.js');
+    const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'deploy.md'), 'utf8');
+    const leaves = (o: Record<string, unknown>, prefix = ''): string[] =>
+      Object.entries(o).flatMap(([k, v]) =>
+        k === 'views' ? ['views'] : v && typeof v === 'object' && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
+      );
+    const keys = [...leaves(defaultConfig('dev') as Record<string, unknown>), 'alarmEmail', 'stream.shardCount', 'athena.database'];
+    const rows = doc.split('\n').filter((l) => l.startsWith('| `'));
+    for (const key of keys) {
+      const [first] = key.split('.');
+      const last = key.split('.').pop()!;
+      const documented = rows.some((r) => r.includes(`\`${key}`) || (r.includes(`\`${first}.`) && r.includes(last)));
+      expect(documented, `docs/deploy.md has no row for ${key}`).toBe(true);
+    }
+  });
+});
