@@ -2,12 +2,15 @@
  * Opening a query engine for the CLI (query, funnel, report): the local lake through DuckDB, or Athena.
  * Errors say what to do next.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QueryEngine } from '../analytics/query/types.js';
 
 export const DEFAULT_DATA_DIR = '.threadline';
 export const DEFAULT_LAKE_DIR = path.join(DEFAULT_DATA_DIR, 'lake');
+/** The demo's report, truth and NDJSON (inside .threadline/, which git ignores). */
+export const DEFAULT_DEMO_OUT = path.join(DEFAULT_DATA_DIR, 'demo');
+export const LAST_DEMO_LAKE_FILE = 'lake-path.txt';
 
 /** An error meant for the user: printed without a stack, with its exit code. */
 export class UserError extends Error {
@@ -25,6 +28,16 @@ export const EXIT = { ok: 0, error: 1, usage: 2, noData: 3 } as const;
 export function checkLake(lakeDir: string): void {
   const hasTable = existsSync(lakeDir) && readdirSync(lakeDir).some((d) => ['events', 'identity_changes', 'failed_events'].includes(d));
   if (!hasTable) {
+    // Asked for the default lake right after a demo (which keeps its data in a temp folder): point there
+    let demoLake: string | undefined;
+    try {
+      demoLake = readFileSync(path.join(DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE), 'utf8').trim();
+    } catch {
+      demoLake = undefined;
+    }
+    if (demoLake && existsSync(demoLake) && path.resolve(lakeDir) === path.resolve(DEFAULT_LAKE_DIR)) {
+      throw new UserError(`no lake at ${lakeDir}; the last demo's lake is ${demoLake}: add --lake ${demoLake}`, EXIT.noData);
+    }
     throw new UserError(
       `no lake at ${lakeDir}: run \`npx threadline demo\` or \`npx threadline local\` (and send events) first, or point --lake at a lake folder`,
       EXIT.noData,

@@ -15,6 +15,7 @@ import { collectInsights, resolvedPersons, type Insights } from './insights.js';
 import { eventIdentifiers, evidenceClusters, pairwiseQuality, type PairwiseQuality } from './metrics.js';
 import { renderReport } from './report/render.js';
 import { toReportData } from './report/from-insights.js';
+import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from './lake.js';
 
 /** Each emitting system's default touchpoint channel. The website has none: its visits are classified by rules. */
 export const SOURCE_CHANNELS: Record<SourceName, TouchpointChannel | undefined> = {
@@ -61,7 +62,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const t0 = Date.now();
   const phase = opts.onPhase ?? (() => {});
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : await mkdtemp(path.join(tmpdir(), 'threadline-demo-'));
-  const outDir = path.resolve(opts.outDir ?? 'threadline-demo');
+  const outDir = path.resolve(opts.outDir ?? DEFAULT_DEMO_OUT);
   await mkdir(outDir, { recursive: true });
 
   phase('start', dataDir);
@@ -161,6 +162,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       }),
     );
     await writeFile(reportPath, html);
+    // so that `threadline query` can point the user at the demo's lake
+    await writeFile(path.join(outDir, LAST_DEMO_LAKE_FILE), `${pipeline.lakeDir}\n`);
     return {
       dataset,
       dataDir,

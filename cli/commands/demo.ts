@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { action, UserError } from '../../demo/lake.js';
 import { runDemo } from '../../demo/run.js';
+import { DEFAULT_DEMO_OUT } from '../../demo/lake.js';
 import { renderDemoFooter, renderDemoText } from '../../demo/print.js';
 
 export const DEFAULT_DEMO_CUSTOMERS = 1000;
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .option('--customers <n>', 'customers to simulate (about 14 events each)', String(DEFAULT_DEMO_CUSTOMERS))
     .option('--seed <n>', 'random seed: the same seed gives the same data', '42')
     .option('--days <n>', 'days of history to simulate', '21')
-    .option('--out <dir>', 'folder for report.html, truth.json and the generated NDJSON', 'threadline-demo')
+    .option('--out <dir>', 'folder for report.html, truth.json and the generated NDJSON', DEFAULT_DEMO_OUT)
     .option('--data-dir <dir>', 'pipeline data folder (default: a fresh temporary folder)')
     .option('--json', 'print the results as JSON instead of text')
     .addHelpText(

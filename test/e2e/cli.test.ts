@@ -52,7 +52,7 @@ describe('threadline CLI errors a user can act on', () => {
     expect(sql.exitCode).toBe(0);
     expect(sql.out).toContain("'Product Viewed'");
     expect(sql.out).toContain("'Order Completed'");
-    expect(sql.out).toContain('172800'); // 2 days in seconds
+    expect(sql.out).toMatch(/172800|INTERVAL '2' DAY|INTERVAL '48' HOUR/); // the 2-day window
   });
 
   it('send: missing url or key, unreadable or empty file (exit 2)', async () => {
