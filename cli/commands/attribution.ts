@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .command('attribution')
     .description('Markov-chain, Shapley and rule-based attribution of conversions and value to channels')
     .option('--model <model>', `${MODEL_SELECTORS.join(' | ')}`, 'markov')
-    .option('--order <k>', `Markov order, 1 to ${MAX_ORDER} (states = the last k channels)`, '1')
+    .option('--order <k>', `Markov order, 1 to ${MAX_ORDER} (states = windows of k consecutive channels)`, '1')
     .option('--paths <file>', 'read paths from a ChannelAttribution file (path;total_conversions;total_conversion_value;total_null) instead of the channel_paths view')
     .option('--format <format>', 'table, json or csv', 'table')
     .option('--engine <engine>', 'where channel_paths lives: local (DuckDB over --lake) or athena', 'local')

@@ -76,6 +76,28 @@ describe.each(SOLVERS)('Markov (%s solver)', (solver) => {
     expect(o2.C!.conversions).toBe(0);
   });
 
+  it('order 3 sees two steps back where order 2 cannot (derived by hand)', () => {
+    // A > B > C converts once, D > B > C never (1 null).
+    // order 2: (start)->A,B 1/2, ->D,B 1/2; A,B->B,C 1; D,B->B,C 1; B,C->conv 1/2, ->null 1/2. P = 1/2.
+    //   remove A (A,B): 1/4 -> RE 1/2; D likewise 1/2; B (all three states) and C (B,C) -> RE 1.
+    //   credit A = D = 0.5/3 = 1/6, B = C = 1/3.
+    // order 3: (start)->A,B,C 1/2 -> conv; (start)->D,B,C 1/2 -> null. P = 1/2.
+    //   remove A: 0 -> RE 1; remove D: 1/2 -> RE 0; B, C -> RE 1. credit A = B = C = 1/3, D = 0.
+    const t = table('A > B > C;1;0;0\nD > B > C;0;0;1\n');
+    const o2 = byChannel(markovAttribution(t, { solver, order: 2 }));
+    expect(o2.A!.conversions).toBeCloseTo(1 / 6, 12);
+    expect(o2.D!.conversions).toBeCloseTo(1 / 6, 12);
+    expect(o2.B!.conversions).toBeCloseTo(1 / 3, 12);
+    const o3 = byChannel(markovAttribution(t, { solver, order: 3 }));
+    expect(o3.A!.removalEffect).toBeCloseTo(1, 12);
+    expect(o3.D!.removalEffect).toBeCloseTo(0, 12);
+    expect(o3.A!.conversions).toBeCloseTo(1 / 3, 12);
+    expect(o3.C!.conversions).toBeCloseTo(1 / 3, 12);
+    expect(o3.D!.conversions).toBe(0);
+    // order 4: both paths are shorter than 4, each is one state: same answer as order 3
+    expect(byChannel(markovAttribution(t, { solver, order: 4 })).A!.conversions).toBeCloseTo(1 / 3, 12);
+  });
+
   it('a chain with a cycle (derived by hand)', () => {
     // A > B > A converts once; B ends in null once.
     // P(A->B) = P(A->conv) = 1/2; P(B->A) = P(B->null) = 1/2; (start)->A 1/2, ->B 1/2.
