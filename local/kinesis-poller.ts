@@ -1,0 +1,298 @@
+/**
+ * A local stand-in for the Lambda Kinesis event source mapping: it polls every shard of a stream
+ * and invokes the SAME handler the Lambda runs, with a real-shaped KinesisStreamEvent.
+ *
+ * Semantics imitated (AWS: "Using Lambda with Kinesis"):
+ *   - per shard, in order, one batch in flight; batches of up to `batchSize`, waiting up to
+ *     `maximumBatchingWindowMs` to fill one;
+ *   - a checkpoint per shard (persisted to `checkpointFile`): restart resumes AFTER_SEQUENCE_NUMBER,
+ *     otherwise TRIM_HORIZON (or LATEST);
+ *   - ReportBatchItemFailures: records before the lowest reported sequence number are checkpointed,
+ *     the batch is retried from it; an unknown/empty itemIdentifier fails the whole batch;
+ *   - a thrown handler error retries the whole batch, or with `bisectBatchOnFunctionError` splits
+ *     it in two and processes each half on its own (so a poison record ends up alone);
+ *   - after `maximumRetryAttempts` retries the records go to `onFailure` (the on-failure destination)
+ *     and the shard moves on.
+ */
+import { writeFileSync, readFileSync, renameSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+  type _Record,
+} from '@aws-sdk/client-kinesis';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
+
+export interface FailureInfo {
+  shardId: string;
+  reason: 'handler_error' | 'batch_item_failures';
+  attempts: number;
+  records: KinesisStreamRecord[];
+  error?: unknown;
+}
+
+export interface KinesisPollerOptions {
+  client: KinesisClient;
+  streamName: string;
+  handler: KinesisHandler;
+  /** Default 100 (the Lambda default). */
+  batchSize?: number;
+  /** Wait up to this long to fill a batch (default 0: invoke with what one GetRecords returned). */
+  maximumBatchingWindowMs?: number;
+  startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** JSON file holding { shardId: lastProcessedSequenceNumber }; omitted = in memory only. */
+  checkpointFile?: string;
+  /** Retries after the first failed attempt (default 5; AWS default -1 = until the record expires). */
+  maximumRetryAttempts?: number;
+  bisectBatchOnFunctionError?: boolean;
+  /** Called with records that exhausted their retries (on-failure destination). */
+  onFailure?: (info: FailureInfo) => void | Promise<void>;
+  /** Pause when a shard is idle (default 100 ms). */
+  pollIntervalMs?: number;
+  /** Base delay before a retry, doubled each time, capped at 2 s (default 50 ms). */
+  retryDelayMs?: number;
+  region?: string;
+}
+
+export interface PollerStats {
+  invocations: number;
+  recordsDelivered: number;
+  retries: number;
+  bisections: number;
+  recordsToOnFailure: number;
+}
+
+export interface KinesisPoller {
+  start(): Promise<void>;
+  /** Resolves once every shard has read everything written before the call and processed it. */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Finish the in-flight batch, persist checkpoints, stop polling. */
+  stop(): Promise<void>;
+  checkpoints(): Record<string, string>;
+  readonly stats: PollerStats;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface ShardState {
+  shardId: string;
+  iterator?: string;
+  buffer: _Record[];
+  /** Incremented each time the shard is seen caught up (no buffered records, empty read at the tip). */
+  idleEpoch: number;
+  idle: boolean;
+  closed: boolean;
+}
+
+export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
+  const batchSize = opts.batchSize ?? 100;
+  const windowMs = opts.maximumBatchingWindowMs ?? 0;
+  const maxRetries = opts.maximumRetryAttempts ?? 5;
+  const pollMs = opts.pollIntervalMs ?? 100;
+  const retryDelay = opts.retryDelayMs ?? 50;
+  const region = opts.region ?? 'us-east-1';
+  const stats: PollerStats = { invocations: 0, recordsDelivered: 0, retries: 0, bisections: 0, recordsToOnFailure: 0 };
+  let checkpoints: Record<string, string> = {};
+  if (opts.checkpointFile && existsSync(opts.checkpointFile)) {
+    checkpoints = JSON.parse(readFileSync(opts.checkpointFile, 'utf8')) as Record<string, string>;
+  }
+  let running = false;
+  let streamArn = '';
+  const shards: ShardState[] = [];
+  const loops: Promise<void>[] = [];
+
+  function persist(): void {
+    if (!opts.checkpointFile) return;
+    mkdirSync(dirname(opts.checkpointFile), { recursive: true });
+    const tmp = `${opts.checkpointFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(checkpoints, null, 2));
+    renameSync(tmp, opts.checkpointFile);
+  }
+
+  function checkpoint(shardId: string, seq: string): void {
+    checkpoints[shardId] = seq;
+    persist();
+  }
+
+  function toLambdaRecord(shardId: string, r: _Record): KinesisStreamRecord {
+    return {
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: r.PartitionKey ?? '',
+        sequenceNumber: r.SequenceNumber ?? '',
+        data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
+        approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp ?? new Date()).getTime() / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${shardId}:${r.SequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/threadline-local',
+      awsRegion: region,
+      eventSourceARN: streamArn,
+    };
+  }
+
+  async function iteratorFor(shardId: string): Promise<string | undefined> {
+    const after = checkpoints[shardId];
+    const out = await opts.client.send(
+      new GetShardIteratorCommand({
+        StreamName: opts.streamName,
+        ShardId: shardId,
+        ...(after
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+          : { ShardIteratorType: opts.startingPosition ?? 'TRIM_HORIZON' }),
+      }),
+    );
+    return out.ShardIterator;
+  }
+
+  /** One GetRecords; returns true when the shard is at its tip. */
+  async function read(s: ShardState, limit: number): Promise<boolean> {
+    if (!s.iterator) {
+      s.closed = true;
+      return true;
+    }
+    const out = await opts.client.send(new GetRecordsCommand({ ShardIterator: s.iterator, Limit: Math.min(10_000, Math.max(1, limit)) }));
+    s.buffer.push(...(out.Records ?? []));
+    s.iterator = out.NextShardIterator;
+    if (!s.iterator) s.closed = true;
+    return (out.Records ?? []).length === 0 || out.MillisBehindLatest === 0;
+  }
+
+  /** Process records until all are consumed (done or sent to onFailure), honouring retries. */
+  async function processBatch(s: ShardState, records: _Record[]): Promise<void> {
+    let remaining = records;
+    let attempts = 0; // failed invocations of the current head record
+    while (remaining.length > 0) {
+      const lambdaRecords = remaining.map((r) => toLambdaRecord(s.shardId, r));
+      stats.invocations++;
+      let response: KinesisStreamBatchResponse | void;
+      try {
+        response = await opts.handler({ Records: lambdaRecords });
+      } catch (error) {
+        attempts++;
+        if (attempts > maxRetries) {
+          await exhaust(s, lambdaRecords, 'handler_error', attempts, error);
+          return;
+        }
+        if (opts.bisectBatchOnFunctionError && remaining.length > 1) {
+          stats.bisections++;
+          const mid = Math.ceil(remaining.length / 2);
+          await processBatch(s, remaining.slice(0, mid));
+          await processBatch(s, remaining.slice(mid));
+          return;
+        }
+        stats.retries++;
+        await sleep(Math.min(2000, retryDelay * 2 ** (attempts - 1)));
+        continue;
+      }
+      const failures = response?.batchItemFailures ?? [];
+      if (failures.length === 0) {
+        stats.recordsDelivered += remaining.length;
+        checkpoint(s.shardId, remaining[remaining.length - 1]!.SequenceNumber!);
+        return;
+      }
+      // Lambda resumes from the lowest failed sequence number; an identifier it cannot find in the
+      // batch (empty, null, unknown) fails the whole batch.
+      const indexOf = new Map(remaining.map((r, i) => [r.SequenceNumber!, i]));
+      let first = remaining.length;
+      for (const f of failures) {
+        const i = f.itemIdentifier ? indexOf.get(f.itemIdentifier) : undefined;
+        first = Math.min(first, i === undefined ? 0 : i);
+      }
+      if (first > 0) {
+        stats.recordsDelivered += first;
+        checkpoint(s.shardId, remaining[first - 1]!.SequenceNumber!);
+        remaining = remaining.slice(first);
+        attempts = 1;
+      } else {
+        attempts++;
+      }
+      if (attempts > maxRetries) {
+        await exhaust(s, remaining.map((r) => toLambdaRecord(s.shardId, r)), 'batch_item_failures', attempts);
+        return;
+      }
+      stats.retries++;
+      await sleep(Math.min(2000, retryDelay * 2 ** (attempts - 1)));
+    }
+  }
+
+  async function exhaust(s: ShardState, records: KinesisStreamRecord[], reason: FailureInfo['reason'], attempts: number, error?: unknown): Promise<void> {
+    stats.recordsToOnFailure += records.length;
+    await opts.onFailure?.({ shardId: s.shardId, reason, attempts, records, ...(error === undefined ? {} : { error }) });
+    checkpoint(s.shardId, records[records.length - 1]!.kinesis.sequenceNumber);
+  }
+
+  async function runShard(s: ShardState): Promise<void> {
+    s.iterator = await iteratorFor(s.shardId);
+    while (running) {
+      let atTip = false;
+      if (s.buffer.length < batchSize && !s.closed) {
+        atTip = await read(s, batchSize - s.buffer.length);
+        const windowEnd = Date.now() + windowMs;
+        while (running && !atTip && !s.closed && s.buffer.length < batchSize && Date.now() < windowEnd) {
+          atTip = await read(s, batchSize - s.buffer.length);
+        }
+        // Within the batching window, also wait for new records at the tip.
+        while (running && atTip && windowMs > 0 && s.buffer.length > 0 && s.buffer.length < batchSize && Date.now() < windowEnd) {
+          await sleep(Math.min(pollMs, windowEnd - Date.now()));
+          atTip = await read(s, batchSize - s.buffer.length);
+        }
+      }
+      if (s.buffer.length === 0) {
+        s.idle = true;
+        s.idleEpoch++;
+        if (s.closed) return;
+        await sleep(pollMs);
+        continue;
+      }
+      s.idle = false;
+      const batch = s.buffer.splice(0, batchSize);
+      await processBatch(s, batch);
+    }
+  }
+
+  return {
+    stats,
+    checkpoints: () => ({ ...checkpoints }),
+    async start() {
+      if (running) return;
+      running = true;
+      const summary = await opts.client.send(new DescribeStreamSummaryCommand({ StreamName: opts.streamName }));
+      streamArn = summary.StreamDescriptionSummary?.StreamARN ?? `arn:aws:kinesis:${region}:000000000000:stream/${opts.streamName}`;
+      const list = await opts.client.send(new ListShardsCommand({ StreamName: opts.streamName }));
+      for (const sh of list.Shards ?? []) {
+        const s: ShardState = { shardId: sh.ShardId!, buffer: [], idleEpoch: 0, idle: false, closed: false };
+        shards.push(s);
+        loops.push(
+          runShard(s).catch((err) => {
+            // A poller that dies silently would look like "caught up": make it loud.
+            console.error(`kinesis-poller: shard ${s.shardId} stopped: ${(err as Error).message}`);
+            s.closed = true;
+            s.idle = true;
+          }),
+        );
+      }
+    },
+    async drain(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      const epochs = shards.map((s) => s.idleEpoch);
+      // Caught up = each shard has since completed an empty read at the tip with nothing buffered.
+      while (!shards.every((s, i) => s.closed || (s.idle && s.idleEpoch > epochs[i]! + 1))) {
+        if (Date.now() > deadline) throw new Error('kinesis-poller: drain timed out');
+        await sleep(10);
+      }
+    },
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      persist();
+    },
+  };
+}

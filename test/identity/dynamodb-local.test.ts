@@ -1,0 +1,16 @@
+/**
+ * The same identity-store suite on Amazon's DynamoDB Local (Java), so that a gap in dynalite
+ * (condition expressions, ReturnValues, string sets) cannot hide a bug.
+ */
+import { describe, it } from 'vitest';
+import { javaAvailable, startAmazonDynamoLocal } from '../../local/dynamodb.js';
+import { identityStoreSuite } from './suite.js';
+
+const hasJava = await javaAvailable();
+if (hasJava) {
+  identityStoreSuite('DynamoDB Local', () => startAmazonDynamoLocal(), { propertyRuns: 12 });
+} else {
+  describe('identity store on DynamoDB Local', () => {
+    it.skip('SKIPPED: no `java` on PATH (DynamoDB Local needs Java 17+; CI has it)', () => {});
+  });
+}
