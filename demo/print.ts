@@ -67,6 +67,9 @@ export function renderDemoText(r: DemoResult): string {
   out.push(attributionTable(r));
   out.push('  rule-based models: the attribution_summary view; markov (order 1, exact) and shapley: analytics/attribution over channel_paths');
   out.push('  truth: share of the conversions each channel truly CAUSED (exact Shapley split of the known true lifts; direct causes none)');
+  out.push('  why models and truth differ: ad clicks on devices the person never identified on stay with an unlinked');
+  out.push('  anonymous person (see stitching recall), so channels seen on identified devices (store, e-mail) and the');
+  out.push('  direct visit that precedes a purchase collect credit that paid search and social earned');
   for (const note of ins.attributionNotes) out.push(`  note: ${note}`);
 
   h('Identity stitching vs the truth (pairwise over events)');
