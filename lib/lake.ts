@@ -242,6 +242,10 @@ export class Lake extends Construct {
         processingConfiguration: {
           enabled: true,
           processors: [
+            // Lets the processor pack several JSON rows into one Firehose record (Firehose bills each
+            // record as >= 5 KB; rows are ~1.5 KB): concatenated/newline-joined objects are split back
+            // into rows before partitioning and conversion. Single-row records pass through unchanged.
+            { type: 'RecordDeAggregation', parameters: [{ parameterName: 'SubRecordType', parameterValue: 'JSON' }] },
             {
               type: 'MetadataExtraction',
               parameters: [

@@ -220,6 +220,7 @@ describe('lake', () => {
         OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
       });
       expect(d.DynamicPartitioningConfiguration.Enabled).toBe(true);
+      expect(d.ProcessingConfiguration.Processors[0]).toEqual({ Type: 'RecordDeAggregation', Parameters: [{ ParameterName: 'SubRecordType', ParameterValue: 'JSON' }] });
       expect(d.ProcessingConfiguration.Processors).toContainEqual({
         Type: 'MetadataExtraction',
         Parameters: [
