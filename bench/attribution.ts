@@ -62,10 +62,6 @@ export function generatePaths(n: number, seed = 42): PathTable {
   return b.build();
 }
 
-function ms(t0: bigint): number {
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
 // A full GC before each timed run keeps one stage's garbage out of the next stage's time.
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
