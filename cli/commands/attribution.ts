@@ -131,6 +131,9 @@ async function attributionCommand(opts: Opts): Promise<void> {
     }
     if (loaded.skipped > 0) notes.push(`${loaded.skipped} channel_paths row(s) without a path were skipped`);
     for (const s of out.skipped) notes.push(`${s.model} skipped: ${s.reason}`);
+    if (selector === 'all' || selector === 'heuristic') {
+      notes.push('time_decay needs touch timestamps, which paths do not carry: `threadline query attribution_summary` has it');
+    }
 
     if (format === 'json') printJson(selector, out, Boolean(opts.showMatrix));
     else if (format === 'csv') printCsv(out, Boolean(opts.showMatrix));
