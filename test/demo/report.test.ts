@@ -131,3 +131,31 @@ describe('renderReport', () => {
     );
   });
 });
+
+describe('toReportData', () => {
+  it('adds the truth as a series scaled to the conversions the models split', async () => {
+    const { toReportData } = await import('../../demo/report/from-insights.js');
+    const base = {
+      counts: { rawEvents: 10, events: 9, persons: 3, sessions: 4, conversions: 4, revenue: 40, currency: 'GBP' },
+      topJourneys: [],
+      funnel: [{ step: 1, step_name: 'A', persons: 3, rate_from_first: 1, rate_from_previous: null }],
+      handoffs: [],
+      flows: [],
+      attribution: [
+        { model: 'linear', channel: 'email', conversions: 3 },
+        { model: 'linear', channel: 'direct', conversions: 1 },
+      ],
+      attributionNotes: [],
+      quality: { duplicatesRemoved: 1, lateEvents: 0, rejected: [], failed: [] },
+    };
+    // truth: email caused 0.3, direct 0 (baseline ignored) -> email gets all 4 split conversions
+    const d = toReportData(base, { trueIncremental: { email: 0.3, direct: 0, baseline: 5 } });
+    const truth = d.attribution.filter((a) => a.model.startsWith('truth'));
+    expect(truth).toEqual([
+      { model: 'truth (share of caused)', channel: 'email', conversions: 4 },
+      { model: 'truth (share of caused)', channel: 'direct', conversions: 0 },
+    ]);
+    expect(d.dataQuality).toMatchObject({ accepted: 10, duplicatesRemoved: 1 });
+    expect(d.funnel).toEqual([{ step: 'A', persons: 3 }]);
+  });
+});
