@@ -12,7 +12,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const EMAIL_IN_TEXT = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+// RFC 5322 atext local part (what real clients accept), dotted domain.
+const EMAIL_IN_TEXT = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z0-9-]{2,}/g;
 
 /** Keys whose values are e-mail addresses or phone numbers (compared lower-cased, without _ and -). */
 export const EMAIL_KEYS = new Set(['email', 'emailaddress', 'mail']);
@@ -75,7 +76,7 @@ export function scrubPii(input: unknown): ScrubResult {
   const emails: string[] = [];
   const phones: string[] = [];
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return EMAIL_IN_TEXT.test(v) ? v.replace(EMAIL_IN_TEXT, '[email]') : v;
+    if (typeof v === 'string') return v.includes('@') ? v.replace(EMAIL_IN_TEXT, '[email]') : v;
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
@@ -94,8 +95,6 @@ export function scrubPii(input: unknown): ScrubResult {
     }
     return v;
   };
-  // `g` regexes keep state between test() calls: reset before use.
-  EMAIL_IN_TEXT.lastIndex = 0;
   const value = walk(input);
   return { value, emails, phones };
 }
