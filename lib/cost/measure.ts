@@ -29,6 +29,49 @@ function folderBytes(dir: string): number {
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
+/** Lambda allocates CPU in proportion to memory: 1,769 MB = one vCPU. */
+const MB_PER_VCPU = 1769;
+
+/**
+ * CPU the collector's own code (decode, auth, zod validation, envelope) spends, measured in-process
+ * with a static key store and a sink that accepts everything: two batch sizes give the per-request
+ * and per-event parts (t = a + b x events). The Kinesis round trip is I/O and is NOT in this figure.
+ */
+async function collectorCpu(events: unknown[]): Promise<{ perRequestMs: number; perEventMs: number }> {
+  const [{ createCollector }, { createStaticKeyStore }, { hashWriteKey }] = await Promise.all([
+    import('../../lambdas/collector/core.js'),
+    import('../../lambdas/collector/sources/static-store.js'),
+    import('../../lambdas/collector/sources/types.js'),
+  ]);
+  const key = 'tl_cost_measurement_key_000000000000';
+  const collect = createCollector({
+    keyStore: createStaticKeyStore(JSON.stringify([{ keyHash: hashWriteKey(key), name: 'web' }])),
+    sink: { put: async (records) => ({ ok: true, written: records.length, failed: 0, attempts: 1 }) },
+  });
+  const auth = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+  const timeBatches = async (size: number): Promise<{ ms: number; requests: number; events: number }> => {
+    const bodies: string[] = [];
+    for (let i = 0; i < events.length; i += size) bodies.push(JSON.stringify({ batch: events.slice(i, i + size) }));
+    const run = async () => {
+      for (const body of bodies) {
+        await collect({ method: 'POST', path: '/v1/batch', headers: { authorization: auth, 'content-type': 'application/json' }, body, sourceIp: '203.0.113.9' });
+      }
+    };
+    await run(); // warm up (JIT, caches)
+    const start = process.cpuUsage();
+    const passes = 3;
+    for (let p = 0; p < passes; p++) await run();
+    const used = process.cpuUsage(start);
+    return { ms: (used.user + used.system) / 1000, requests: bodies.length * passes, events: events.length * passes };
+  };
+  const one = await timeBatches(1);
+  const twenty = await timeBatches(20);
+  // one.ms = a*R1 + b*E ; twenty.ms = a*R20 + b*E  (same events)
+  const perRequestMs = Math.max(0, (one.ms - twenty.ms) / (one.requests - twenty.requests));
+  const perEventMs = Math.max(0, (twenty.ms - perRequestMs * twenty.requests) / twenty.events);
+  return { perRequestMs, perEventMs };
+}
+
 export async function measureFigures(opts: { customers?: number; seed?: number } = {}): Promise<MeasuredFiguresFile> {
   const customers = opts.customers ?? 200;
   const seed = opts.seed ?? 7;
@@ -63,6 +106,14 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
     }
   }
 
+  const generated: unknown[] = [];
+  for (const file of readdirSync(sourcesDir)) {
+    for (const line of readFileSync(join(sourcesDir, file), 'utf8').split('\n')) if (line.trim()) generated.push(JSON.parse(line));
+  }
+  const cpu = await collectorCpu(generated);
+  const collectorMemoryMb = 512;
+  const scale = MB_PER_VCPU / collectorMemoryMb;
+
   // Lake row bytes as JSON lines (what the processor sends Firehose).
   const engine = await createDuckDbEngine({ lakeDir: result.lakeDir, createViews: false });
   let rowBytes = 0;
@@ -80,6 +131,15 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
   const id = result.stats.identity;
   const m = (value: number, source: string): Figure => ({ value, basis: 'measured', source: `${source} (${run})` });
   const figures: Partial<Record<keyof PerEventFigures, Figure>> = {
+    collectorMsPerEvent: m(
+      round(cpu.perEventMs * scale, 3),
+      `collector code CPU ${round(cpu.perEventMs, 4)} ms/event on the measuring machine, x${round(scale, 2)} for a ${collectorMemoryMb} MB Lambda's CPU share (decode, auth, validation, envelope)`,
+    ),
+    collectorMsPerRequest: {
+      value: round(cpu.perRequestMs * scale + 6, 2),
+      basis: 'assumption',
+      source: `measured CPU ${round(cpu.perRequestMs, 4)} ms/request x${round(scale, 2)} + an ASSUMED 6 ms PutRecords round trip in-region (${run})`,
+    },
     envelopeBytes: m(round(envelopeBytes / n, 0), 'mean CollectedEnvelope JSON bytes from the collector stampEvent()'),
     lakeRecordBytes: m(round(rowBytes / rows, 0), 'mean JSON bytes of events rows read back from the lake'),
     parquetBytes: m(round(folderBytes(join(result.lakeDir, 'events')) / rows, 0), 'events Parquet bytes per row; local files are small, so per-file overhead makes this an upper bound'),
