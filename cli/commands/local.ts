@@ -23,7 +23,7 @@ export function register(program: Command): void {
 Then send events with any Segment-compatible SDK or curl, and query them:
   npx threadline send events.ndjson --url http://127.0.0.1:8787 --write-key tl_dev_local_write_key
   npx threadline query journeys
-New write keys: npx threadline keys add --name pos --channel store (see threadline keys --help).`,
+New write keys for the running pipeline: npx threadline keys add --local --name pos --channel store`,
     )
     .action(
       action(async (opts: { port: string; host: string; dataDir: string; shards: string }) => {
