@@ -57,6 +57,8 @@ New write keys for the running pipeline: npx threadline keys add --local --name 
             `      ${p.url}/v1/track`,
             `    npx threadline query "SELECT event_name, person_id, touchpoint_channel FROM events_resolved" --lake ${shortPath(p.lakeDir)}`,
             ``,
+            `  one key per emitting system: npx threadline keys add --local --file ${shortPath(path.join(p.dataDir, 'sources.json'))} --name pos --channel store`,
+            ``,
             `  The lake is written every few seconds. Ctrl-C stops cleanly.`,
           ].join('\n'),
         );
