@@ -72,6 +72,36 @@ async function collectorCpu(events: unknown[]): Promise<{ perRequestMs: number; 
   return { perRequestMs, perEventMs };
 }
 
+/**
+ * CPU of the processor's per-event code path that does not wait on AWS: decode the Kinesis record,
+ * validate, enrich/normalise (UA, URL, channel rules, HMAC hashes), serialise the lake row. Identity
+ * resolution (cache + DynamoDB) and Firehose calls are not in it.
+ */
+async function processorCpu(envelopeJsons: string[]): Promise<number> {
+  const [{ decodeRecord }, { normaliseEvent }, { toJsonLine }, { localConfig }] = await Promise.all([
+    import('../../lambdas/processor/decode.js'),
+    import('../../lambdas/processor/enrich/normalise.js'),
+    import('../../lambdas/processor/output/firehose.js'),
+    import('../../lambdas/processor/config.js'),
+  ]);
+  const config = localConfig();
+  const data = envelopeJsons.map((j) => Buffer.from(j).toString('base64'));
+  const run = () => {
+    const now = new Date();
+    for (const [i, d] of data.entries()) {
+      const dec = decodeRecord(d, `k/${i}`, now);
+      if (dec.kind === 'failed') continue;
+      toJsonLine(normaliseEvent(dec.envelope, dec.event, dec.eventTimeMs, config, now).record);
+    }
+  };
+  run();
+  const start = process.cpuUsage();
+  const passes = 3;
+  for (let p = 0; p < passes; p++) run();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / (data.length * passes);
+}
+
 export async function measureFigures(opts: { customers?: number; seed?: number } = {}): Promise<MeasuredFiguresFile> {
   const customers = opts.customers ?? 200;
   const seed = opts.seed ?? 7;
@@ -88,6 +118,7 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
   // Envelope bytes: the collector's stamping applied to the generated events.
   let envelopeBytes = 0;
   let n = 0;
+  const envelopeJsons: string[] = [];
   const sourcesDir = join(outDir, 'sources');
   for (const file of readdirSync(sourcesDir)) {
     for (const line of readFileSync(join(sourcesDir, file), 'utf8').split('\n')) {
@@ -101,7 +132,9 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
         source: { id: file.replace(/\.ndjson$/, ''), name: file.replace(/\.ndjson$/, '') },
         clientIp: '203.0.113.0',
       } as Parameters<typeof stampEvent>[1]);
-      envelopeBytes += Buffer.byteLength(JSON.stringify(env));
+      const envJson = JSON.stringify(env);
+      envelopeJsons.push(envJson);
+      envelopeBytes += Buffer.byteLength(envJson);
       n++;
     }
   }
@@ -113,6 +146,9 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
   const cpu = await collectorCpu(generated);
   const collectorMemoryMb = 512;
   const scale = MB_PER_VCPU / collectorMemoryMb;
+  const processorCpuMs = await processorCpu(envelopeJsons);
+  const processorMemoryMb = 1024;
+  const pScale = MB_PER_VCPU / processorMemoryMb;
 
   // Lake row bytes as JSON lines (what the processor sends Firehose).
   const engine = await createDuckDbEngine({ lakeDir: result.lakeDir, createViews: false });
@@ -134,6 +170,10 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
     collectorMsPerEvent: m(
       round(cpu.perEventMs * scale, 3),
       `collector code CPU ${round(cpu.perEventMs, 4)} ms/event on the measuring machine, x${round(scale, 2)} for a ${collectorMemoryMb} MB Lambda's CPU share (decode, auth, validation, envelope)`,
+    ),
+    processorMsPerEvent: m(
+      round(processorCpuMs * pScale, 3),
+      `processor decode + enrich + serialise CPU ${round(processorCpuMs, 4)} ms/event on the measuring machine, x${round(pScale, 2)} for a ${processorMemoryMb} MB Lambda's CPU share; identity resolution and AWS calls are in processorMsPerInvocation (assumed)`,
     ),
     collectorMsPerRequest: {
       value: round(cpu.perRequestMs * scale + 6, 2),

@@ -58,6 +58,8 @@ export interface PerEventFigures {
   processorMsPerEvent: Figure;
   dynamoReadUnitsPerEvent: Figure;
   dynamoWriteUnitsPerEvent: Figure;
+  /** Wall time the processor waits per identity write (writes run in record order, one after another). */
+  dynamoWriteLatencyMs: Figure;
   /** CloudWatch Logs bytes per collector invocation (platform + application lines). */
   collectorLogBytesPerInvocation: Figure;
   processorLogBytesPerInvocation: Figure;
@@ -123,7 +125,10 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   const perShardRate = N / SECONDS_PER_MONTH / shards;
   const batch = Math.max(1, Math.min(d.processorBatchSize, perShardRate * Math.max(1, d.processorBatchingWindowSeconds)));
   const invocations = N / batch;
-  const processorMs = invocations * f.processorMsPerInvocation.value + N * f.processorMsPerEvent.value;
+  const processorMs =
+    invocations * f.processorMsPerInvocation.value +
+    N * f.processorMsPerEvent.value +
+    N * f.dynamoWriteUnitsPerEvent.value * f.dynamoWriteLatencyMs.value;
   const processorGbS = (processorMs / 1000) * (d.processorMemoryMb / 1024);
   add(
     'Lambda processor',
@@ -227,6 +232,7 @@ export const DEFAULT_FIGURES: PerEventFigures = {
   processorMsPerEvent: A(0.5, 'parse, enrich (UA, URL, channel rules), identity resolution from the LRU cache'),
   dynamoReadUnitsPerEvent: A(0.1, 'eventually consistent 0.5 RRU per item read; the identity LRU cache absorbs ~80% of lookups'),
   dynamoWriteUnitsPerEvent: A(0.1, 'writes only when a new identifier is linked or persons merge (~1 in 10 events)'),
+  dynamoWriteLatencyMs: A(5, 'in-region UpdateItem round trip; identity writes are sequential within a batch'),
   collectorLogBytesPerInvocation: A(600, 'Lambda JSON platform lines (start/report) + one request summary line'),
   processorLogBytesPerInvocation: A(1200, 'platform lines + batch summary + EMF metrics line'),
   accessLogBytesPerRequest: A(300, 'the access log format in lib/collector.ts (no IP, no user agent)'),

@@ -46,6 +46,7 @@ const F: PerEventFigures = withFigures(DEFAULT_FIGURES, {
   processorMsPerEvent: { value: 1 },
   dynamoReadUnitsPerEvent: { value: 1 },
   dynamoWriteUnitsPerEvent: { value: 1 },
+  dynamoWriteLatencyMs: { value: 0 },
   collectorLogBytesPerInvocation: { value: 0 },
   processorLogBytesPerInvocation: { value: 0 },
   accessLogBytesPerRequest: { value: 0 },
@@ -76,6 +77,12 @@ describe('cost model by hand (100 M events / month)', () => {
     // 10 B events on 10 shards: 380 records/s per shard fill a 500 batch within the window: 20 M invocations.
     const big = estimateMonthlyCost({ ...D, shardCount: 10 }, F, 10e9);
     expect(line(big, 'Lambda processor')).toBeCloseTo(10_000_000 * 0.0000133334 + 20 * 0.2, 4);
+  });
+
+  it('identity writes add their latency to the processor duration (sequential within a batch)', () => {
+    const slow = estimateMonthlyCost(D, withFigures(F, { dynamoWriteLatencyMs: { value: 5 } }), 100e6);
+    // 100 M events x 1 write x 5 ms = 500,000 s x 1 GB more.
+    expect(line(slow, 'Lambda processor') - line(e, 'Lambda processor')).toBeCloseTo(500_000 * 0.0000133334, 6);
   });
 
   it('Kinesis provisioned: 2 shards x 730 h x $0.015 + 100 M PUT units x $0.014/M', () => {
