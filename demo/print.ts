@@ -65,7 +65,7 @@ export function renderDemoText(r: DemoResult): string {
 
   h('Attribution: share of conversions credited to each channel, every model side by side');
   out.push(attributionTable(r));
-  out.push('  rule-based models: the attribution_summary view; markov (order 1, exact) and shapley: analytics/attribution over channel_paths');
+  out.push('  rule-based models: the attribution_summary view; markov (order 1, exact), shapley (simplified) and shapley_exact: analytics/attribution over channel_paths');
   out.push('  truth: share of the conversions each channel truly CAUSED (exact Shapley split of the known true lifts; direct causes none)');
   out.push('  why models and truth differ: ad clicks on devices the person never identified on stay with an unlinked');
   out.push('  anonymous person (see stitching recall), so channels seen on identified devices (store, e-mail) and the');
@@ -92,7 +92,7 @@ export function renderDemoText(r: DemoResult): string {
 
 function attributionTable(r: DemoResult): string {
   const ins = r.insights;
-  const models = [...ATTRIBUTION_MODELS, 'markov', 'shapley'] as string[];
+  const models = [...ATTRIBUTION_MODELS, 'markov', 'shapley', 'shapley_exact'] as string[];
   const totals = new Map<string, number>();
   for (const a of ins.attribution) totals.set(a.model, (totals.get(a.model) ?? 0) + a.conversions);
   const channels = [...new Set(ins.attribution.map((a) => a.channel))];
