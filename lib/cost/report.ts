@@ -145,7 +145,7 @@ export function renderCostMarkdown(opts: { stage: string; deployment: Deployment
   const top = [...last.lines].sort((a, b) => b.usd - a.usd).slice(0, 3);
   out.push(
     `- At ${vol(last.eventsPerMonth)} events the largest items are ${top.map((l) => `${l.component} (${usd(l.usd)})`).join(', ')}.`,
-    '- Firehose bills every record as at least 5 KB (ingestion and format conversion): a ~1.4 KB lake row is billed as 5 KB. Packing rows into fuller records is the biggest single saving (see variants); the delivery streams already split JSON records (RecordDeAggregation), so it needs only a processor change: newline-joined rows up to 5 KB per Firehose record.',
+    `- Firehose bills every record as at least 5 KB (ingestion and format conversion): a ${f.lakeRecordBytes.value}-byte lake row is billed as 5 KB. Packing rows into fuller records removes most of that (see variants); the delivery streams already split JSON records (RecordDeAggregation), so it needs only a processor change: newline-joined rows up to 5 KB per Firehose record.`,
     '- On-demand Kinesis rounds every record up to 1 KB and charges stream-hours; at steady volume `-c threadline.stream.mode=provisioned -c threadline.stream.shardCount=N` is cheaper (variants), at the price of capacity planning and throttling alarms.',
     `- DynamoDB writes: ${f.dynamoWriteUnitsPerEvent.value} WRU/event (${f.dynamoWriteUnitsPerEvent.basis}: ${f.dynamoWriteUnitsPerEvent.source}). Demo data is identity-dense (most identifiers new), so this is an upper bound; once most customers are known, writes happen only for new links and merges (the "mature identity graph" variant).`,
     '- Below ~50 M events a month the fixed charges (stream-hours, alarms, dashboard) dominate the per-million figure.',
