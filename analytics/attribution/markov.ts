@@ -462,7 +462,15 @@ function solveDense(sys: System, removed: Uint8Array | undefined): Solution {
  * is below tol AND the geometric tail estimate delta * rho / (1 - rho) is below tol, so a slowly
  * contracting chain cannot stop early on a small step.
  */
-function solveIterative(sys: System, removed: Uint8Array | undefined, tol: number, maxIt: number, warm?: Solution): Solution {
+function solveIterative(
+  sys: System,
+  removed: Uint8Array | undefined,
+  tol: number,
+  maxIt: number,
+  warm?: Solution,
+  /** Only these states (ascending) can change: the others keep their warm-start values. */
+  active?: Int32Array,
+): Solution {
   const S = sys.S;
   // h and g interleaved: one cache line serves both right-hand sides
   const x = new Float64Array(2 * S);
@@ -482,9 +490,11 @@ function solveIterative(sys: System, removed: Uint8Array | undefined, tol: numbe
   }
   const { rowPtr, col, prob, r, rv } = sys;
   let prevDelta = Infinity;
+  const n = active ? active.length : S;
   for (let it = 1; it <= maxIt; it++) {
     let delta = 0;
-    for (let s = 0; s < S; s++) {
+    for (let q = 0; q < n; q++) {
+      const s = active ? active[q]! : q;
       if (removed !== undefined && removed[s] === 1) continue;
       let a = r[s]!;
       let b = rv[s]!;
@@ -519,6 +529,47 @@ function solveIterative(sys: System, removed: Uint8Array | undefined, tol: numbe
   );
 }
 
+/** Predecessor lists of the system, to find the states whose P(conv) a removal can change. */
+class Ancestors {
+  private readonly predPtr: Int32Array;
+  private readonly pred: Int32Array;
+  private readonly seen: Int32Array;
+  private stamp = 0;
+
+  constructor(sys: System) {
+    const S = sys.S;
+    const cnt = new Int32Array(S + 1);
+    for (let e = 0; e < sys.col.length; e++) cnt[sys.col[e]! + 1]!++;
+    for (let s = 0; s < S; s++) cnt[s + 1]! += cnt[s]!;
+    this.predPtr = cnt.slice();
+    this.pred = new Int32Array(sys.col.length);
+    const fill = cnt.slice(0, S);
+    for (let s = 0; s < S; s++) {
+      for (let e = sys.rowPtr[s]!; e < sys.rowPtr[s + 1]!; e++) this.pred[fill[sys.col[e]!]!++] = s;
+    }
+    this.seen = new Int32Array(S);
+  }
+
+  /** Non-removed states with a path into `targets`, ascending (= Gauss-Seidel order). */
+  of(targets: number[], removed: Uint8Array): Int32Array {
+    const mark = ++this.stamp;
+    const queue = targets.slice();
+    for (const t of targets) this.seen[t] = mark;
+    const out: number[] = [];
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q]!;
+      for (let e = this.predPtr[s]!; e < this.predPtr[s + 1]!; e++) {
+        const u = this.pred[e]!;
+        if (this.seen[u] === mark) continue;
+        this.seen[u] = mark;
+        queue.push(u);
+        if (!removed[u]) out.push(u);
+      }
+    }
+    return Int32Array.from(out).sort();
+  }
+}
+
 export function markovAttribution(t: PathTable, opts: MarkovOptions = {}): MarkovResult {
   const order = opts.order ?? 1;
   const convertingOnly = opts.convertingOnly ?? false;
@@ -532,8 +583,8 @@ export function markovFromChain(chain: Chain, t: PathTable, opts: MarkovOptions 
   const sys = toSystem(chain);
   const mode = opts.solver ?? 'auto';
   const dense = mode === 'dense' || (mode === 'auto' && sys.S <= DENSE_MAX_STATES);
-  const solve = (removed: Uint8Array | undefined, warm?: Solution) =>
-    dense ? solveDense(sys, removed) : solveIterative(sys, removed, tol, maxIt, warm);
+  const solve = (removed: Uint8Array | undefined, warm?: Solution, active?: Int32Array) =>
+    dense ? solveDense(sys, removed) : solveIterative(sys, removed, tol, maxIt, warm, active);
 
   let totalConversions = 0;
   let totalValue = 0;
@@ -565,11 +616,18 @@ export function markovFromChain(chain: Chain, t: PathTable, opts: MarkovOptions 
   const re = new Float64Array(C);
   const reV = new Float64Array(C);
   const removed = new Uint8Array(sys.S);
+  const ancestors = dense ? undefined : new Ancestors(sys);
   for (let c = 0; c < C; c++) {
     const list = statesOf[c]!;
     if (list.length === 0) continue; // channel only in rows that count for nothing
     for (const s of list) removed[sys.id[s]!] = 1;
-    const sol = solve(removed, full);
+    // Only states that can reach a removed state change; if (start) cannot, RE(c) = 0 exactly.
+    const active = ancestors?.of(list.map((s) => sys.id[s]!), removed);
+    if (active && !active.includes(sys.start)) {
+      for (const s of list) removed[sys.id[s]!] = 0;
+      continue;
+    }
+    const sol = solve(removed, full, active);
     iterations = Math.max(iterations, sol.iterations);
     for (const s of list) removed[sys.id[s]!] = 0;
     // clamp: removal can only lower P(conv); float noise must not make credit negative
