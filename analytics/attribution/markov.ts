@@ -21,7 +21,8 @@
  *
  * Instead of simulating, P(conv) solves the absorbing-chain system h = Q h + r (r = P(-> conversion)),
  * and the expected value g = Q g + r * mu, for the full chain and once per removed channel:
- * a dense LU solve for small chains, Gauss-Seidel to 1e-12 for large (high-order) ones.
+ * a dense LU solve for small chains, Gauss-Seidel to 1e-12 for large (high-order) ones, where a
+ * removal re-solves only the states that can reach a removed state (the rest keep their values).
  * Pure: no I/O.
  */
 import { AttributionInputError, MAX_CHANNELS, type PathTable } from './paths.js';
