@@ -70,7 +70,8 @@ export class Analytics extends Construct {
         },
       },
     });
-    if (props.removalPolicy === RemovalPolicy.RETAIN) this.workGroup.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // Not retained even in production: it holds only query history, and a retained workgroup with this
+    // fixed name would block re-creating the stage.
 
     this.deployer = new ThreadlineFunction(this, 'ViewsDeployer', {
       entry: props.viewsDeployerEntry,
