@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * End to end at small size: generated events -> real HTTP (one write key per source) -> collector ->
  * kinesalite -> poller + processor <-> dynalite -> local Firehose -> Parquet lake -> DuckDB views, checked
