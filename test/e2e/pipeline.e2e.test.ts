@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * End to end at small size: generated events -> real HTTP (one write key per source) -> collector ->
  * kinesalite -> poller + processor <-> dynalite -> local Firehose -> Parquet lake -> DuckDB views, checked
@@ -205,19 +204,22 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       page.on('request', (r) => requests.push(r.url()));
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`file://${file}`);
-      const charts = await page.evaluate(() =>
-        Object.fromEntries(
-          [...document.querySelectorAll('svg[data-chart]')].map((svg) => {
-            const marks = [...svg.querySelectorAll('.link, .bar, .node')] as SVGGraphicsElement[];
-            const area = marks.reduce((a, m) => {
-              const b = m.getBBox();
-              return a + b.width * b.height;
-            }, 0);
-            const box = svg.getBoundingClientRect();
-            return [svg.getAttribute('data-chart'), { links: svg.querySelectorAll('.link').length, nodes: svg.querySelectorAll('.node').length, bars: svg.querySelectorAll('.bar').length, area, width: box.width, height: box.height, empty: svg.getAttribute('data-empty') }];
-          }),
-        ),
-      );
+      // Runs in the page: typed loosely because the project's TypeScript lib has no DOM types.
+      type Chart = { links: number; nodes: number; bars: number; area: number; width: number; height: number; empty: string | null };
+      const charts = (await page.evaluate(`(() => {
+        const out = {};
+        for (const svg of document.querySelectorAll('svg[data-chart]')) {
+          const marks = [...svg.querySelectorAll('.link, .bar, .node')];
+          const area = marks.reduce((a, m) => { const b = m.getBBox(); return a + b.width * b.height; }, 0);
+          const box = svg.getBoundingClientRect();
+          out[svg.getAttribute('data-chart')] = {
+            links: svg.querySelectorAll('.link').length, nodes: svg.querySelectorAll('.node').length,
+            bars: svg.querySelectorAll('.bar').length, area, width: box.width, height: box.height,
+            empty: svg.getAttribute('data-empty'),
+          };
+        }
+        return out;
+      })()`)) as Record<string, Chart>;
       expect(errors).toEqual([]);
       expect(requests.every((u) => u.startsWith('file://'))).toBe(true);
       const flows = data.flows.filter((f) => f.count > 0);
@@ -234,7 +236,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report in headless Chromium', (
       }
       // the revenue view is one click away and draws too
       await page.click('button[data-metric="revenue"]');
-      const revenueVisible = await page.evaluate(() => (document.querySelector('svg[data-chart="attribution-revenue"]') as SVGSVGElement).getBoundingClientRect().width);
+      const revenueVisible = (await page.evaluate(`document.querySelector('svg[data-chart="attribution-revenue"]').getBoundingClientRect().width`)) as number;
       expect(revenueVisible).toBeGreaterThan(100);
     } finally {
       await browser.close();
