@@ -48,10 +48,10 @@ export const configSchema = z
       /** CloudWatch Logs retention of the Lambda functions, in days. */
       logDays: z.number().int().min(1),
     }),
-    /** Firehose buffering; Parquet conversion needs >= 64 MB, Firehose allows <= 128 MB and <= 900 s. */
+    /** Firehose buffering: Parquet conversion needs >= 64 MB; Firehose allows <= 128 MB and 60..900 s with dynamic partitioning. */
     buffering: z.strictObject({
       sizeMb: z.number().int().min(64, 'must be >= 64 (Parquet conversion minimum)').max(128, 'must be <= 128 (Firehose maximum)'),
-      intervalSeconds: z.number().int().min(0).max(900, 'must be <= 900 (Firehose maximum)'),
+      intervalSeconds: z.number().int().min(60, 'must be >= 60 (zero buffering is not available with dynamic partitioning)').max(900, 'must be <= 900 (Firehose maximum)'),
     }),
     stream: z.strictObject({
       mode: z.enum(['on-demand', 'provisioned']),

@@ -96,7 +96,7 @@ describe('validation', () => {
   it('property: buffering is accepted exactly inside Firehose’s Parquet limits', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: -10, max: 2000 }), (sizeMb, intervalSeconds) => {
-        const ok = sizeMb >= 64 && sizeMb <= 128 && intervalSeconds >= 0 && intervalSeconds <= 900;
+        const ok = sizeMb >= 64 && sizeMb <= 128 && intervalSeconds >= 60 && intervalSeconds <= 900;
         let accepted = true;
         try {
           resolveConfig({ buffering: { sizeMb, intervalSeconds } });
