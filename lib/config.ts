@@ -113,6 +113,10 @@ export const configSchema = z
     if (c.collector.throttling.burstLimit < c.collector.throttling.rateLimit) {
       ctx.addIssue({ code: 'custom', path: ['collector', 'throttling', 'burstLimit'], message: 'must be >= rateLimit' });
     }
+    // Past the stream's retention a record is gone: a longer max age would only hide that.
+    if (c.processor.maxRecordAgeSeconds !== -1 && c.processor.maxRecordAgeSeconds > c.retention.streamHours * 3600) {
+      ctx.addIssue({ code: 'custom', path: ['processor', 'maxRecordAgeSeconds'], message: `must be <= retention.streamHours x 3600 (${c.retention.streamHours * 3600})` });
+    }
     // A processor invocation that outlives the batching window plus retries starves the shard.
     if (c.processor.maxBatchingWindowSeconds >= c.processor.timeoutSeconds) {
       ctx.addIssue({ code: 'custom', path: ['processor', 'maxBatchingWindowSeconds'], message: 'must be < processor.timeoutSeconds' });

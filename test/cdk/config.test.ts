@@ -71,13 +71,17 @@ describe('validation', () => {
     expect(problems).toHaveLength(9);
   });
 
-  it('cross-field rules: shards only with provisioned mode, burst >= rate', () => {
+  it('cross-field rules: shards only with provisioned mode, record age within stream retention, burst >= rate', () => {
     expect(problemsOf(() => resolveConfig({ stream: { mode: 'provisioned' } }))).toEqual([
       "stream.shardCount: is required when stream.mode is 'provisioned' (got missing)",
     ]);
     expect(problemsOf(() => resolveConfig({ stream: { mode: 'on-demand', shardCount: 2 } }))).toEqual([
       "stream.shardCount: only applies when stream.mode is 'provisioned' (got 2)",
     ]);
+    expect(problemsOf(() => resolveConfig({ processor: { maxRecordAgeSeconds: 90000 } }))).toEqual([
+      'processor.maxRecordAgeSeconds: must be <= retention.streamHours x 3600 (86400) (got 90000)',
+    ]);
+    expect(resolveConfig({ processor: { maxRecordAgeSeconds: 90000 }, retention: { streamHours: 48 } }).processor.maxRecordAgeSeconds).toBe(90000);
     expect(problemsOf(() => resolveConfig({ collector: { throttling: { rateLimit: 100, burstLimit: 50 } } }))).toEqual([
       'collector.throttling.burstLimit: must be >= rateLimit (got 50)',
     ]);
