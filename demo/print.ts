@@ -67,9 +67,10 @@ export function renderDemoText(r: DemoResult): string {
   out.push(attributionTable(r));
   out.push('  rule-based models: the attribution_summary view; markov (order 1, exact), shapley (simplified) and shapley_exact: analytics/attribution over channel_paths');
   out.push('  truth: share of the conversions each channel truly CAUSED (exact Shapley split of the known true lifts; direct causes none)');
-  out.push('  why models and truth differ: ad clicks on devices the person never identified on stay with an unlinked');
-  out.push('  anonymous person (see stitching recall), so channels seen on identified devices (store, e-mail) and the');
-  out.push('  direct visit that precedes a purchase collect credit that paid search and social earned');
+  out.push('  why models and truth differ: (1) stitching: ad clicks on devices a person never identified on stay with an');
+  out.push('  unlinked anonymous person, so channels seen where people are known (store) collect their credit; (2) confounding:');
+  out.push('  paid search mostly reaches bargain hunters, who rarely buy anyway, and path-based models see correlation, not');
+  out.push('  cause; (3) direct causes nothing but is how people come back to buy');
   for (const note of ins.attributionNotes) out.push(`  note: ${note}`);
 
   h('Identity stitching vs the truth (pairwise over events)');
