@@ -225,7 +225,7 @@ export function identityStoreSuite(backend: string, start: () => Promise<LocalDy
           expect(replayer.stats.merges).toBe(0);
           expect(JSON.stringify(await partitionOf(reader, all))).toBe(actual);
         }),
-        { numRuns: opts.propertyRuns },
+        { numRuns: opts.propertyRuns, ...(process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {}) },
       );
     }, 120_000);
   });

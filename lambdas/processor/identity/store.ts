@@ -227,7 +227,7 @@ export class IdentityStore {
   }
 
   /** Link the persons of a and b. Returns the change record when THIS call made a merge. */
-  private async union(a: string, b: string, allowUserUser: boolean, meta: MergeMeta): Promise<IdentityChangeRecord | undefined> {
+  private async union(a: string, b: string, allowUserUser: boolean, meta: MergeMeta, owner?: string, released?: Set<string>): Promise<IdentityChangeRecord | undefined> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const ra = await this.find(a);
       const rb = await this.find(b);
@@ -243,9 +243,11 @@ export class IdentityStore {
           new UpdateItemCommand({
             TableName: this.table,
             Key: { pk: { S: l } },
-            UpdateExpression: 'SET m = :w, mb = :mb, mr = :mr, mt = :mt, ma = :ma, me = :me',
-            ConditionExpression: 'attribute_not_exists(m)',
+            // Under a lease the merge also releases it: one write instead of two.
+            UpdateExpression: `SET m = :w, mb = :mb, mr = :mr, mt = :mt, ma = :ma, me = :me${owner ? ' REMOVE lk, lx' : ''}`,
+            ConditionExpression: owner ? 'attribute_not_exists(m) AND lk = :o' : 'attribute_not_exists(m)',
             ExpressionAttributeValues: {
+              ...(owner ? { ':o': { S: owner } } : {}),
               ':w': { S: w },
               ':mb': { S: meta.messageId },
               ':mr': { S: meta.reason },
@@ -260,6 +262,7 @@ export class IdentityStore {
         e.meta = meta;
         this.cache.set(l, e);
         this.stats.merges++;
+        released?.add(l);
         return this.changeRecord(l, w, meta);
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException) && (err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
@@ -316,7 +319,12 @@ export class IdentityStore {
     return roots.size > 1 && nonUserRoots.length > 0;
   }
 
-  private async tryLock(node: string, owner: string, nowMs: number): Promise<{ ok: boolean; entry?: Entry }> {
+  /**
+   * Take the lease on a root. The condition also requires the node to still be a root, so a stale
+   * view fails here instead of later; `addUsers` piggybacks this event's user ids on the same write
+   * (ADD to a set is idempotent, so doing it before the shared check changes nothing).
+   */
+  private async tryLock(node: string, owner: string, nowMs: number, addUsers?: { users: string[]; type: IdentifierType }): Promise<'ok' | 'busy' | 'merged'> {
     this.stats.updateCalls++;
     this.stats.lockWrites++;
     try {
@@ -324,17 +332,25 @@ export class IdentityStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: { S: node } },
-          UpdateExpression: 'SET lk = :o, lx = :x',
-          ConditionExpression: 'attribute_not_exists(lk) OR lx < :now',
-          ExpressionAttributeValues: { ':o': { S: owner }, ':x': { N: String(nowMs + LOCK_LEASE_MS) }, ':now': { N: String(nowMs) } },
+          UpdateExpression: addUsers ? 'SET lk = :o, lx = :x, t = if_not_exists(t, :t) ADD u :u' : 'SET lk = :o, lx = :x',
+          ConditionExpression: '(attribute_not_exists(lk) OR lx < :now) AND attribute_not_exists(m)',
+          ExpressionAttributeValues: {
+            ':o': { S: owner },
+            ':x': { N: String(nowMs + LOCK_LEASE_MS) },
+            ':now': { N: String(nowMs) },
+            ...(addUsers ? { ':u': { SS: addUsers.users }, ':t': { S: addUsers.type } } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return { ok: true, entry: this.remember(node, res.Attributes) };
+      this.remember(node, res.Attributes);
+      return 'ok';
     } catch (err) {
       if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      const e = await this.getNode(node, true);
+      if (e.m) return 'merged';
       this.stats.lockContention++;
-      return { ok: false };
+      return 'busy';
     }
   }
 
@@ -401,28 +417,34 @@ export class IdentityStore {
     if (await this.needsWrite(input, nodes, userNodes)) {
       this.stats.writingEvents++;
       const owner = `${input.messageId}:${randomUUID()}`;
+      const released = new Set<string>();
       for (let attempt = 0; ; attempt++) {
         if (attempt >= 200) throw new Error('identity leases not acquired after 200 attempts');
         const roots = new Set<string>();
         for (const n of nodes) roots.add(await this.find(n.node));
         const held: string[] = [];
-        let ok = true;
-        for (const r of [...roots].sort()) {
-          const got = await this.tryLock(r, owner, Date.now());
-          if (!got.ok) {
-            ok = false;
-            break;
-          }
+        const added = new Set<string>();
+        released.clear();
+        let outcome: 'ok' | 'busy' | 'merged' = 'ok';
+        const sortedRoots = [...roots].sort();
+        for (const [i, r] of sortedRoots.entries()) {
+          const own = nodes.find((n) => n.node === r);
+          // Only the LAST lease may carry the ADD: once it succeeds every lease is held, so the ADD can
+          // never be left behind by an attempt that gives up (found by the property test: an aborted
+          // attempt's ADD made a node look shared to both of two concurrent events).
+          const piggyback =
+            i === sortedRoots.length - 1 && own && own.id.type !== 'user_id' && userNodes.length > 0 && !isShared(own.id.type, this.cache.peek(r)?.users, this.rules)
+              ? { users: userNodes, type: own.id.type }
+              : undefined;
+          outcome = await this.tryLock(r, owner, Date.now(), piggyback);
+          if (outcome !== 'ok') break;
           held.push(r);
-          // Merged since we last looked: our view of the roots is stale.
-          if (got.entry?.m) {
-            ok = false;
-            break;
-          }
+          if (piggyback) added.add(r);
         }
-        if (!ok) {
+        if (outcome !== 'ok') {
           for (const r of held) await this.unlock(r, owner);
-          await sleep(Math.floor(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
+          // 'merged': our view of the roots was stale and is now corrected; retry at once.
+          if (outcome === 'busy') await sleep(Math.floor(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
           continue;
         }
         try {
@@ -437,7 +459,7 @@ export class IdentityStore {
           // 1. Guard-rail facts: which user ids each non-user identifier has been seen with.
           if (userNodes.length > 0) {
             for (const n of nodes) {
-              if (n.id.type === 'user_id') continue;
+              if (n.id.type === 'user_id' || added.has(n.node)) continue;
               const e = await this.entry(n.node);
               if (isShared(n.id.type, e.users, this.rules)) continue; // shared is forever
               const unseen = userNodes.filter((u) => !e.users.has(u));
@@ -446,15 +468,24 @@ export class IdentityStore {
           }
           // 2. Alias: the declared pair first (user-user override only when previousId is a user id).
           if (input.alias) {
-            keep(await this.union(nodeIdOf(input.alias.previous, this.rules), nodeIdOf(input.alias.user, this.rules), aliasOverride(input), meta(input.alias.previous.type)));
+            keep(
+              await this.union(
+                nodeIdOf(input.alias.previous, this.rules),
+                nodeIdOf(input.alias.user, this.rules),
+                aliasOverride(input),
+                meta(input.alias.previous.type),
+                owner,
+                released,
+              ),
+            );
           }
           // 3. Links allowed by the guard rails, towards the event's highest-priority node.
           linkable = linkableNodes(nodes, usersOf, this.rules);
           for (let i = 1; i < linkable.length; i++) {
-            keep(await this.union(linkable[0]!.node, linkable[i]!.node, false, meta(linkable[i]!.id.type)));
+            keep(await this.union(linkable[0]!.node, linkable[i]!.node, false, meta(linkable[i]!.id.type), owner, released));
           }
         } finally {
-          for (const r of held) await this.unlock(r, owner);
+          for (const r of held) if (!released.has(r)) await this.unlock(r, owner);
         }
         break;
       }
