@@ -28,7 +28,7 @@ import type { ViewConfig } from '../sql/config.js';
 import { startLocalKinesis, type LocalKinesis } from './kinesis.js';
 import { startCollectorServer, DEV_WRITE_KEY, DEV_STREAM_NAME, type CollectorServer } from './collector-server.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamodb.js';
-import { startLocalFirehose, type LocalFirehose } from './firehose-server.js';
+import { startLocalFirehose, type FaultInjection, type LocalFirehose } from './firehose-server.js';
 import { createKinesisPoller, type KinesisPoller } from './kinesis-poller.js';
 import { createLakeWriter, type LakeWriter } from './lake-writer.js';
 
@@ -85,6 +85,8 @@ export interface LocalPipeline {
   /** DuckDB over the lake with every view. */
   engine: DuckDbEngine;
   stats(): PipelineStats;
+  /** Fault injection into the Firehose stand-in (tests of the retry paths; real error shapes). */
+  faults: { firehose: FaultInjection };
 }
 
 /** Firehose delivery stream names -> lake tables (same names as the processor's defaults and the CDK). */
@@ -127,7 +129,15 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
     const poller: KinesisPoller = createKinesisPoller({
       client: kinesis.client,
       streamName: DEV_STREAM_NAME,
-      handler: (event) => processor.handle(event),
+      // The local Firehose acknowledges records once buffered in memory; the real one acknowledges them
+      // durably. So the batch is written out to Parquet BEFORE the poller checkpoints it: a hard kill
+      // (SIGKILL, power loss) then replays the batch from the stream instead of losing it. The price is
+      // one set of Parquet files per batch, which the lake tolerates (DuckDB and Athena glob them).
+      handler: async (event) => {
+        const res = await processor.handle(event);
+        await lake.flush();
+        return res;
+      },
       batchSize: opts.batchSize ?? 500,
       maximumBatchingWindowMs: opts.batchingWindowMs ?? 200,
       bisectBatchOnFunctionError: true,
@@ -149,6 +159,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
           ),
         );
         await lake.write(config.streams.failed, lines);
+        await lake.flush();
       },
     });
     await poller.start();
@@ -192,6 +203,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
         return next.then(() => key);
       },
       drain,
+      faults: { firehose: firehose.inject },
       stats: () => ({
         collector: { url: collector.url },
         poller: { ...poller.stats },
