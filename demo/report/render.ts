@@ -136,7 +136,8 @@ export function renderFlow(rows: readonly FlowRow[], maxLinks = 80): string {
     nodeMarks.push(
       `<rect class="node" x="${r1(x)}" y="${r1(n.y)}" width="${nodeW}" height="${r1(n.h)}" fill="${colorOf(n.name, extra)}"><title>${esc(n.name)}: ${fmt(value(n))}</title></rect>`,
     );
-    if (n.h >= 9) {
+    // outcomes are what a reader looks for: label them even when thin
+    if (n.h >= 9 || (n.name.startsWith('(') && n.h >= 2)) {
       nodeMarks.push(`<text class="label" x="${r1(x + nodeW + 4)}" y="${r1(n.y + n.h / 2 + 4)}">${esc(n.name)} <tspan class="muted">${fmt(value(n))}</tspan></text>`);
     }
   }
