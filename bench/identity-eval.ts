@@ -66,6 +66,32 @@ export function restitch(changes: Array<{ from: string; to: string }>): (person:
   };
 }
 
+/**
+ * The best any stitching can do without ever merging two true persons: events connected through
+ * identifiers that only ONE true person ever used (anonymous web visits that never log in, or a
+ * loyalty card never shown with anything else, cannot be linked by anyone).
+ */
+export function oracleClusters(rows: Array<{ message_id: string; ids: string[]; truth: string }>): Map<string, string> {
+  const owners = new Map<string, Set<string>>();
+  for (const r of rows) for (const id of r.ids) (owners.get(id) ?? owners.set(id, new Set()).get(id)!).add(r.truth);
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let p = x;
+    while (parent.get(p) !== undefined && parent.get(p) !== p) p = parent.get(p)!;
+    return p;
+  };
+  const union = (a: string, b: string) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(ra, rb);
+  };
+  for (const r of rows) {
+    parent.set(`m:${r.message_id}`, parent.get(`m:${r.message_id}`) ?? `m:${r.message_id}`);
+    for (const id of r.ids) if (owners.get(id)!.size === 1) union(`m:${r.message_id}`, `i:${id}`);
+  }
+  return new Map(rows.map((r) => [r.message_id, find(`m:${r.message_id}`)]));
+}
+
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -87,7 +113,12 @@ async function main(): Promise<void> {
       }),
     );
     await pipeline.drain(600_000);
-    const events = (await pipeline.engine.query<{ message_id: string; person_id: string | null }>(`SELECT DISTINCT message_id, person_id FROM events`)).rows;
+    type Row = { message_id: string; person_id: string | null } & Record<'anonymous_id' | 'user_id' | 'device_id' | 'email_hash' | 'phone_hash' | 'loyalty_id' | 'crm_id' | 'previous_id', string | null>;
+    const events = (
+      await pipeline.engine.query<Row>(
+        `SELECT DISTINCT message_id, person_id, anonymous_id, user_id, device_id, email_hash, phone_hash, loyalty_id, crm_id, previous_id FROM events`,
+      )
+    ).rows;
     const changes = (await pipeline.engine.query<{ from: string; to: string }>(`SELECT DISTINCT from_person_id AS "from", to_person_id AS "to" FROM identity_changes`)).rows;
     const final = restitch(changes);
     const truth = dataset.truth.eventPerson;
@@ -106,6 +137,20 @@ async function main(): Promise<void> {
       items.push({ predicted: final(e.person_id), truth: t });
     }
     const score = pairwiseScore(items);
+    const oracleRows = events
+      .filter((e) => e.person_id && truth[e.message_id])
+      .map((e) => ({
+        message_id: e.message_id,
+        truth: truth[e.message_id]!,
+        ids: (['anonymous_id', 'user_id', 'device_id', 'email_hash', 'phone_hash', 'loyalty_id', 'crm_id', 'previous_id'] as const)
+          .map((k) => e[k])
+          .filter((v): v is string => Boolean(v)),
+      }));
+    const oracle = oracleClusters(oracleRows);
+    const oracleSeen = new Set<string>();
+    const oracleScore = pairwiseScore(
+      oracleRows.filter((r) => !oracleSeen.has(r.message_id) && oracleSeen.add(r.message_id)).map((r) => ({ predicted: oracle.get(r.message_id)!, truth: r.truth })),
+    );
     const predictedPersons = new Set(items.map((i) => i.predicted)).size;
     const truePersons = new Set(items.map((i) => i.truth)).size;
     // Over-merge: a predicted person holding events of more than one true person.
@@ -133,12 +178,19 @@ async function main(): Promise<void> {
       splitPersons: split,
       sharedDevicesInTruth: dataset.truth.stats.sharedDevices,
       pairwise: score,
+      /** Upper bound without over-merging (see oracleClusters) and our recall relative to it. */
+      achievableRecall: oracleScore.recall,
+      recallOfAchievable: oracleScore.recall === 0 ? 1 : score.recall / oracleScore.recall,
       dynamodbPer1000Events: {
         readRequests: per1k(id.batchGetCalls + id.getCalls),
         itemsRead: per1k(id.itemsRead),
         writeRequests: per1k(id.updateCalls),
         ofWhichLeaseWrites: per1k(id.lockWrites),
         writingEvents: per1k(id.writingEvents),
+      },
+      dynamodbPerPerson: {
+        writeRequests: Math.round((id.updateCalls / truePersons) * 10) / 10,
+        readRequests: Math.round(((id.batchGetCalls + id.getCalls) / truePersons) * 10) / 10,
       },
       identity: id,
       seconds: Math.round((Date.now() - t0) / 100) / 10,
@@ -149,6 +201,7 @@ async function main(): Promise<void> {
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       console.log(`identity eval: ${customers} customers, seed ${seed}, ${result.eventsGenerated} events generated, ${processed} processed, ${items.length} scored (${result.seconds}s)`);
       console.log(`  pairwise precision ${pct(score.precision)}  recall ${pct(score.recall)}  F1 ${pct(score.f1)}`);
+      console.log(`  achievable recall (identifiers used by one true person only) ${pct(oracleScore.recall)} -> ${pct(result.recallOfAchievable)} of what can be linked`);
       console.log(`  persons: true ${truePersons}, predicted ${predictedPersons}, over-merged ${overMerged}, split ${split}`);
       const d = result.dynamodbPer1000Events;
       console.log(`  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.itemsRead} items), ${d.writeRequests} write requests (${d.ofWhichLeaseWrites} of them lease acquire/release); ${d.writingEvents} events took the write path`);
