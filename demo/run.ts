@@ -113,7 +113,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     phase('drain');
     const td = Date.now();
-    await pipeline.drain(300_000);
+    // generous: the processor runs at a few hundred to a thousand events/s (dynalite), so scale with the size
+    await pipeline.drain(Math.max(300_000, total * 20));
     const drainMs = Date.now() - td;
 
     phase('query');
