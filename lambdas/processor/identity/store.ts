@@ -51,6 +51,8 @@ interface Entry {
   meta?: MergeMeta;
   /** User node ids seen with this node (grows only). */
   users: Set<string>;
+  /** The item is known to exist (false may be stale: it may have been created since). */
+  exists?: boolean;
 }
 
 export interface StoreStats {
@@ -69,6 +71,8 @@ export interface StoreStats {
   /** Lease acquire/release writes (included in updateCalls). */
   lockWrites: number;
   lockContention: number;
+  /** New identifiers linked with one conditional create instead of lease + merge. */
+  directCreates: number;
 }
 
 export interface ResolveInput extends EventIdentity {
@@ -102,6 +106,7 @@ export class IdentityStore {
     writingEvents: 0,
     lockWrites: 0,
     lockContention: 0,
+    directCreates: 0,
   };
   private cache: Lru<string, Entry>;
 
@@ -124,6 +129,7 @@ export class IdentityStore {
     const prev = this.cache.peek(node);
     const entry: Entry = prev ?? { users: new Set() };
     if (item) {
+      entry.exists = true;
       if (item.m?.S && !entry.m) {
         entry.m = item.m.S;
         entry.meta = {
@@ -320,6 +326,49 @@ export class IdentityStore {
   }
 
   /**
+   * Create a brand-new identifier node already linked (or, when shared, just with its user set) in
+   * ONE conditional write. Safe without a lease: until this write nobody can have seen the node, and
+   * afterwards it points into a root this event holds the lease on. False when the node exists after
+   * all (stale read, or created concurrently): the caller retries with it as an ordinary root.
+   */
+  private async createLinked(node: string, type: IdentifierType, users: string[], link: { w: string; meta: MergeMeta } | undefined): Promise<boolean> {
+    this.stats.updateCalls++;
+    const values: Record<string, AttributeValue> = { ':t': { S: type }, ':u': { SS: users } };
+    let set = 't = :t';
+    if (link) {
+      set += ', m = :w, mb = :mb, mr = :mr, mt = :mt, ma = :ma, me = :me';
+      Object.assign(values, {
+        ':w': { S: link.w },
+        ':mb': { S: link.meta.messageId },
+        ':mr': { S: link.meta.reason },
+        ':mt': { S: link.meta.identifierType },
+        ':ma': { N: String(link.meta.changedAt) },
+        ':me': { N: String(link.meta.eventTime) },
+      });
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: { S: node } },
+          UpdateExpression: `SET ${set} ADD u :u`,
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      await this.getNode(node, true);
+      return false;
+    }
+    const e: Entry = { users: new Set(users), exists: true, ...(link ? { m: link.w, meta: link.meta } : {}) };
+    this.cache.set(node, e);
+    this.stats.directCreates++;
+    if (link) this.stats.merges++;
+    return true;
+  }
+
+  /**
    * Take the lease on a root. The condition also requires the node to still be a root, so a stale
    * view fails here instead of later; `addUsers` piggybacks this event's user ids on the same write
    * (ADD to a set is idempotent, so doing it before the shared check changes nothing).
@@ -422,6 +471,20 @@ export class IdentityStore {
         if (attempt >= 200) throw new Error('identity leases not acquired after 200 attempts');
         const roots = new Set<string>();
         for (const n of nodes) roots.add(await this.find(n.node));
+        // A new non-user identifier in an event with a user id is always a loser linked to (or, when
+        // shared, kept apart from) the user's leased root: one conditional create instead of lease +
+        // merge. At most ONE per attempt: a second create failing after the first succeeded would
+        // leave half an event applied (the property test found two events each half-applied).
+        const fresh = new Set<string>();
+        if (userNodes.length > 0) {
+          const candidates = nodes.filter((n) => {
+            const e = this.cache.peek(n.node);
+            return n.id.type !== 'user_id' && e && !e.exists && !e.m && roots.has(n.node);
+          });
+          const last = candidates.map((n) => n.node).sort().at(-1);
+          if (last) fresh.add(last);
+        }
+        for (const f of fresh) roots.delete(f);
         const held: string[] = [];
         const added = new Set<string>();
         released.clear();
@@ -429,11 +492,12 @@ export class IdentityStore {
         const sortedRoots = [...roots].sort();
         for (const [i, r] of sortedRoots.entries()) {
           const own = nodes.find((n) => n.node === r);
-          // Only the LAST lease may carry the ADD: once it succeeds every lease is held, so the ADD can
-          // never be left behind by an attempt that gives up (found by the property test: an aborted
-          // attempt's ADD made a node look shared to both of two concurrent events).
+          // Only the LAST lease may carry the ADD, and only when no conditional create follows: once it
+          // succeeds every lease is held and nothing can make the attempt give up, so the ADD is never
+          // left behind by an abandoned attempt (found by the property test: an abandoned attempt's ADD
+          // made a node look shared to both of two concurrent events).
           const piggyback =
-            i === sortedRoots.length - 1 && own && own.id.type !== 'user_id' && userNodes.length > 0 && !isShared(own.id.type, this.cache.peek(r)?.users, this.rules)
+            i === sortedRoots.length - 1 && fresh.size === 0 && own && own.id.type !== 'user_id' && userNodes.length > 0 && !isShared(own.id.type, this.cache.peek(r)?.users, this.rules)
               ? { users: userNodes, type: own.id.type }
               : undefined;
           outcome = await this.tryLock(r, owner, Date.now(), piggyback);
@@ -447,6 +511,7 @@ export class IdentityStore {
           if (outcome === 'busy') await sleep(Math.floor(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6))));
           continue;
         }
+        let retryNow = false;
         try {
           await this.readFresh(nodes.map((n) => n.node).filter((n) => !roots.has(n)));
           const meta = (type: string): MergeMeta => ({
@@ -456,6 +521,26 @@ export class IdentityStore {
             changedAt: input.nowMs,
             eventTime: input.eventTimeMs,
           });
+          if ([...fresh].some((f) => this.cache.peek(f)?.exists)) {
+            retryNow = true; // one of them exists after all: lease it like any root
+            continue;
+          }
+          if (fresh.size > 0) {
+            const usersAfter = (node: string) => (fresh.has(node) ? new Set(userNodes) : usersOf(node));
+            const planned = linkableNodes(nodes, usersAfter, this.rules);
+            const anchorRoot = planned.length > 0 ? await this.find(planned[0]!.node) : undefined;
+            for (const n of nodes) {
+              if (!fresh.has(n.node)) continue;
+              const link = anchorRoot !== undefined && planned.some((p) => p.node === n.node) ? { w: anchorRoot, meta: meta(n.id.type) } : undefined;
+              if (!(await this.createLinked(n.node, n.id.type, userNodes, link))) {
+                retryNow = true;
+                break;
+              }
+              if (link) keep(this.changeRecord(n.node, link.w, link.meta));
+              added.add(n.node);
+            }
+            if (retryNow) continue;
+          }
           // 1. Guard-rail facts: which user ids each non-user identifier has been seen with.
           if (userNodes.length > 0) {
             for (const n of nodes) {
@@ -487,6 +572,7 @@ export class IdentityStore {
         } finally {
           for (const r of held) if (!released.has(r)) await this.unlock(r, owner);
         }
+        if (retryNow) continue;
         break;
       }
     }
