@@ -21,6 +21,13 @@ import { generateDataset, SOURCE_NAMES } from '../demo/generator/index.js';
 import { sendEvents } from '../demo/client/batch-sender.js';
 import { SOURCE_CHANNELS } from '../demo/run.js';
 import { startLocalPipeline } from '../local/pipeline.js';
+import { startLocalDynamo } from '../local/dynamodb.js';
+import { startLocalFirehose } from '../local/firehose-server.js';
+import type { FirehoseSink } from '../local/firehose-sink.js';
+import { createProcessor } from '../lambdas/processor/handler.js';
+import { DEFAULT_IDENTITY_RULES, localConfig, type IdentityRules } from '../lambdas/processor/config.js';
+import type { StoreStats } from '../lambdas/processor/identity/store.js';
+import type { Dataset, SourceName } from '../demo/generator/index.js';
 
 export interface PairwiseScore {
   precision: number;
@@ -97,15 +104,88 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-async function main(): Promise<void> {
-  const customers = arg('customers', 300);
-  const seed = arg('seed', 7);
-  const json = process.argv.includes('--json');
+type LakeRow = { message_id: string; person_id: string | null } & Record<
+  'anonymous_id' | 'user_id' | 'device_id' | 'email_hash' | 'phone_hash' | 'loyalty_id' | 'crm_id' | 'previous_id',
+  string | null
+>;
+const ID_COLUMNS = ['anonymous_id', 'user_id', 'device_id', 'email_hash', 'phone_hash', 'loyalty_id', 'crm_id', 'previous_id'] as const;
+
+export interface ClusterScore {
+  eventsScored: number;
+  unstampedEvents: number;
+  truePersons: number;
+  predictedPersons: number;
+  overMergedPersons: number;
+  splitPersons: number;
+  pairwise: PairwiseScore;
+  achievableRecall: number;
+  recallOfAchievable: number;
+}
+
+/** Score lake rows (events + identity changes) against the truth (messageId -> true person). */
+export function scoreClusters(events: LakeRow[], changes: Array<{ from: string; to: string }>, truth: Record<string, string>): ClusterScore {
+  const final = restitch(changes);
+  const items: Array<{ predicted: string; truth: string }> = [];
+  const oracleRows: Array<{ message_id: string; ids: string[]; truth: string }> = [];
+  const seen = new Set<string>();
+  let unstamped = 0;
+  for (const e of events) {
+    if (seen.has(e.message_id)) continue; // duplicates (client retries, replays) count once
+    seen.add(e.message_id);
+    const t = truth[e.message_id];
+    if (!t) continue;
+    if (!e.person_id) {
+      unstamped++;
+      continue;
+    }
+    items.push({ predicted: final(e.person_id), truth: t });
+    oracleRows.push({ message_id: e.message_id, truth: t, ids: ID_COLUMNS.map((k) => e[k]).filter((v): v is string => Boolean(v)) });
+  }
+  const pairwise = pairwiseScore(items);
+  const oracle = oracleClusters(oracleRows);
+  const oracleScore = pairwiseScore(oracleRows.map((r) => ({ predicted: oracle.get(r.message_id)!, truth: r.truth })));
+  const owners = new Map<string, Set<string>>();
+  const fragments = new Map<string, Set<string>>();
+  for (const i of items) {
+    (owners.get(i.predicted) ?? owners.set(i.predicted, new Set()).get(i.predicted)!).add(i.truth);
+    (fragments.get(i.truth) ?? fragments.set(i.truth, new Set()).get(i.truth)!).add(i.predicted);
+  }
+  return {
+    eventsScored: items.length,
+    unstampedEvents: unstamped,
+    truePersons: fragments.size,
+    predictedPersons: owners.size,
+    // Over-merged: a predicted person holding events of more than one true person.
+    overMergedPersons: [...owners.values()].filter((x) => x.size > 1).length,
+    splitPersons: [...fragments.values()].filter((x) => x.size > 1).length,
+    pairwise,
+    achievableRecall: oracleScore.recall,
+    recallOfAchievable: oracleScore.recall === 0 ? 1 : pairwise.recall / oracleScore.recall,
+  };
+}
+
+function ddbFigures(id: StoreStats, processed: number, persons: number) {
+  const per1k = (n: number) => Math.round((n / processed) * 1000 * 10) / 10;
+  return {
+    perThousandEvents: {
+      readRequests: per1k(id.batchGetCalls + id.getCalls),
+      itemsRead: per1k(id.itemsRead),
+      writeRequests: per1k(id.updateCalls),
+      ofWhichLeaseWrites: per1k(id.lockWrites),
+      writingEvents: per1k(id.writingEvents),
+    },
+    perPerson: {
+      readRequests: Math.round(((id.batchGetCalls + id.getCalls) / persons) * 10) / 10,
+      writeRequests: Math.round((id.updateCalls / persons) * 10) / 10,
+    },
+  };
+}
+
+/** The whole local pipeline: HTTP collector -> Kinesis -> poller -> processor -> Firehose -> Parquet. */
+async function runPipeline(dataset: Dataset) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'threadline-identity-eval-'));
-  const t0 = Date.now();
   const pipeline = await startLocalPipeline({ dataDir, inMemory: true, lakeFlushMs: 1_000 });
   try {
-    const dataset = generateDataset({ customers, seed, now: '2026-03-01T00:00:00Z' });
     await Promise.all(
       SOURCE_NAMES.map(async (s) => {
         const writeKey = await pipeline.sourceKey(s, SOURCE_CHANNELS[s]);
@@ -113,103 +193,130 @@ async function main(): Promise<void> {
       }),
     );
     await pipeline.drain(600_000);
-    type Row = { message_id: string; person_id: string | null } & Record<'anonymous_id' | 'user_id' | 'device_id' | 'email_hash' | 'phone_hash' | 'loyalty_id' | 'crm_id' | 'previous_id', string | null>;
-    const events = (
-      await pipeline.engine.query<Row>(
-        `SELECT DISTINCT message_id, person_id, anonymous_id, user_id, device_id, email_hash, phone_hash, loyalty_id, crm_id, previous_id FROM events`,
-      )
-    ).rows;
+    const events = (await pipeline.engine.query<LakeRow>(`SELECT message_id, person_id, ${ID_COLUMNS.join(', ')} FROM events`)).rows;
     const changes = (await pipeline.engine.query<{ from: string; to: string }>(`SELECT DISTINCT from_person_id AS "from", to_person_id AS "to" FROM identity_changes`)).rows;
-    const final = restitch(changes);
-    const truth = dataset.truth.eventPerson;
-    const items: Array<{ predicted: string; truth: string }> = [];
-    const seen = new Set<string>();
-    let unstamped = 0;
-    for (const e of events) {
-      if (seen.has(e.message_id)) continue;
-      seen.add(e.message_id);
-      const t = truth[e.message_id];
-      if (!t) continue;
-      if (!e.person_id) {
-        unstamped++;
-        continue;
-      }
-      items.push({ predicted: final(e.person_id), truth: t });
-    }
-    const score = pairwiseScore(items);
-    const oracleRows = events
-      .filter((e) => e.person_id && truth[e.message_id])
-      .map((e) => ({
-        message_id: e.message_id,
-        truth: truth[e.message_id]!,
-        ids: (['anonymous_id', 'user_id', 'device_id', 'email_hash', 'phone_hash', 'loyalty_id', 'crm_id', 'previous_id'] as const)
-          .map((k) => e[k])
-          .filter((v): v is string => Boolean(v)),
-      }));
-    const oracle = oracleClusters(oracleRows);
-    const oracleSeen = new Set<string>();
-    const oracleScore = pairwiseScore(
-      oracleRows.filter((r) => !oracleSeen.has(r.message_id) && oracleSeen.add(r.message_id)).map((r) => ({ predicted: oracle.get(r.message_id)!, truth: r.truth })),
-    );
-    const predictedPersons = new Set(items.map((i) => i.predicted)).size;
-    const truePersons = new Set(items.map((i) => i.truth)).size;
-    // Over-merge: a predicted person holding events of more than one true person.
-    const owners = new Map<string, Set<string>>();
-    for (const i of items) (owners.get(i.predicted) ?? owners.set(i.predicted, new Set()).get(i.predicted)!).add(i.truth);
-    const overMerged = [...owners.values()].filter((s) => s.size > 1).length;
-    const fragments = new Map<string, Set<string>>();
-    for (const i of items) (fragments.get(i.truth) ?? fragments.set(i.truth, new Set()).get(i.truth)!).add(i.predicted);
-    const split = [...fragments.values()].filter((s) => s.size > 1).length;
-
     const stats = pipeline.stats();
-    const processed = stats.processor.events;
-    const per1k = (n: number) => Math.round((n / processed) * 1000 * 10) / 10;
-    const id = stats.identity;
-    const result = {
-      customers,
-      seed,
-      eventsGenerated: dataset.truth.stats.events,
-      eventsProcessed: processed,
-      eventsScored: items.length,
-      unstampedEvents: unstamped,
-      truePersons,
-      predictedPersons,
-      overMergedPersons: overMerged,
-      splitPersons: split,
-      sharedDevicesInTruth: dataset.truth.stats.sharedDevices,
-      pairwise: score,
-      /** Upper bound without over-merging (see oracleClusters) and our recall relative to it. */
-      achievableRecall: oracleScore.recall,
-      recallOfAchievable: oracleScore.recall === 0 ? 1 : score.recall / oracleScore.recall,
-      dynamodbPer1000Events: {
-        readRequests: per1k(id.batchGetCalls + id.getCalls),
-        itemsRead: per1k(id.itemsRead),
-        writeRequests: per1k(id.updateCalls),
-        ofWhichLeaseWrites: per1k(id.lockWrites),
-        writingEvents: per1k(id.writingEvents),
-      },
-      dynamodbPerPerson: {
-        writeRequests: Math.round((id.updateCalls / truePersons) * 10) / 10,
-        readRequests: Math.round(((id.batchGetCalls + id.getCalls) / truePersons) * 10) / 10,
-      },
-      identity: id,
-      seconds: Math.round((Date.now() - t0) / 100) / 10,
-    };
-    if (json) {
-      console.log(JSON.stringify(result, null, 2));
-    } else {
-      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-      console.log(`identity eval: ${customers} customers, seed ${seed}, ${result.eventsGenerated} events generated, ${processed} processed, ${items.length} scored (${result.seconds}s)`);
-      console.log(`  pairwise precision ${pct(score.precision)}  recall ${pct(score.recall)}  F1 ${pct(score.f1)}`);
-      console.log(`  achievable recall (identifiers used by one true person only) ${pct(oracleScore.recall)} -> ${pct(result.recallOfAchievable)} of what can be linked`);
-      console.log(`  persons: true ${truePersons}, predicted ${predictedPersons}, over-merged ${overMerged}, split ${split}`);
-      const d = result.dynamodbPer1000Events;
-      console.log(`  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.itemsRead} items), ${d.writeRequests} write requests (${d.ofWhichLeaseWrites} of them lease acquire/release); ${d.writingEvents} events took the write path`);
-    }
+    return { events, changes, processed: stats.processor.events, identity: stats.identity };
   } finally {
     await pipeline.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** FirehoseSink keeping parsed JSON lines per stream (the direct run reads them back). */
+class RowsSink implements FirehoseSink {
+  readonly rows = new Map<string, Record<string, unknown>[]>();
+  async write(stream: string, records: Buffer[]): Promise<void> {
+    const list = this.rows.get(stream) ?? this.rows.set(stream, []).get(stream)!;
+    for (const r of records) list.push(JSON.parse(r.toString('utf8')) as Record<string, unknown>);
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+/**
+ * The processor alone on dynalite + the local Firehose endpoint, fed envelopes the way the collector
+ * writes them, in arrival order per source (sources interleaved). Used to compare identity rules.
+ */
+async function runDirect(dataset: Dataset, identity: IdentityRules) {
+  const dynamo = await startLocalDynamo();
+  const sink = new RowsSink();
+  const firehose = await startLocalFirehose({ sink });
+  try {
+    const config = localConfig({ identity });
+    await dynamo.ensureTable(config.identityTable);
+    const processor = createProcessor({ dynamo: dynamo.client, firehose: firehose.client, config });
+    const queues = SOURCE_NAMES.map((s) => dataset.sources[s].map((event) => ({ s, event })));
+    const merged: Array<{ s: SourceName; event: Record<string, unknown> }> = [];
+    for (let i = 0; queues.some((q) => i < q.length); i++) for (const q of queues) if (i < q.length) merged.push(q[i]!);
+    let seq = 0;
+    for (let i = 0; i < merged.length; i += 200) {
+      const Records = merged.slice(i, i + 200).map(({ s, event }) => {
+        const receivedAt = typeof event.timestamp === 'string' ? event.timestamp : new Date().toISOString();
+        const source = { id: `src_${s}`, name: s, ...(SOURCE_CHANNELS[s] ? { defaultChannel: SOURCE_CHANNELS[s] } : {}) };
+        const envelope = { v: 1, kind: 'event', source, receivedAt, event: { ...event, receivedAt } };
+        const sequenceNumber = String(++seq).padStart(20, '0');
+        return {
+          kinesis: { kinesisSchemaVersion: '1.0', partitionKey: s, sequenceNumber, data: Buffer.from(JSON.stringify(envelope)).toString('base64'), approximateArrivalTimestamp: 0 },
+          eventSource: 'aws:kinesis',
+          eventVersion: '1.0',
+          eventID: `shardId-000000000000:${sequenceNumber}`,
+          eventName: 'aws:kinesis:record',
+          invokeIdentityArn: 'arn:aws:iam::000000000000:role/eval',
+          awsRegion: 'us-east-1',
+          eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/eval',
+        };
+      });
+      const res = await processor.handle({ Records });
+      if (res.batchItemFailures.length > 0) throw new Error('unexpected batch item failures in the direct run');
+    }
+    const events = (sink.rows.get(config.streams.events) ?? []) as LakeRow[];
+    const changes = (sink.rows.get(config.streams.identity) ?? []).map((c) => ({ from: String(c.from_person_id), to: String(c.to_person_id) }));
+    return { events, changes, processed: processor.stats.events, identity: processor.identity.stats };
+  } finally {
+    await firehose.close();
+    await dynamo.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const customers = arg('customers', 300);
+  const seed = arg('seed', 7);
+  const json = process.argv.includes('--json');
+  const compare = !process.argv.includes('--no-compare');
+  const t0 = Date.now();
+  const dataset = generateDataset({ customers, seed, now: '2026-03-01T00:00:00Z' });
+  const truth = dataset.truth.eventPerson;
+
+  const run = await runPipeline(dataset);
+  const score = scoreClusters(run.events, run.changes, truth);
+  const result: Record<string, unknown> = {
+    customers,
+    seed,
+    eventsGenerated: dataset.truth.stats.events,
+    eventsProcessed: run.processed,
+    sharedDevicesInTruth: dataset.truth.stats.sharedDevices,
+    resetsInTruth: dataset.truth.stats.resets,
+    ...score,
+    dynamodb: ddbFigures(run.identity, run.processed, score.truePersons),
+    identityStats: run.identity,
+  };
+  // The same events through the processor alone, with and without the over-merge guard rails.
+  let comparison: Array<{ rules: string; score: ClusterScore }> = [];
+  if (compare) {
+    const off: IdentityRules = {
+      ...DEFAULT_IDENTITY_RULES,
+      maxUsers: Object.fromEntries(Object.keys(DEFAULT_IDENTITY_RULES.maxUsers).map((k) => [k, 1_000_000])),
+      mergeWeakOnly: true,
+    };
+    comparison = [
+      { rules: 'default guard rails', score: scoreClusters(...pick(await runDirect(dataset, DEFAULT_IDENTITY_RULES)), truth) },
+      { rules: 'user-id exclusivity only (no shared detection, weak-only merges on)', score: scoreClusters(...pick(await runDirect(dataset, off)), truth) },
+    ];
+    result.comparison = comparison;
+  }
+  result.seconds = Math.round((Date.now() - t0) / 100) / 10;
+
+  if (json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const d = (result.dynamodb as ReturnType<typeof ddbFigures>).perThousandEvents;
+  const pp = (result.dynamodb as ReturnType<typeof ddbFigures>).perPerson;
+  console.log(`identity eval: ${customers} customers (seed ${seed}), ${result.eventsGenerated} events generated, ${run.processed} processed by the local pipeline, ${score.eventsScored} scored; ${result.seconds}s`);
+  console.log(`  pairwise precision ${pct(score.pairwise.precision)}  recall ${pct(score.pairwise.recall)}  F1 ${pct(score.pairwise.f1)}`);
+  console.log(`  achievable recall (links through identifiers only one true person used) ${pct(score.achievableRecall)}; reached ${pct(score.recallOfAchievable)} of it`);
+  console.log(`  persons: true ${score.truePersons}, predicted ${score.predictedPersons}, over-merged ${score.overMergedPersons}, split ${score.splitPersons}; shared devices in truth ${result.sharedDevicesInTruth}`);
+  console.log(`  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.itemsRead} items), ${d.writeRequests} write requests (${d.ofWhichLeaseWrites} lease acquire/release); ${d.writingEvents} events needed a write`);
+  console.log(`  DynamoDB per person: ${pp.readRequests} read requests, ${pp.writeRequests} write requests`);
+  for (const c of comparison) {
+    console.log(`  processor alone, ${c.rules}: precision ${pct(c.score.pairwise.precision)}, recall ${pct(c.score.pairwise.recall)}, over-merged persons ${c.score.overMergedPersons}`);
+  }
+}
+
+function pick(r: { events: LakeRow[]; changes: Array<{ from: string; to: string }> }): [LakeRow[], Array<{ from: string; to: string }>] {
+  return [r.events, r.changes];
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('identity-eval.ts')) {
