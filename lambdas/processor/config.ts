@@ -77,6 +77,17 @@ function parseMaxUsers(text: string | undefined): Partial<Record<IdentifierType,
   return out;
 }
 
+/** Parse "user_id,crm_id,..." (must hold every identifier type once, user_id first). */
+function parsePriority(text: string | undefined): IdentifierType[] {
+  if (!text) return DEFAULT_IDENTITY_RULES.priority;
+  const list = text.split(',').map((s) => s.trim()) as IdentifierType[];
+  const expected = [...DEFAULT_IDENTITY_RULES.priority].sort().join(',');
+  if ([...list].sort().join(',') !== expected || list[0] !== 'user_id') {
+    throw new Error(`THREADLINE_IDENTITY_PRIORITY must list ${expected} once each, user_id first`);
+  }
+  return list;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
   const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
   const hashKey = env.THREADLINE_HASH_KEY ?? (inLambda ? undefined : DEV_HASH_KEY);
@@ -102,6 +113,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorCo
     },
     identity: {
       ...DEFAULT_IDENTITY_RULES,
+      priority: parsePriority(env.THREADLINE_IDENTITY_PRIORITY),
       maxUsers: parseMaxUsers(env.THREADLINE_IDENTITY_MAX_USERS),
       mergeWeakOnly: env.THREADLINE_MERGE_WEAK_ONLY === 'true',
     },

@@ -1,0 +1,72 @@
+/**
+ * The Lambda entry as deployed: configuration from the environment, SDK clients built by the shared
+ * factories from AWS_ENDPOINT_URL_* (here pointed at dynalite and the local Firehose endpoint).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalDynamo, type LocalDynamo } from '../../local/dynamodb.js';
+import { startLocalFirehose, type LocalFirehose } from '../../local/firehose-server.js';
+import { configFromEnv, DEV_HASH_KEY } from '../../lambdas/processor/config.js';
+import { chunk, MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../../lambdas/processor/output/firehose.js';
+import { MemorySink, envelope, kEvent, kRecord } from './helpers.js';
+
+let dynamo: LocalDynamo;
+let fh: LocalFirehose;
+const sink = new MemorySink();
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+  fh = await startLocalFirehose({ sink });
+  await dynamo.ensureTable('lambda-identity');
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_FIREHOSE: fh.endpoint,
+    AWS_REGION: 'us-east-1',
+    THREADLINE_IDENTITY_TABLE: 'lambda-identity',
+    THREADLINE_EVENTS_STREAM: 'ev',
+    THREADLINE_IDENTITY_STREAM: 'id',
+    THREADLINE_FAILED_STREAM: 'fail',
+    THREADLINE_HASH_KEY: 'lambda-test-key',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+});
+afterAll(async () => {
+  process.env = saved;
+  await fh.close();
+  await dynamo.close();
+});
+
+describe('Lambda entry', () => {
+  it('handler() processes a Kinesis event end to end with env configuration', async () => {
+    const { handler } = await import('../../lambdas/processor/handler.js');
+    const res = await handler(kEvent([kRecord(envelope({ type: 'identify', messageId: 'L1', userId: 'u', anonymousId: 'a' })), kRecord('nope')]));
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(sink.rows('ev').map((r) => r.message_id)).toEqual(['L1']);
+    expect(sink.rows('fail').map((r) => r.reason)).toEqual(['bad_json']);
+    expect(sink.rows('id')).toHaveLength(1);
+  });
+
+  it('configFromEnv: the hash key is mandatory in Lambda, a dev key locally; guard rails from env', () => {
+    expect(() => configFromEnv({ AWS_LAMBDA_FUNCTION_NAME: 'fn' })).toThrow(/THREADLINE_HASH_KEY/);
+    expect(configFromEnv({}).hashKey).toBe(DEV_HASH_KEY);
+    const c = configFromEnv({ THREADLINE_IDENTITY_MAX_USERS: 'device_id=3,bogus=2', THREADLINE_CONSENT_POLICY: 'drop', THREADLINE_CONSENT_CATEGORIES: 'Analytics, Personalisation' });
+    expect(c.identity.maxUsers.device_id).toBe(3);
+    expect(c.identity.maxUsers.anonymous_id).toBe(1);
+    expect(c.consent).toEqual({ mode: 'drop', categories: ['Analytics', 'Personalisation'] });
+    expect(() => configFromEnv({ THREADLINE_CONSENT_POLICY: 'maybe' })).toThrow();
+    expect(() => configFromEnv({ THREADLINE_IDENTITY_PRIORITY: 'crm_id,user_id' })).toThrow(/user_id first/);
+  });
+});
+
+describe('PutRecordBatch chunking', () => {
+  it('splits at 500 records and at 4 MiB, keeping order', () => {
+    const small = Array.from({ length: 1_201 }, (_, i) => ({ stream: 's', data: Buffer.from(`${i}\n`), origin: i }));
+    expect(chunk(small).map((c) => c.length)).toEqual([MAX_RECORDS_PER_CALL, MAX_RECORDS_PER_CALL, 201]);
+    const big = Array.from({ length: 9 }, (_, i) => ({ stream: 's', data: Buffer.alloc(900 * 1024), origin: i }));
+    const parts = chunk(big);
+    for (const p of parts) expect(p.reduce((n, r) => n + r.data.length, 0)).toBeLessThanOrEqual(MAX_BYTES_PER_CALL);
+    expect(parts.map((p) => p.length)).toEqual([4, 4, 1]);
+    expect(parts.flat().map((r) => r.origin)).toEqual(big.map((r) => r.origin));
+  });
+});
