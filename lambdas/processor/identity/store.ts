@@ -470,7 +470,12 @@ export class IdentityStore {
       for (let attempt = 0; ; attempt++) {
         if (attempt >= 200) throw new Error('identity leases not acquired after 200 attempts');
         const roots = new Set<string>();
-        for (const n of nodes) roots.add(await this.find(n.node));
+        const rootOf = new Map<string, string>();
+        for (const n of nodes) {
+          const r = await this.find(n.node);
+          roots.add(r);
+          rootOf.set(n.node, r);
+        }
         // A new non-user identifier in an event with a user id is always a loser linked to (or, when
         // shared, kept apart from) the user's leased root: one conditional create instead of lease +
         // merge. At most ONE per attempt: a second create failing after the first succeeded would
@@ -485,6 +490,13 @@ export class IdentityStore {
           if (last) fresh.add(last);
         }
         for (const f of fresh) roots.delete(f);
+        // A user-anchored root holding none of this event's non-user identifiers needs no lease
+        // outside alias: nothing of it is read (being a user root is stable) and, as a winner, it is
+        // not written. The common "new identifier joins a known user" event then costs one write.
+        for (const r of [...roots]) {
+          const readsInside = nodes.some((n) => n.id.type !== 'user_id' && rootOf.get(n.node) === r);
+          if (isUserNode(r) && !input.alias && !readsInside) roots.delete(r);
+        }
         const held: string[] = [];
         const added = new Set<string>();
         released.clear();
@@ -513,7 +525,7 @@ export class IdentityStore {
         }
         let retryNow = false;
         try {
-          await this.readFresh(nodes.map((n) => n.node).filter((n) => !roots.has(n)));
+          await this.readFresh(nodes.map((n) => n.node).filter((n) => !roots.has(n) && !userNodes.includes(n)));
           const meta = (type: string): MergeMeta => ({
             messageId: input.messageId,
             reason: input.reason,
