@@ -12,7 +12,7 @@
  * correctly / all pairs put together; / all pairs truly together), cluster counts, and DynamoDB
  * requests per 1,000 events.
  *
- *   npx tsx bench/identity-eval.ts [--customers 300] [--seed 7] [--json]
+ *   npx tsx bench/identity-eval.ts [--customers 300] [--seed 7] [--days 21] [--json] [--no-compare]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -170,6 +170,7 @@ function ddbFigures(id: StoreStats, processed: number, persons: number) {
     perThousandEvents: {
       readRequests: per1k(id.batchGetCalls + id.getCalls),
       itemsRead: per1k(id.itemsRead),
+      readRequestUnits: per1k(id.readUnits),
       writeRequests: per1k(id.updateCalls),
       ofWhichLeaseWrites: per1k(id.lockWrites),
       writingEvents: per1k(id.writingEvents),
@@ -262,10 +263,11 @@ async function runDirect(dataset: Dataset, identity: IdentityRules) {
 async function main(): Promise<void> {
   const customers = arg('customers', 300);
   const seed = arg('seed', 7);
+  const days = arg('days', 21);
   const json = process.argv.includes('--json');
   const compare = !process.argv.includes('--no-compare');
   const t0 = Date.now();
-  const dataset = generateDataset({ customers, seed, now: '2026-03-01T00:00:00Z' });
+  const dataset = generateDataset({ customers, seed, days, now: '2026-03-01T00:00:00Z' });
   const truth = dataset.truth.eventPerson;
 
   const run = await runPipeline(dataset);
@@ -273,6 +275,7 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = {
     customers,
     seed,
+    days,
     eventsGenerated: dataset.truth.stats.events,
     eventsProcessed: run.processed,
     sharedDevicesInTruth: dataset.truth.stats.sharedDevices,
@@ -304,11 +307,11 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const d = (result.dynamodb as ReturnType<typeof ddbFigures>).perThousandEvents;
   const pp = (result.dynamodb as ReturnType<typeof ddbFigures>).perPerson;
-  console.log(`identity eval: ${customers} customers (seed ${seed}), ${result.eventsGenerated} events generated, ${run.processed} processed by the local pipeline, ${score.eventsScored} scored; ${result.seconds}s`);
+  console.log(`identity eval: ${customers} customers over ${days} days (seed ${seed}), ${result.eventsGenerated} events generated, ${run.processed} processed by the local pipeline, ${score.eventsScored} scored; ${result.seconds}s`);
   console.log(`  pairwise precision ${pct(score.pairwise.precision)}  recall ${pct(score.pairwise.recall)}  F1 ${pct(score.pairwise.f1)}`);
   console.log(`  achievable recall (links through identifiers only one true person used) ${pct(score.achievableRecall)}; reached ${pct(score.recallOfAchievable)} of it`);
   console.log(`  persons: true ${score.truePersons}, predicted ${score.predictedPersons}, over-merged ${score.overMergedPersons}, split ${score.splitPersons}; shared devices in truth ${result.sharedDevicesInTruth}`);
-  console.log(`  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.itemsRead} items), ${d.writeRequests} write requests (${d.ofWhichLeaseWrites} lease acquire/release); ${d.writingEvents} events needed a write`);
+  console.log(`  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.readRequestUnits} RRU), ${d.writeRequests} write requests (= WRU, items < 1 KB) (${d.ofWhichLeaseWrites} lease acquire/release); ${d.writingEvents} events needed a write`);
   console.log(`  DynamoDB per person: ${pp.readRequests} read requests, ${pp.writeRequests} write requests`);
   for (const c of comparison) {
     console.log(`  processor alone, ${c.rules}: precision ${pct(c.score.pairwise.precision)}, recall ${pct(c.score.pairwise.recall)}, over-merged persons ${c.score.overMergedPersons}`);

@@ -66,6 +66,8 @@ export interface StoreStats {
   refusedMerges: number;
   cacheHits: number;
   cacheMisses: number;
+  /** Read request units billed on demand (0.5 per eventually consistent item, 1 per consistent). */
+  readUnits: number;
   /** Events that needed the locked (writing) path. */
   writingEvents: number;
   /** Lease acquire/release writes (included in updateCalls). */
@@ -103,6 +105,7 @@ export class IdentityStore {
     refusedMerges: 0,
     cacheHits: 0,
     cacheMisses: 0,
+    readUnits: 0,
     writingEvents: 0,
     lockWrites: 0,
     lockContention: 0,
@@ -162,6 +165,7 @@ export class IdentityStore {
           if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
           if (attempt > 8) throw new Error('BatchGetItem kept returning UnprocessedKeys');
           this.stats.batchGetCalls++;
+          this.stats.readUnits += keys.length * 0.5; // eventually consistent, items under 4 KB (a missing item is billed too)
           const res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
           for (const item of res.Responses?.[this.table] ?? []) {
             this.stats.itemsRead++;
@@ -181,6 +185,7 @@ export class IdentityStore {
 
   private async getNode(node: string, consistent: boolean): Promise<Entry> {
     this.stats.getCalls++;
+    this.stats.readUnits += consistent ? 1 : 0.5;
     const res = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: { S: node } }, ConsistentRead: consistent }));
     if (res.Item) this.stats.itemsRead++;
     return this.remember(node, res.Item);
@@ -430,6 +435,7 @@ export class IdentityStore {
         if (attempt > 8) throw new Error('BatchGetItem kept returning UnprocessedKeys');
         if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
         this.stats.batchGetCalls++;
+        this.stats.readUnits += keys.length;
         const res = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
         for (const item of res.Responses?.[this.table] ?? []) {
           this.stats.itemsRead++;
