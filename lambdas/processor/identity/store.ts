@@ -333,7 +333,8 @@ export class IdentityStore {
   /**
    * Create a brand-new identifier node already linked (or, when shared, just with its user set) in
    * ONE conditional write. Safe without a lease: until this write nobody can have seen the node, and
-   * afterwards it points into a root this event holds the lease on. False when the node exists after
+   * afterwards it points to the event's user-anchored root, whose only relevant property (being a
+   * user root) never changes outside alias, and alias events lease everything. False when the node exists after
    * all (stale read, or created concurrently): the caller retries with it as an ordinary root.
    */
   private async createLinked(node: string, type: IdentifierType, users: string[], link: { w: string; meta: MergeMeta } | undefined): Promise<boolean> {
