@@ -8,7 +8,7 @@ import { identityStoreSuite } from './suite.js';
 
 const hasJava = await javaAvailable();
 if (hasJava) {
-  identityStoreSuite('DynamoDB Local', () => startAmazonDynamoLocal(), { propertyRuns: 12 });
+  identityStoreSuite('DynamoDB Local', () => startAmazonDynamoLocal(), { propertyRuns: Number(process.env.RUNS_DDB_LOCAL ?? 12) });
 } else {
   describe('identity store on DynamoDB Local', () => {
     it.skip('SKIPPED: no `java` on PATH (DynamoDB Local needs Java 17+; CI has it)', () => {});
