@@ -54,6 +54,11 @@ export interface ProcessorConfig {
   identity: IdentityRules;
   /** Max entries of the identity cache kept across invocations. */
   cacheSize: number;
+  /**
+   * Pack lake rows into Firehose records of up to this many bytes (Firehose bills >= 5 KB per
+   * record; the delivery streams de-aggregate JSON). 0 = one row per record.
+   */
+  firehosePackBytes: number;
 }
 
 export const DEFAULT_IDENTITY_RULES: IdentityRules = {
@@ -118,6 +123,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorCo
       mergeWeakOnly: env.THREADLINE_MERGE_WEAK_ONLY === 'true',
     },
     cacheSize: Number(env.THREADLINE_IDENTITY_CACHE_SIZE ?? 50_000),
+    firehosePackBytes: Number(env.THREADLINE_FIREHOSE_PACK_BYTES ?? 5 * 1024),
   };
 }
 

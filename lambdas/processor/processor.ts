@@ -27,7 +27,7 @@ import type { ProcessorConfig } from './config.js';
 import { decodeRecord, failureRecord } from './decode.js';
 import { normaliseEvent, type NormalisedEvent } from './enrich/normalise.js';
 import { IdentityStore } from './identity/store.js';
-import { deliver, toJsonLine, type OutRecord } from './output/firehose.js';
+import { deliver, pack, toJsonLine, type OutRecord } from './output/firehose.js';
 
 export interface ProcessorDeps {
   dynamo: DynamoDBClient;
@@ -142,7 +142,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       }
     }
 
-    const toSend = outputs.slice(0, stopAt).flat();
+    const toSend = pack(outputs.slice(0, stopAt).flat(), config.firehosePackBytes);
     const delivery = await deliver(deps.firehose, toSend, deps.firehoseRetry);
     stats.firehosePutCalls += delivery.putCalls;
     let firstFailure = stopAt;

@@ -63,7 +63,13 @@ export class MemorySink implements FirehoseSink {
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
+  /** Every JSON row, a Firehose record holding one or several newline-delimited rows. */
   rows<T = Record<string, unknown>>(stream: string): T[] {
-    return (this.lines.get(stream) ?? []).map((l) => JSON.parse(l) as T);
+    return (this.lines.get(stream) ?? []).flatMap((l) =>
+      l
+        .split('\n')
+        .filter((x) => x.trim().length > 0)
+        .map((x) => JSON.parse(x) as T),
+    );
   }
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamodb.js';
 import { startLocalFirehose, type LocalFirehose } from '../../local/firehose-server.js';
 import { configFromEnv, DEV_HASH_KEY } from '../../lambdas/processor/config.js';
-import { chunk, MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../../lambdas/processor/output/firehose.js';
+import { chunk, pack, MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../../lambdas/processor/output/firehose.js';
 import { MemorySink, envelope, kEvent, kRecord } from './helpers.js';
 
 let dynamo: LocalDynamo;
@@ -56,6 +56,22 @@ describe('Lambda entry', () => {
     expect(c.consent).toEqual({ mode: 'drop', categories: ['Analytics', 'Personalisation'] });
     expect(() => configFromEnv({ THREADLINE_CONSENT_POLICY: 'maybe' })).toThrow();
     expect(() => configFromEnv({ THREADLINE_IDENTITY_PRIORITY: 'crm_id,user_id' })).toThrow(/user_id first/);
+  });
+});
+
+describe('packing rows into Firehose records', () => {
+  const row = (stream: string, origin: number, bytes: number) => ({ stream, data: Buffer.from(`${'x'.repeat(bytes - 1)}\n`), origin });
+  it('joins consecutive rows per stream up to the limit, keeps order, carries the lowest origin', () => {
+    const rows = [row('a', 0, 2000), row('b', 0, 100), row('a', 1, 2000), row('a', 2, 2000), row('b', 2, 100), row('a', 3, 6000)];
+    const out = pack(rows, 5120);
+    expect(out.map((r) => [r.stream, r.origin, r.data.length])).toEqual([
+      ['a', 0, 4000],
+      ['b', 0, 200],
+      ['a', 2, 2000],
+      ['a', 3, 6000], // larger than the limit: alone, never split
+    ]);
+    expect(Buffer.concat(out.filter((r) => r.stream === 'a').map((r) => r.data)).length).toBe(12000);
+    expect(pack(rows, 0)).toBe(rows);
   });
 });
 

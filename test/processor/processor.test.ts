@@ -61,7 +61,11 @@ describe('processor', () => {
     expect(res.batchItemFailures).toEqual([]);
     const rows = events();
     expect(rows.map((r) => r.message_id)).toEqual(['e1', 'e2', 'e3']);
-    for (const line of sink.lines.get(STREAMS.events)!) expect(line.endsWith('}\n')).toBe(true);
+    // Packed: newline-delimited JSON rows, each record within Firehose's 5 KB billing unit.
+    for (const record of sink.lines.get(STREAMS.events)!) {
+      expect(record.endsWith('}\n')).toBe(true);
+      expect(Buffer.byteLength(record)).toBeLessThanOrEqual(5 * 1024);
+    }
     const columns = [...EVENTS_COLUMNS.map((c) => c.name), 'event_date'].sort();
     for (const r of rows) expect(Object.keys(r).sort()).toEqual(columns);
     // e1 was stamped with the anonymous person; identify merged it into the user's person.
@@ -124,7 +128,7 @@ describe('processor', () => {
   });
 
   it('an undeliverable record fails its Kinesis record and everything after it, not what came before', async () => {
-    const p = await processor();
+    const p = await processor({ firehosePackBytes: 0 });
     const records = Array.from({ length: 6 }, (_, i) => kRecord(envelope({ type: 'track', event: 'T', messageId: `d${i}`, anonymousId: `a${i}` })));
     fh.inject.failRecordsMatching((_s, data) => data.toString().includes('"message_id":"d3"'));
     const res = await p.handle(kEvent(records));
@@ -134,6 +138,28 @@ describe('processor', () => {
     const retry = await p.handle(kEvent(records.slice(3)));
     expect(retry.batchItemFailures).toEqual([]);
     expect(new Set(events().map((e) => e.message_id))).toEqual(new Set(records.map((_, i) => `d${i}`)));
+  });
+
+  it('packs rows into <= 5 KB Firehose records; an undeliverable packed record fails from its lowest row', async () => {
+    const p = await processor();
+    const records = Array.from({ length: 12 }, (_, i) =>
+      kRecord(envelope({ type: 'track', event: 'T', messageId: `pk${i}`, anonymousId: `pa${i}`, properties: { note: 'x'.repeat(600) } })),
+    );
+    await p.handle(kEvent(records));
+    const firehoseRecords = sink.lines.get(STREAMS.events)!;
+    expect(events().map((e) => e.message_id)).toEqual(records.map((_, i) => `pk${i}`));
+    expect(firehoseRecords.length).toBeLessThan(12);
+    for (const r of firehoseRecords) expect(Buffer.byteLength(r)).toBeLessThanOrEqual(5 * 1024);
+    // The record holding pk7 also holds its neighbours: Kinesis must resume from the first of them.
+    sink.lines.clear();
+    const q = await processor();
+    fh.inject.failRecordsMatching((_s, data) => data.toString().includes('"message_id":"pk7"'));
+    const res = await q.handle(kEvent(records));
+    const failedFrom = records.findIndex((r) => r.kinesis.sequenceNumber === res.batchItemFailures[0]!.itemIdentifier);
+    const packedWithPk7 = firehoseRecords.find((r) => r.includes('"message_id":"pk7"'))!;
+    const firstInIt = Number(/"message_id":"pk(\d+)"/.exec(packedWithPk7)![1]);
+    expect(failedFrom).toBe(firstInIt);
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.slice(firstInIt).map((r) => r.kinesis.sequenceNumber));
   });
 
   it('a throttled identity store fails the record where it happened and the rest, then the retry completes', async () => {

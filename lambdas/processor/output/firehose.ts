@@ -22,6 +22,36 @@ export function toJsonLine(record: object): Buffer {
   return Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
 }
 
+/** Firehose bills every record as at least 5 KB: packing smaller rows up to this size saves most of that. */
+export const DEFAULT_PACK_BYTES = 5 * 1024;
+
+/**
+ * Join consecutive rows of the same delivery stream into records of at most `maxBytes` (newline-
+ * delimited JSON; the delivery streams split them back with RecordDeAggregation, the local lake
+ * writer reads every line). A packed record carries the LOWEST origin of its rows: if it cannot be
+ * delivered, the batch is retried from there, which re-sends every row in it. 0 disables packing.
+ */
+export function pack(records: OutRecord[], maxBytes = DEFAULT_PACK_BYTES): OutRecord[] {
+  if (maxBytes <= 0) return records;
+  const out: OutRecord[] = [];
+  const open = new Map<string, { parts: Buffer[]; bytes: number; origin: number; index: number }>();
+  for (const r of records) {
+    const cur = open.get(r.stream);
+    if (cur && cur.bytes + r.data.length <= maxBytes) {
+      cur.parts.push(r.data);
+      cur.bytes += r.data.length;
+      cur.origin = Math.min(cur.origin, r.origin);
+      continue;
+    }
+    const next = { parts: [r.data], bytes: r.data.length, origin: r.origin, index: out.length };
+    out.push(r); // placeholder, replaced below
+    open.set(r.stream, next);
+    if (cur) out[cur.index] = { stream: r.stream, data: Buffer.concat(cur.parts), origin: cur.origin };
+  }
+  for (const [stream, cur] of open) out[cur.index] = { stream, data: Buffer.concat(cur.parts), origin: cur.origin };
+  return out;
+}
+
 /** Split into PutRecordBatch-sized chunks (count and bytes). */
 export function chunk(records: OutRecord[]): OutRecord[][] {
   const out: OutRecord[][] = [];
