@@ -197,7 +197,7 @@ async function runPipeline(dataset: Dataset) {
     const events = (await pipeline.engine.query<LakeRow>(`SELECT message_id, person_id, ${ID_COLUMNS.join(', ')} FROM events`)).rows;
     const changes = (await pipeline.engine.query<{ from: string; to: string }>(`SELECT DISTINCT from_person_id AS "from", to_person_id AS "to" FROM identity_changes`)).rows;
     const stats = pipeline.stats();
-    return { events, changes, processed: stats.processor.events, identity: stats.identity };
+    return { events, changes, processed: stats.processor.events, identity: stats.identity, firehoseRecords: stats.firehose.recordsAccepted };
   } finally {
     await pipeline.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -209,7 +209,8 @@ class RowsSink implements FirehoseSink {
   readonly rows = new Map<string, Record<string, unknown>[]>();
   async write(stream: string, records: Buffer[]): Promise<void> {
     const list = this.rows.get(stream) ?? this.rows.set(stream, []).get(stream)!;
-    for (const r of records) list.push(JSON.parse(r.toString('utf8')) as Record<string, unknown>);
+    // A record holds one or several newline-delimited rows (the processor packs them).
+    for (const r of records) for (const line of r.toString('utf8').split('\n')) if (line.trim()) list.push(JSON.parse(line) as Record<string, unknown>);
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
@@ -282,6 +283,7 @@ async function main(): Promise<void> {
     resetsInTruth: dataset.truth.stats.resets,
     ...score,
     dynamodb: ddbFigures(run.identity, run.processed, score.truePersons),
+    firehoseRecordsPer1000Events: Math.round((run.firehoseRecords / run.processed) * 1000),
     identityStats: run.identity,
   };
   // The same events through the processor alone, with and without the over-merge guard rails.
@@ -312,6 +314,7 @@ async function main(): Promise<void> {
   console.log(`  achievable recall (links through identifiers only one true person used) ${pct(score.achievableRecall)}; reached ${pct(score.recallOfAchievable)} of it`);
   console.log(`  persons: true ${score.truePersons}, predicted ${score.predictedPersons}, over-merged ${score.overMergedPersons}, split ${score.splitPersons}; shared devices in truth ${result.sharedDevicesInTruth}`);
   console.log(`  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.readRequestUnits} RRU), ${d.writeRequests} write requests (= WRU, items < 1 KB) (${d.ofWhichLeaseWrites} lease acquire/release); ${d.writingEvents} events needed a write`);
+  console.log(`  Firehose records per 1,000 events (rows packed into <= 5 KB records): ${result.firehoseRecordsPer1000Events}`);
   console.log(`  DynamoDB per person: ${pp.readRequests} read requests, ${pp.writeRequests} write requests`);
   for (const c of comparison) {
     console.log(`  processor alone, ${c.rules}: precision ${pct(c.score.pairwise.precision)}, recall ${pct(c.score.pairwise.recall)}, over-merged persons ${c.score.overMergedPersons}`);
