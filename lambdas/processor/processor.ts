@@ -99,7 +99,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         norm = normaliseEvent(d.envelope, d.event, d.eventTimeMs, config, now);
       } catch (err) {
         log.error('enrichment failed', { messageId, error: (err as Error).name });
-        return failOut(i, failureRecord({ recordKey, stage: 'processor', reason: 'enrichment_failed', detail: (err as Error).message.slice(0, 200), sourceId: d.envelope.source.id, messageId, raw: JSON.stringify(d.event), failedAt: now }));
+        return failOut(i, failureRecord({ recordKey, stage: 'processor', reason: 'enrichment_failed', detail: `${(err as Error).name ?? 'Error'} while enriching (message withheld: it may quote event values)`, sourceId: d.envelope.source.id, messageId, raw: JSON.stringify(d.event), failedAt: now }));
       }
       if (norm.consent === 'drop') {
         // Counted, never kept: no raw payload for an event the person did not consent to.
