@@ -1,7 +1,7 @@
 /** docs/views.md is generated from the view definitions: fail when it is stale. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderViewsMarkdown, VIEWS_DOC_PATH } from '../../sql/docs.js';
+import { README_PATH, renderViewsMarkdown, VIEWS_DOC_PATH, withReadmeViewsBlock } from '../../sql/docs.js';
 import { VIEW_NAMES } from '../../sql/registry.js';
 
 describe('docs/views.md', () => {
@@ -14,5 +14,10 @@ describe('docs/views.md', () => {
       expect(doc).toContain(`### ${name}\n`);
     }
     expect(doc.match(/```sql/g)?.length).toBe(VIEW_NAMES.length);
+  });
+  it("README's views block is up to date (regenerate with: npx tsx sql/docs.ts)", () => {
+    const readme = readFileSync(README_PATH, 'utf8');
+    expect(withReadmeViewsBlock(readme) === readme).toBe(true);
+    for (const name of VIEW_NAMES) expect(readme).toContain(`**\`${name}\`**`);
   });
 });
