@@ -4,6 +4,10 @@
  */
 import { Command } from 'commander';
 
+// The pinned AWS SDK runs on Node 20 (README: Limits). Its notice that later releases need Node 22
+// would otherwise interleave with every command's output; set the variable to 'false' to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const COMMAND_MODULES = [
   'local', // embedded pipeline on loopback (issue 7)
   'demo', // generated omnichannel data through the local pipeline + report (issue 7)
