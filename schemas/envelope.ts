@@ -5,8 +5,8 @@
  * Kinesis accepted everything, rejected events included):
  *   - 'event': an accepted event, with what the collector knows and the client cannot be trusted to say;
  *   - 'rejected': an event the collector refused inside an otherwise accepted request (schema violation,
- *     too large, ...). The processor forwards it to the failed-events output untouched, so nothing is
- *     dropped silently and it can be replayed after a fix.
+ *     too large, ...). The processor forwards it to the failed-events output (raw payload kept, with
+ *     e-mail and phone values scrubbed), so nothing is dropped silently and it can be replayed after a fix.
  * Request-level refusals (401, 413 for the whole body, bad JSON body) are answered to the client and not
  * written: the client still holds the data and is told why.
  */
