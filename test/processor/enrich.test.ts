@@ -143,6 +143,44 @@ describe('normaliseEvent', () => {
     return normaliseEvent(env, event, Date.parse('2026-03-01T09:59:58.000Z'), config, new Date('2026-03-01T10:00:05.000Z'));
   };
 
+  it('server-side page call (Segment node SDK): URL and referrer from the page properties', () => {
+    // analytics-node sends page URL/referrer only as properties (Segment spec page properties).
+    const { record } = norm({
+      type: 'page',
+      messageId: 'm-props',
+      anonymousId: 'anon-2',
+      name: 'Home',
+      properties: { url: 'https://shop.example/p?utm_source=newsletter&utm_medium=email&utm_campaign=nov', referrer: 'https://mail.example.net/', title: 'Shop' },
+    });
+    expect(record).toMatchObject({
+      touchpoint_channel: 'email',
+      channel_rule: 'utm',
+      campaign_name: 'nov',
+      campaign_source: 'newsletter',
+      campaign_medium: 'email',
+      page_path: '/p',
+      page_title: 'Shop',
+      referrer_host: 'mail.example.net',
+    });
+  });
+
+  it('context.page wins over page properties when both are given', () => {
+    const { record } = norm({
+      type: 'page',
+      messageId: 'm-both',
+      anonymousId: 'anon-3',
+      properties: { url: 'https://shop.example/?gclid=zzz' },
+      context: { page: { url: 'https://shop.example/?fbclid=abc' } },
+    });
+    expect(record).toMatchObject({ touchpoint_channel: 'paid_social', click_id_type: 'fbclid', click_id: 'abc' });
+  });
+
+  it('a track call does not read its properties as a page', () => {
+    const { record } = norm({ type: 'track', event: 'Clicked', messageId: 'm-track', anonymousId: 'a', properties: { url: 'https://x.example/?gclid=1' } });
+    expect(record.click_id_type).toBeNull();
+    expect(record.page_url).toBeNull();
+  });
+
   it('web page with utm + gclid: campaign, click id, channel, UA, IP, timestamps, partition', () => {
     const { record } = norm({
       type: 'page',

@@ -72,6 +72,27 @@ function revenueOf(props: Record<string, unknown>): number | null {
 
 const jsonOrNull = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
+type PageInfo = { url?: string; path?: string; referrer?: string; search?: string; title?: string };
+
+/**
+ * The page an event happened on: context.page, completed from a page call's own properties. Server-side
+ * Segment SDKs (analytics-node, rudder-sdk-node) send page URL and referrer only in properties, as the
+ * Segment spec's page properties url / path / referrer / search / title; analytics.js sends both.
+ */
+export function pageOf(event: ThreadlineEvent): PageInfo | undefined {
+  const ctxPage = event.context?.page as PageInfo | undefined;
+  if (event.type !== 'page') return ctxPage;
+  const props = (event.properties ?? {}) as Record<string, unknown>;
+  const pick = (k: keyof PageInfo): string | undefined => {
+    const fromCtx = ctxPage?.[k];
+    if (typeof fromCtx === 'string' && fromCtx !== '') return fromCtx;
+    const fromProps = props[k];
+    return typeof fromProps === 'string' && fromProps !== '' ? fromProps : undefined;
+  };
+  const merged: PageInfo = { url: pick('url'), path: pick('path'), referrer: pick('referrer'), search: pick('search'), title: pick('title') };
+  return Object.values(merged).some((v) => v !== undefined) ? merged : undefined;
+}
+
 export function normaliseEvent(
   envelope: CollectedEnvelope,
   event: ThreadlineEvent,
@@ -80,7 +101,7 @@ export function normaliseEvent(
   processedAt: Date,
 ): NormalisedEvent {
   const ctx = event.context;
-  const page = ctx?.page;
+  const page = pageOf(event);
   const params = queryParams(page?.url, page?.search);
   const campaign = campaignOf(ctx, params);
   const click = clickIdOf(params);
