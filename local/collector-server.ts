@@ -22,14 +22,27 @@ export type CollectorServerOptions = {
   /** 0 or omitted: a free port. */
   port?: number;
   host?: string;
+  /**
+   * close() lets requests in flight finish for up to this long, then cuts what is left (default
+   * 5000 ms). A cut request may or may not have reached Kinesis; the client retries and the
+   * processor drops the duplicate by messageId.
+   */
+  shutdownTimeoutMs?: number;
 } & ({ deps: CollectorDeps; handler?: never } | { handler: ApiGatewayV2Handler; deps?: never });
 
 export interface CollectorServer {
   /** http://127.0.0.1:PORT */
   url: string;
   port: number;
+  /**
+   * Graceful shutdown: stop accepting connections, close idle keep-alive sockets, let requests in
+   * flight finish (each answered with `connection: close`), and after `shutdownTimeoutMs` close the
+   * rest. Resolves when every connection is gone.
+   */
   close(): Promise<void>;
 }
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 5_000;
 
 const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded)|[^;]*\+json)/i;
 
@@ -111,15 +124,26 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
   });
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string | number | boolean>, body: string): void {
+function send(res: ServerResponse, status: number, headers: Record<string, string | number | boolean>, body: string, closing = false): void {
   if (res.headersSent) return;
-  res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+  const out = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+  // While shutting down, tell the client this connection ends with the response (Node then closes
+  // the socket after it), instead of leaving it in keep-alive for a request we would not serve.
+  if (closing) out.connection = 'close';
+  res.writeHead(status, out);
   res.end(body);
 }
 
 export async function startCollectorServer(opts: CollectorServerOptions): Promise<CollectorServer> {
   const handler = opts.handler ?? createHandler(opts.deps!);
+  let closing = false;
   const server = createServer((req, res) => {
+    // A request that ends during shutdown may leave its socket idle (a response sent before `closing`
+    // was set keeps the connection alive): close idle sockets then, so close() need not wait for
+    // the keep-alive timeout.
+    res.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
     void (async () => {
       try {
         const body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
@@ -129,10 +153,10 @@ export async function startCollectorServer(opts: CollectorServerOptions): Promis
         }
         const result = await handler(toApiGatewayEvent(req, body));
         const out = result.body ?? '';
-        send(res, result.statusCode ?? 200, result.headers ?? {}, result.isBase64Encoded ? Buffer.from(out, 'base64').toString('latin1') : out);
+        send(res, result.statusCode ?? 200, result.headers ?? {}, result.isBase64Encoded ? Buffer.from(out, 'base64').toString('latin1') : out, closing);
       } catch {
         // The handler never throws by design; this is the adapter's own last resort (API Gateway answers 500 too).
-        send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }));
+        send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }), closing);
       }
     })();
   });
@@ -143,15 +167,27 @@ export async function startCollectorServer(opts: CollectorServerOptions): Promis
   });
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
-  let closed = false;
+  const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  let closed: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
     port,
-    async close() {
-      if (closed) return;
-      closed = true;
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        // In-flight requests that outlive the grace period are cut (bounded shutdown).
+        const force = setTimeout(() => server.closeAllConnections(), shutdownTimeoutMs);
+        force.unref();
+        // Stops listening (new connections are refused); the callback runs once every connection has
+        // ended. Sockets with a request in flight stay open until it is answered.
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        // Node 19+ does this inside close() too; explicit so the intent does not depend on the version.
+        server.closeIdleConnections();
+      });
+      return closed;
     },
   };
 }
