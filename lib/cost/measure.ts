@@ -165,6 +165,9 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
   }
 
   const id = result.stats.identity;
+  const p = result.stats.processor;
+  const failedRows = Object.values(p.failed).reduce((a, b) => a + b, 0);
+  const lakeRows = events + p.identityChanges + failedRows;
   const m = (value: number, source: string): Figure => ({ value, basis: 'measured', source: `${source} (${run})` });
   const figures: Partial<Record<keyof PerEventFigures, Figure>> = {
     collectorMsPerEvent: m(
@@ -183,7 +186,11 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
     envelopeBytes: m(round(envelopeBytes / n, 0), 'mean CollectedEnvelope JSON bytes from the collector stampEvent()'),
     lakeRecordBytes: m(round(rowBytes / rows, 0), 'mean JSON bytes of events rows read back from the lake'),
     parquetBytes: m(round(folderBytes(join(result.lakeDir, 'events')) / rows, 0), 'events Parquet bytes per row; local files are small, so per-file overhead makes this an upper bound'),
-    firehoseRecordsPerEvent: m(round(result.stats.firehose.recordsAccepted / events), 'Firehose records accepted (events + identity changes + failed) / events'),
+    lakeRowsPerEvent: m(round(lakeRows / events), `lake rows sent by the processor (${events} events + ${p.identityChanges} identity changes + ${failedRows} failed) / events`),
+    firehoseRecordsPerEvent: m(
+      round(result.stats.firehose.recordsAccepted / events),
+      'Firehose records accepted (events + identity changes + failed, rows packed into <= 5 KB records) / events',
+    ),
     // BatchGetItem is eventually consistent: 0.5 RRU per item up to 4 KB; GetItem here is strongly consistent.
     dynamoReadUnitsPerEvent: m(round((0.5 * id.itemsRead + id.getCalls) / events, 4), 'identity store items read x 0.5 RRU (+1 per consistent GetItem) / events'),
     // Identity items are well under 1 KB: one WRU per UpdateItem (lease writes included).

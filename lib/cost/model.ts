@@ -48,10 +48,14 @@ export interface PerEventFigures {
   lakeRecordBytes: Figure;
   /** Parquet bytes per event at rest (Snappy). */
   parquetBytes: Figure;
-  /** Firehose records per event: 1 event row + identity-change and failed rows. */
+  /** Lake rows per event: the events row + identity_changes and failed_events rows. */
+  lakeRowsPerEvent: Figure;
+  /**
+   * Firehose records (PutRecordBatch entries) per event as the processor sends them: it packs rows
+   * of one delivery stream into newline-delimited records of at most THREADLINE_FIREHOSE_PACK_BYTES
+   * (default 5120), so this is below lakeRowsPerEvent; with packing off (0) it equals it.
+   */
   firehoseRecordsPerEvent: Figure;
-  /** Lake records packed into one Firehose record (1 = one record per row, as the processor does). */
-  lakeRecordsPerFirehoseRecord: Figure;
   collectorMsPerRequest: Figure;
   collectorMsPerEvent: Figure;
   processorMsPerInvocation: Figure;
@@ -65,7 +69,7 @@ export interface PerEventFigures {
   processorLogBytesPerInvocation: Figure;
   /** API Gateway access log bytes per request. */
   accessLogBytesPerRequest: Figure;
-  /** JQ partition-key extraction time per Firehose record (ms). */
+  /** JQ partition-key extraction time per row (ms): it runs on the de-aggregated rows. */
   jqMsPerRecord: Figure;
   /** Peak-hour rate / average rate (provisioned shard sizing). */
   peakToAverage: Figure;
@@ -167,19 +171,32 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   );
 
   // ---- Firehose (Direct PUT, Parquet conversion, dynamic partitioning)
-  const lakeRows = N * f.firehoseRecordsPerEvent.value;
-  const pack = Math.max(1, f.lakeRecordsPerFirehoseRecord.value);
-  const fhRecords = lakeRows / pack;
-  const fhRecordBytes = f.lakeRecordBytes.value * pack;
-  const billedGb = (fhRecords * Math.ceil(fhRecordBytes / 5120) * 5120) / GB;
-  const actualGb = (lakeRows * f.lakeRecordBytes.value) / GB;
-  add('Firehose ingestion', billedGb * PRICES.firehoseIngestGb.usd, `${fmt(billedGb)} GB billed (${fmt(fhRecords / 1e6)} M records rounded up to 5 KB; ${fmt(actualGb)} GB actual)`);
+  // Ingestion and conversion are billed per RECORD, each rounded up to 5 KB; dynamic partitioning
+  // per GB of actual data. Records and rows differ because the processor packs rows into records.
+  // Every row is priced at the events-row size; identity-change rows are smaller, so actual bytes
+  // (dynamic partitioning, flushes by size) lean high. Billed bytes do not depend on it while
+  // packed records stay under 5 KB.
+  const lakeRows = N * f.lakeRowsPerEvent.value;
+  const actualBytes = lakeRows * f.lakeRecordBytes.value;
+  const fhRecords = N * f.firehoseRecordsPerEvent.value;
+  if (f.firehoseRecordsPerEvent.value > f.lakeRowsPerEvent.value + 1e-9) {
+    warnings.push(`figures disagree: ${f.firehoseRecordsPerEvent.value} Firehose records per event but only ${f.lakeRowsPerEvent.value} lake rows (a record holds at least one row)`);
+  }
+  const unitsPerRecord = fhRecords > 0 ? Math.max(1, Math.ceil(actualBytes / fhRecords / 5120)) : 0;
+  const billedGb = (fhRecords * unitsPerRecord * 5120) / GB;
+  const actualGb = actualBytes / GB;
+  add(
+    'Firehose ingestion',
+    billedGb * PRICES.firehoseIngestGb.usd,
+    `${fmt(billedGb)} GB billed (${fmt(fhRecords / 1e6)} M records for ${fmt(lakeRows / 1e6)} M rows, each record rounded up to 5 KB; ${fmt(actualGb)} GB actual)`,
+  );
   add('Firehose Parquet conversion', billedGb * PRICES.firehoseFormatConversionGb.usd, `${fmt(billedGb)} GB (5 KB increments)`);
   // Objects: each stream flushes per partition when the buffer fills or the interval passes.
   const flushesBySize = actualGb * 1024 / d.bufferingSizeMb;
   const flushesByTime = d.deliveryStreams * (SECONDS_PER_MONTH / Math.max(60, d.bufferingIntervalSeconds));
   const objects = Math.max(flushesBySize, flushesByTime) * 1.1; // +10%: a flush near midnight spans two date partitions
-  const jqHours = (fhRecords * f.jqMsPerRecord.value) / 3.6e6;
+  // JQ runs after RecordDeAggregation: once per row, not per packed record.
+  const jqHours = (lakeRows * f.jqMsPerRecord.value) / 3.6e6;
   add(
     'Firehose dynamic partitioning',
     actualGb * PRICES.firehoseDynamicPartitioningGb.usd + (objects / 1000) * PRICES.firehoseDynamicPartitioningPer1000Objects.usd + jqHours * PRICES.firehoseJqHour.usd,
@@ -224,8 +241,8 @@ export const DEFAULT_FIGURES: PerEventFigures = {
   envelopeBytes: A(1200, '1 KB event (the anchor figure) + ~200 B of envelope (source, receivedAt, clientIp)'),
   lakeRecordBytes: A(1400, '58 named columns in JSON, about half null, properties as a JSON string'),
   parquetBytes: A(200, 'Snappy Parquet of repetitive clickstream columns: ~5-8x smaller than the JSON row'),
-  firehoseRecordsPerEvent: A(1.02, 'one events row; identity changes and failed events add ~2%'),
-  lakeRecordsPerFirehoseRecord: A(1, 'lambdas/processor/output/firehose.ts sends one Firehose record per lake row'),
+  lakeRowsPerEvent: A(1.02, 'one events row; identity changes and failed events add ~2% once most customers are known'),
+  firehoseRecordsPerEvent: A(0.34, 'lambdas/processor/output/firehose.ts packs rows into <= 5 KB records (THREADLINE_FIREHOSE_PACK_BYTES=5120): ~3 rows of ~1.4 KB per record'),
   collectorMsPerRequest: A(8, 'key lookup from the warm cache + one PutRecords round trip (~5-10 ms in-region)'),
   collectorMsPerEvent: A(0.15, 'zod validation + envelope JSON per event'),
   processorMsPerInvocation: A(40, 'DynamoDB BatchGetItem + three PutRecordBatch round trips per batch'),
@@ -236,7 +253,7 @@ export const DEFAULT_FIGURES: PerEventFigures = {
   collectorLogBytesPerInvocation: A(600, 'Lambda JSON platform lines (start/report) + one request summary line'),
   processorLogBytesPerInvocation: A(1200, 'platform lines + batch summary + EMF metrics line'),
   accessLogBytesPerRequest: A(300, 'the access log format in lib/collector.ts (no IP, no user agent)'),
-  jqMsPerRecord: A(0.01, 'one-key JQ extraction (.event_date); Firehose bills JQ processing hours'),
+  jqMsPerRecord: A(0.01, 'one-key JQ extraction (.event_date) per de-aggregated row; Firehose bills JQ processing hours'),
   peakToAverage: A(3, 'busiest hour ~3x the monthly average (retail daily cycle)'),
 };
 

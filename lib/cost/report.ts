@@ -36,10 +36,12 @@ export function standardVariants(d: DeploymentFacts, f: PerEventFigures): Varian
       figures: withFigures(f, { eventsPerRequest: { value: 1, basis: f.eventsPerRequest.basis, source: 'scenario' } }),
     },
     {
-      name: 'pack 3 rows per Firehose record',
-      why: 'processor joins lake rows into <= 5 KB records (the delivery streams already de-aggregate JSON): Firehose bills 5 KB per record',
+      // The processor packs by default; this shows what packing saves, and what a deployment with
+      // packing turned off pays (every row its own record, each billed as 5 KB).
+      name: 'unpacked (THREADLINE_FIREHOSE_PACK_BYTES=0)',
+      why: `processor sends one Firehose record per lake row: ${f.lakeRowsPerEvent.value} records/event instead of ${f.firehoseRecordsPerEvent.value}, each billed as 5 KB`,
       deployment: d,
-      figures: withFigures(f, { lakeRecordsPerFirehoseRecord: { value: Math.max(1, Math.floor(5120 / f.lakeRecordBytes.value)), basis: 'assumption', source: 'scenario' } }),
+      figures: withFigures(f, { firehoseRecordsPerEvent: { value: f.lakeRowsPerEvent.value, basis: f.lakeRowsPerEvent.basis, source: 'scenario: one record per lake row' } }),
     },
   ];
   if (f.dynamoWriteUnitsPerEvent.value > 0.2) {
@@ -58,15 +60,12 @@ export function standardVariants(d: DeploymentFacts, f: PerEventFigures): Varian
       figures: f,
     }));
   }
-  const packed = Math.max(1, Math.floor(5120 / f.lakeRecordBytes.value));
+  const matureWrites = f.dynamoWriteUnitsPerEvent.value > 0.1;
   variants.push(mark({
-    name: 'optimised (all but unbatched)',
-    why: 'packed Firehose records + mature identity graph + provisioned shards (clients batched as configured)',
+    name: 'optimised',
+    why: `provisioned shards${matureWrites ? ' + mature identity graph' : ''}; Firehose packing and client batching as configured`,
     deployment: { ...d, streamMode: 'provisioned', shardCount: provisionedShards(1e9) },
-    figures: withFigures(f, {
-      lakeRecordsPerFirehoseRecord: { value: packed, basis: 'assumption', source: 'scenario' },
-      ...(f.dynamoWriteUnitsPerEvent.value > 0.1 ? { dynamoWriteUnitsPerEvent: { value: 0.1, basis: 'assumption' as const, source: 'scenario' } } : {}),
-    }),
+    figures: matureWrites ? withFigures(f, { dynamoWriteUnitsPerEvent: { value: 0.1, basis: 'assumption', source: 'scenario' } }) : f,
   }));
   return variants;
 }
@@ -145,7 +144,7 @@ export function renderCostMarkdown(opts: { stage: string; deployment: Deployment
   const top = [...last.lines].sort((a, b) => b.usd - a.usd).slice(0, 3);
   out.push(
     `- At ${vol(last.eventsPerMonth)} events the largest items are ${top.map((l) => `${l.component} (${usd(l.usd)})`).join(', ')}.`,
-    `- Firehose bills every record as at least 5 KB (ingestion and format conversion): a ${f.lakeRecordBytes.value}-byte lake row is billed as 5 KB. Packing rows into fuller records removes most of that (see variants); the delivery streams already split JSON records (RecordDeAggregation), so it needs only a processor change: newline-joined rows up to 5 KB per Firehose record.`,
+    `- Firehose bills every record as at least 5 KB (ingestion and format conversion), and a lake row is ${f.lakeRecordBytes.value} bytes. The processor therefore packs newline-delimited rows of one stream into records of at most 5 KB (THREADLINE_FIREHOSE_PACK_BYTES, default 5120) and the delivery streams split them back before partitioning (RecordDeAggregation): ${f.firehoseRecordsPerEvent.value} records per event for ${f.lakeRowsPerEvent.value} rows. The "unpacked" variant is the same stack with packing off.`,
     '- On-demand Kinesis rounds every record up to 1 KB and charges stream-hours; at steady volume `-c threadline.stream.mode=provisioned -c threadline.stream.shardCount=N` is cheaper (variants), at the price of capacity planning and throttling alarms.',
     `- DynamoDB writes: ${f.dynamoWriteUnitsPerEvent.value} WRU/event (${f.dynamoWriteUnitsPerEvent.basis}: ${f.dynamoWriteUnitsPerEvent.source}). Demo data is identity-dense (most identifiers new), so this is an upper bound; once most customers are known, writes happen only for new links and merges (the "mature identity graph" variant).`,
     '- Below ~50 M events a month the fixed charges (stream-hours, alarms, dashboard) dominate the per-million figure.',

@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { deploymentFromTemplate, synthesizeTemplate } from '../../lib/cost/deployment.js';
 import { loadDefaultFigures } from '../../lib/cost/figures.js';
 import { DEFAULT_FIGURES, estimateMonthlyCost, withFigures, type DeploymentFacts, type PerEventFigures } from '../../lib/cost/model.js';
-import { renderCostMarkdown } from '../../lib/cost/report.js';
+import { renderCostMarkdown, standardVariants, VOLUMES } from '../../lib/cost/report.js';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -38,8 +38,8 @@ const F: PerEventFigures = withFigures(DEFAULT_FIGURES, {
   envelopeBytes: { value: 1000 },
   lakeRecordBytes: { value: 1000 },
   parquetBytes: { value: 100 },
+  lakeRowsPerEvent: { value: 1 },
   firehoseRecordsPerEvent: { value: 1 },
-  lakeRecordsPerFirehoseRecord: { value: 1 },
   collectorMsPerRequest: { value: 10 },
   collectorMsPerEvent: { value: 0 },
   processorMsPerInvocation: { value: 0 },
@@ -137,14 +137,39 @@ describe('cost model rules', () => {
     );
   });
 
-  it('property: packing k rows per Firehose record never costs more, and at <= 5 KB divides ingestion by k', () => {
+  it('packed records: billed per record (5 KB each), dynamic partitioning and JQ per row', () => {
+    // 100 M events x 1.2 rows of 1,000 B = 120 GB-ish actual, packed 3 rows per record: 40 M records.
+    const packed = withFigures(F, { lakeRowsPerEvent: { value: 1.2 }, firehoseRecordsPerEvent: { value: 0.4 }, jqMsPerRecord: { value: 0.036 } });
+    const e = estimateMonthlyCost(D, packed, 100e6);
+    const billedGb = (40e6 * 5120) / 1024 ** 3;
+    expect(line(e, 'Firehose ingestion')).toBeCloseTo(billedGb * 0.029, 6);
+    expect(line(e, 'Firehose Parquet conversion')).toBeCloseTo(billedGb * 0.018, 6);
+    const actualGb = (120e6 * 1000) / 1024 ** 3;
+    // Objects: 3 streams x 8,760 flushes (300 s) dominate 120e9 B / 128 MB; +10% midnight split.
+    const objects = Math.max((actualGb * 1024) / 128, 3 * ((730 * 3600) / 300)) * 1.1;
+    // JQ: 120 M rows x 0.036 ms = 1.2 hours (per row: it runs after de-aggregation).
+    expect(line(e, 'Firehose dynamic partitioning')).toBeCloseTo(actualGb * 0.02 + (objects / 1000) * 0.005 + 1.2 * 0.07, 6);
+    expect(e.warnings).toEqual([]);
+  });
+
+  it('a packed record over 5 KB is billed in several 5 KB units; more records than rows is flagged', () => {
+    // 2 rows of 3,000 B per record = 6,000 B: 2 units of 5 KB per record.
+    const e = estimateMonthlyCost(D, withFigures(F, { lakeRecordBytes: { value: 3000 }, lakeRowsPerEvent: { value: 1 }, firehoseRecordsPerEvent: { value: 0.5 } }), 100e6);
+    expect(line(e, 'Firehose ingestion')).toBeCloseTo(((50e6 * 2 * 5120) / 1024 ** 3) * 0.029, 6);
+    const bad = estimateMonthlyCost(D, withFigures(F, { lakeRowsPerEvent: { value: 1 }, firehoseRecordsPerEvent: { value: 1.5 } }), 100e6);
+    expect(bad.warnings.join()).toMatch(/1.5 Firehose records per event but only 1 lake rows/);
+  });
+
+  it('property: packing k rows per record never costs more, and while k rows fit in 5 KB divides ingestion by k', () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 5000 }), fc.integer({ min: 1, max: 8 }), (bytes, k) => {
         const base = estimateMonthlyCost(D, withFigures(F, { lakeRecordBytes: { value: bytes } }), 100e6);
-        const packed = estimateMonthlyCost(D, withFigures(F, { lakeRecordBytes: { value: bytes }, lakeRecordsPerFirehoseRecord: { value: k } }), 100e6);
+        const packed = estimateMonthlyCost(D, withFigures(F, { lakeRecordBytes: { value: bytes }, firehoseRecordsPerEvent: { value: 1 / k } }), 100e6);
         const a = line(base, 'Firehose ingestion');
         const b = line(packed, 'Firehose ingestion');
         if (b > a + 1e-9) return false;
+        // Packing changes what Firehose bills per record, never the data it partitions.
+        if (Math.abs(line(packed, 'Firehose dynamic partitioning') - line(base, 'Firehose dynamic partitioning')) > 1e-9) return false;
         return bytes * k > 5120 || Math.abs(b - a / k) < 1e-9;
       }),
     );
@@ -153,6 +178,52 @@ describe('cost model rules', () => {
   it('unknown or negative figures are refused', () => {
     expect(() => withFigures(F, { nope: { value: 1 } } as never)).toThrow(/unknown cost figure "nope"/);
     expect(() => withFigures(F, { envelopeBytes: { value: -1 } })).toThrow(/non-negative/);
+  });
+});
+
+describe('variants', () => {
+  const f = loadDefaultFigures();
+  const d: DeploymentFacts = { ...D, streamMode: 'on-demand', shardCount: undefined };
+  const byName = () => new Map(standardVariants(d, f).map((v) => [v.name, v]));
+  const perMillion = (v: { deployment: DeploymentFacts; figures: PerEventFigures }, n: number) => estimateMonthlyCost(v.deployment, v.figures, n).perMillionUsd;
+
+  it('no variant packs more rows into a record than 5 KB allows (records/event >= rows x row bytes / 5 KB)', () => {
+    // The stored measurement already includes the processor's packing: a variant that divides it
+    // again would claim records Firehose could never receive.
+    for (const v of standardVariants(d, f)) {
+      const floor = (v.figures.lakeRowsPerEvent.value * v.figures.lakeRecordBytes.value) / 5120;
+      expect({ variant: v.name, ok: v.figures.firehoseRecordsPerEvent.value >= floor }).toEqual({ variant: v.name, ok: true });
+    }
+  });
+
+  it('"unpacked" is the configured stack with one record per row, and costs exactly the extra Firehose records', () => {
+    const v = byName();
+    const unpacked = v.get('unpacked (THREADLINE_FIREHOSE_PACK_BYTES=0)')!;
+    expect(unpacked.figures.firehoseRecordsPerEvent.value).toBe(f.lakeRowsPerEvent.value);
+    expect(unpacked.deployment).toEqual(d);
+    const n = 100e6;
+    const base = estimateMonthlyCost(d, f, n);
+    const off = estimateMonthlyCost(d, unpacked.figures, n);
+    // Rows of 1,457 B: each unpacked record is one 5 KB unit; packed records are one unit each too.
+    const extraGb = ((f.lakeRowsPerEvent.value - f.firehoseRecordsPerEvent.value) * n * 5120) / 1024 ** 3;
+    expect(off.totalUsd - base.totalUsd).toBeCloseTo(extraGb * (0.029 + 0.018), 6);
+  });
+
+  it('"optimised" keeps the configured packing and is the cheapest variant at every volume', () => {
+    const v = byName();
+    const opt = v.get('optimised')!;
+    expect(opt.figures.firehoseRecordsPerEvent).toEqual(f.firehoseRecordsPerEvent);
+    expect(opt.figures.lakeRowsPerEvent).toEqual(f.lakeRowsPerEvent);
+    expect(opt.deployment.streamMode).toBe('provisioned');
+    const md = renderCostMarkdown({ stage: 'dev', deployment: d, figures: f, generatedBy: 'test' });
+    const row = (name: string) => md.split('\n').find((l) => l.startsWith(`| ${name} |`))!;
+    const money = (r: string) => r.split('|').slice(2, 2 + VOLUMES.length).map((c) => Number(c.trim().replace('$', '')));
+    const optimised = money(row('optimised'));
+    for (const other of [...v.keys()].filter((k) => k !== 'optimised')) {
+      money(row(other)).forEach((usd, i) => expect(optimised[i]!).toBeLessThanOrEqual(usd));
+    }
+    // Sanity of the table parsing: the as-configured row is the model's own figure.
+    expect(money(row('as configured'))[2]).toBeCloseTo(perMillion({ deployment: d, figures: f }, 1e9), 3);
   });
 });
 
