@@ -31,28 +31,16 @@ export const TOUCHPOINT_CHANNELS = [
 export type TouchpointChannel = (typeof TOUCHPOINT_CHANNELS)[number];
 
 /**
- * Channels that are marketing touches by default (used by the touchpoints view and attribution).
- * `web` and `mobile_app` are owned properties a person is already on, not a way they were brought in,
- * unless the processor classified the visit by its campaign/referrer into one of the channels below.
+ * `web`, `mobile_app` (and `other`) are owned properties a person is already on: where a visit happens,
+ * not what brought it about, unless the processor classified the visit by its campaign/referrer into
+ * one of the marketing channels.
  */
-export const DEFAULT_MARKETING_CHANNELS: readonly TouchpointChannel[] = [
-  'email',
-  'sms',
-  'push',
-  'paid_search',
-  'paid_social',
-  'display',
-  'affiliate',
-  'organic_search',
-  'organic_social',
-  'referral',
-  'direct',
-  'store',
-  'call_center',
-  'chat',
-  'kiosk',
-  'partner',
-];
+export const NON_MARKETING_CHANNELS: readonly TouchpointChannel[] = ['web', 'mobile_app', 'other'];
+
+/** Channels that are marketing touches by default (the touchpoints view and attribution). */
+export const DEFAULT_MARKETING_CHANNELS: readonly TouchpointChannel[] = TOUCHPOINT_CHANNELS.filter(
+  (c) => !NON_MARKETING_CHANNELS.includes(c),
+);
 
 export function isTouchpointChannel(value: unknown): value is TouchpointChannel {
   return typeof value === 'string' && (TOUCHPOINT_CHANNELS as readonly string[]).includes(value);
