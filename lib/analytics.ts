@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { ATTRIBUTION_RESULTS_TABLE } from '../analytics/attribution/results-table.js';
 import { ThreadlineFunction, logRetention } from './function.js';
 import { LAKE_PREFIXES, LAKE_TABLE_NAMES, type Lake } from './lake.js';
 
@@ -40,8 +41,29 @@ export const VIEWS_DEPLOYER_ACTIONS = {
   s3Objects: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
 } as const;
 
+/**
+ * What a person (or CI role) running Athena queries and `threadline attribution --engine athena
+ * --save` needs: the calls of analytics/query/athena.ts, catalog reads, S3 reads of the tables, result
+ * writes, and for the INSERT INTO the writes of attribution_results files plus the Glue partition
+ * calls Athena's Hive writer makes after writing (it registers the run_date partition even though
+ * projection makes reads ignore it; appending to an existing day updates that partition).
+ */
+export const ATHENA_USER_ACTIONS = {
+  athena: ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution', 'athena:StopQueryExecution'],
+  glueRead: ['glue:GetDatabase', 'glue:GetTable'],
+  gluePartitions: ['glue:BatchCreatePartition', 'glue:BatchGetPartition', 'glue:CreatePartition', 'glue:GetPartition', 'glue:GetPartitions', 'glue:UpdatePartition'],
+  s3Bucket: ['s3:GetBucketLocation', 's3:ListBucket'],
+  s3Read: ['s3:GetObject'],
+  s3Write: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+} as const;
+
 export class Analytics extends Construct {
   readonly workGroup: athena.CfnWorkGroup;
+  /**
+   * Customer-managed policy for Athena users, attached to NOBODY by the stack: an administrator
+   * attaches it to the analysts' role/group (docs/deploy.md). No Lambda holds these permissions.
+   */
+  readonly athenaUserPolicy: iam.ManagedPolicy;
   readonly viewResources: CustomResource[] = [];
   readonly deployer: ThreadlineFunction;
   readonly provider: cr.Provider;
@@ -135,6 +157,8 @@ export class Analytics extends Construct {
       frameworkOnEventRole: this.frameworkRole,
     });
 
+    this.athenaUserPolicy = this.createAthenaUserPolicy(props);
+
     let previous: Construct | undefined;
     for (const view of props.views) {
       const resource = new CustomResource(this, `View-${view.name}`, {
@@ -152,5 +176,50 @@ export class Analytics extends Construct {
       previous = resource;
       this.viewResources.push(resource);
     }
+  }
+
+  private createAthenaUserPolicy(props: AnalyticsProps): iam.ManagedPolicy {
+    const { lake } = props;
+    const stack = Stack.of(this);
+    const results = ATTRIBUTION_RESULTS_TABLE.name;
+    const tables = [...LAKE_TABLE_NAMES, results, ...props.views.map((v) => v.name)];
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'RunQueries',
+        actions: [...ATHENA_USER_ACTIONS.athena],
+        resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: props.workGroupName })],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadCatalog',
+        actions: [...ATHENA_USER_ACTIONS.glueRead],
+        resources: [lake.catalogArn, lake.databaseArn, ...tables.map((t) => lake.tableArn(t))],
+      }),
+      new iam.PolicyStatement({
+        sid: 'SaveAttributionPartitions',
+        actions: [...ATHENA_USER_ACTIONS.gluePartitions],
+        resources: [lake.catalogArn, lake.databaseArn, lake.tableArn(results)],
+      }),
+      new iam.PolicyStatement({ sid: 'LakeBucket', actions: [...ATHENA_USER_ACTIONS.s3Bucket], resources: [lake.bucket.bucketArn] }),
+      new iam.PolicyStatement({
+        sid: 'ReadTables',
+        actions: [...ATHENA_USER_ACTIONS.s3Read],
+        resources: LAKE_TABLE_NAMES.map((t) => lake.bucket.arnForObjects(`${LAKE_PREFIXES.table(t)}*`)),
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteResultsAndRuns',
+        actions: [...ATHENA_USER_ACTIONS.s3Write],
+        resources: [
+          lake.bucket.arnForObjects(`${LAKE_PREFIXES.athenaResults}*`),
+          lake.bucket.arnForObjects(`${ATTRIBUTION_RESULTS_TABLE.prefix}*`),
+        ],
+      }),
+    ];
+    if (lake.key) {
+      statements.push(new iam.PolicyStatement({ sid: 'LakeKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.key.keyArn] }));
+    }
+    return new iam.ManagedPolicy(this, 'AthenaUserPolicy', {
+      description: `Threadline: query ${lake.databaseName} in ${props.workGroupName} and save attribution runs (attach to analysts)`,
+      statements,
+    });
   }
 }

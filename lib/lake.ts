@@ -19,6 +19,7 @@ import { Construct } from 'constructs';
 import { type LakeTableName } from '../schemas/lake.js';
 import { LAKE_TABLE_NAMES, firehosePrefixes, glueTableInput, tablePrefix } from '../sql/lake-layout.js';
 import { logRetention } from './function.js';
+import { attributionResultsTableInput } from './results-table.js';
 
 export { LAKE_TABLE_NAMES };
 
@@ -62,6 +63,8 @@ export class Lake extends Construct {
   readonly key?: kms.Key;
   readonly database: glue.CfnDatabase;
   readonly tables: Record<LakeTableName, glue.CfnTable>;
+  /** Saved attribution runs (`threadline attribution --save`): no Firehose, written by Athena INSERT INTO. */
+  readonly attributionResults: glue.CfnTable;
   readonly deliveryStreams: Record<LakeTableName, firehose.CfnDeliveryStream>;
   readonly databaseName: string;
 
@@ -127,6 +130,15 @@ export class Lake extends Construct {
     }
     this.tables = tables;
     this.deliveryStreams = streams;
+
+    // Not kept by any lifecycle rule on purpose: a few hundred rows per run, and the history of runs
+    // is the point of saving them.
+    this.attributionResults = new glue.CfnTable(this, 'Table-attribution_results', {
+      catalogId: Aws.ACCOUNT_ID,
+      databaseName: this.databaseName,
+      tableInput: attributionResultsTableInput({ lakeLocation: `s3://${this.bucket.bucketName}` }),
+    });
+    this.attributionResults.node.addDependency(this.database);
   }
 
   /** arn:aws:glue:<region>:<account>:table/<db>/<name> (IAM resource of a Glue table or view). */

@@ -6,6 +6,7 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { ATTRIBUTION_RESULTS_TABLE } from '../analytics/attribution/results-table.js';
 import { LAKE_PREFIXES, LAKE_TABLE_NAMES } from './lake.js';
 import type { ThreadlineStack } from './threadline-stack.js';
 
@@ -62,6 +63,27 @@ export function applyNagSuppressions(stack: ThreadlineStack): void {
     `AwsSolutions-IAM5[Resource::${bucket}/${LAKE_PREFIXES.athenaResults}*]`,
     'Athena writes query results under generated object names (query execution ids) inside the workgroup result prefix; the wildcard is confined to athena-results/.',
   );
+  // The Athena user policy (attached to nobody by the stack; docs/deploy.md): reads every table's
+  // generated Parquet files, writes query results and the files of saved attribution runs.
+  const userPolicy = stack.analytics.athenaUserPolicy;
+  for (const t of LAKE_TABLE_NAMES) {
+    ack(
+      userPolicy,
+      `AwsSolutions-IAM5[Resource::${bucket}/${LAKE_PREFIXES.table(t)}*]`,
+      `Queries read the Parquet files Firehose writes under generated names; the wildcard is confined to the ${t} table prefix.`,
+    );
+  }
+  ack(
+    userPolicy,
+    `AwsSolutions-IAM5[Resource::${bucket}/${LAKE_PREFIXES.athenaResults}*]`,
+    'Athena writes query results under generated object names (query execution ids) inside the workgroup result prefix.',
+  );
+  ack(
+    userPolicy,
+    `AwsSolutions-IAM5[Resource::${bucket}/${ATTRIBUTION_RESULTS_TABLE.prefix}*]`,
+    'INSERT INTO attribution_results writes Parquet files with generated names under run_date=YYYY-MM-DD/; the wildcard is confined to that table prefix.',
+  );
+
   ack(
     stack.analytics.frameworkRole,
     `AwsSolutions-IAM5[Resource::${arnToken(stack, stack.analytics.deployer.fn)}:*]`,

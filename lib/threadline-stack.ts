@@ -147,6 +147,10 @@ export class ThreadlineStack extends Stack {
     new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName });
     new CfnOutput(this, 'GlueDatabase', { value: c.athena.database });
     new CfnOutput(this, 'AthenaWorkGroup', { value: workGroupName(c.stage) });
+    new CfnOutput(this, 'AthenaUserPolicyArn', {
+      value: this.analytics.athenaUserPolicy.managedPolicyArn,
+      description: 'Attach to analysts who query the lake and save attribution runs (threadline attribution --engine athena --save)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
 

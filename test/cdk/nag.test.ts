@@ -55,6 +55,8 @@ describe('cdk-nag', () => {
     expect(count('AwsSolutions-APIG4')).toBe(3); // the three routes
     expect(count('AwsSolutions-SMG4')).toBe(1);
     expect(count('AwsSolutions-SQS3')).toBe(1);
-    expect(count('AwsSolutions-IAM5')).toBe(3 * 2 + 2); // per Firehose: table + error prefix; Athena results; provider
+    // per Firehose: table + error prefix; views deployer: Athena results; provider; Athena user
+    // policy: the three lake table prefixes + Athena results + attribution_results.
+    expect(count('AwsSolutions-IAM5')).toBe(3 * 2 + 2 + (3 + 2));
   });
 });

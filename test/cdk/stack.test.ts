@@ -6,7 +6,14 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { entryPath } from '../../lib/bundling.js';
+import {
+  ATTRIBUTION_RESULTS_PARTITION,
+  ATTRIBUTION_RESULTS_TABLE_NAME,
+  attributionResultsGlueColumns,
+  resultRows,
+} from '../../analytics/attribution/results-table.js';
+import { ATHENA_USER_ACTIONS } from '../../lib/analytics.js';
+import { entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
 import { COLLECTOR_ACTIONS } from '../../lib/collector.js';
 import { LAKE_TABLE_NAMES } from '../../lib/lake.js';
 import { sourcesParameterPath } from '../../lib/naming.js';
@@ -20,6 +27,7 @@ import {
   sdkActionsUsedBy,
   statementsOfRole,
   synth,
+  type Statement,
   type Synthesized,
 } from './helpers.js';
 
@@ -190,8 +198,9 @@ describe('lake', () => {
   });
 
   it('Glue tables carry exactly the contract columns, the event_date partition and partition projection', () => {
-    const tables = resourcesOfType(dev.json, 'AWS::Glue::Table');
-    expect(tables.map(([, r]) => r.Properties!.TableInput.Name).sort()).toEqual([...LAKE_TABLE_NAMES].sort());
+    const all = resourcesOfType(dev.json, 'AWS::Glue::Table');
+    expect(all.map(([, r]) => r.Properties!.TableInput.Name).sort()).toEqual([...LAKE_TABLE_NAMES, ATTRIBUTION_RESULTS_TABLE_NAME].sort());
+    const tables = all.filter(([, r]) => r.Properties!.TableInput.Name !== ATTRIBUTION_RESULTS_TABLE_NAME);
     for (const [, r] of tables) {
       const input = r.Properties!.TableInput;
       const name = input.Name as (typeof LAKE_TABLE_NAMES)[number];
@@ -202,6 +211,46 @@ describe('lake', () => {
       expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain(`/${name}/event_date=\${event_date}/`);
       expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
     }
+  });
+
+  it('attribution_results: the attribution contract columns, run_date projection, location under the lake bucket', () => {
+    const [id, r] = resourcesOfType(dev.json, 'AWS::Glue::Table').find(([, x]) => x.Properties!.TableInput.Name === 'attribution_results')!;
+    expect(id).toBe(logicalIdOf(dev.stack, dev.stack.lake.attributionResults));
+    const input = r.Properties!.TableInput;
+    const bucket = { Ref: logicalIdOf(dev.stack, dev.stack.lake.bucket) };
+    expect(r.Properties!.DatabaseName).toBe('threadline_dev');
+    expect(input.TableType).toBe('EXTERNAL_TABLE');
+    expect(input.StorageDescriptor.Columns).toEqual(attributionResultsGlueColumns().map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment })));
+    // Hand-checked against the contract: 11 columns, run_id first, computed_at a timestamp.
+    expect(input.StorageDescriptor.Columns).toHaveLength(11);
+    expect(input.StorageDescriptor.Columns[10]).toMatchObject({ Name: 'computed_at', Type: 'timestamp' });
+    expect(input.PartitionKeys).toEqual([{ Name: 'run_date', Type: 'string', Comment: ATTRIBUTION_RESULTS_PARTITION.doc }]);
+    expect(input.Parameters).toEqual({
+      classification: 'parquet',
+      EXTERNAL: 'TRUE',
+      'parquet.compression': 'SNAPPY',
+      'projection.enabled': 'true',
+      'projection.run_date.type': 'date',
+      'projection.run_date.format': 'yyyy-MM-dd',
+      'projection.run_date.range': '2024-01-01,NOW',
+      'projection.run_date.interval': '1',
+      'projection.run_date.interval.unit': 'DAYS',
+      'storage.location.template': { 'Fn::Join': ['', ['s3://', bucket, '/attribution_results/run_date=${run_date}/']] },
+    });
+    expect(input.StorageDescriptor).toMatchObject({
+      Location: { 'Fn::Join': ['', ['s3://', bucket, '/attribution_results/']] },
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+    });
+    // The run date the CLI writes (resultRows) is a value this projection enumerates (yyyy-MM-dd).
+    const [row] = resultRows([{ model: 'linear', total_conversions: 1, channels: [{ channel: 'email', conversions: 1, value: 10 }] }] as never, {
+      runId: 'r1', computedAt: new Date('2026-11-29T06:00:00Z'), order: 1, convertingOnly: false, source: 'test',
+    });
+    expect(row!.run_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    // No Firehose delivers into it and no lifecycle rule expires it.
+    const rules = dev.json.Resources[logicalIdOf(dev.stack, dev.stack.lake.bucket)]!.Properties!.LifecycleConfiguration.Rules as { Prefix?: string }[];
+    expect(rules.map((x) => x.Prefix)).not.toContain('attribution_results/');
   });
 
   it('three Firehose streams convert JSON (OpenX) to Parquet against their table, partitioned by .event_date', () => {
@@ -382,6 +431,50 @@ describe('IAM', () => {
     }
   });
 
+  it('Athena user policy: attached to nobody, exactly the documented actions, writes only results and attribution runs', async () => {
+    const policyId = logicalIdOf(dev.stack, dev.stack.analytics.athenaUserPolicy);
+    const policy = dev.json.Resources[policyId]!;
+    expect(policy.Type).toBe('AWS::IAM::ManagedPolicy');
+    // Granted to whoever an administrator attaches it to (docs/deploy.md), never by the stack.
+    expect(policy.Properties!.Roles ?? []).toEqual([]);
+    expect(policy.Properties!.Users ?? []).toEqual([]);
+    expect(policy.Properties!.Groups ?? []).toEqual([]);
+    expect(dev.json.Outputs!.AthenaUserPolicyArn.Value).toEqual({ Ref: policyId });
+    const st = policy.Properties!.PolicyDocument.Statement as Statement[];
+    const bySid = (sid: string) => st.find((x) => x.Sid === sid)!;
+    expect(actionsOf(st)).toEqual(
+      [...new Set(Object.values(ATHENA_USER_ACTIONS).flat())].sort(),
+    );
+    // The Athena calls are the ones the CLI's Athena engine makes.
+    const engine = [...(await sdkActionsUsedBy(join(PROJECT_ROOT, 'analytics', 'query', 'athena.ts'))).values()].flatMap((a) => [...a]);
+    expect([...new Set(engine)].sort()).toEqual([...ATHENA_USER_ACTIONS.athena]);
+    // Partition registration (INSERT INTO) only on attribution_results, not on the lake tables.
+    const partitions = JSON.stringify(bySid('SaveAttributionPartitions').Resource);
+    expect(partitions).toContain(':table/threadline_dev/attribution_results"');
+    for (const t of LAKE_TABLE_NAMES) expect(partitions).not.toContain(`/threadline_dev/${t}"`);
+    // Object writes: the workgroup's result prefix and the attribution_results prefix, nothing else.
+    const writes = bySid('WriteResultsAndRuns');
+    expect(actionsOf([writes])).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
+    expect(JSON.stringify(writes.Resource).match(/"\/[a-z_-]+\/\*"/g)!.sort()).toEqual(['"/athena-results/*"', '"/attribution_results/*"']);
+    const putAnywhere = st.filter((x) => actionsOf([x]).includes('s3:PutObject'));
+    expect(putAnywhere.map((x) => x.Sid)).toEqual(['WriteResultsAndRuns']);
+    // Catalog reads cover every view the stack deploys.
+    const reads = JSON.stringify(bySid('ReadCatalog').Resource);
+    for (const v of resourcesOfType(dev.json, 'Custom::ThreadlineAthenaView')) expect(reads).toContain(`/threadline_dev/${v[1].Properties!.ViewName}"`);
+    // KMS only when the lake has a key.
+    expect(st.some((x) => x.Sid === 'LakeKey')).toBe(false);
+    const prodPolicy = prod.json.Resources[logicalIdOf(prod.stack, prod.stack.analytics.athenaUserPolicy)]!;
+    expect((prodPolicy.Properties!.PolicyDocument.Statement as Statement[]).find((x) => x.Sid === 'LakeKey')!.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+
+  it('no Lambda or Firehose role can write attribution_results or register partitions (the CLI user does)', () => {
+    for (const [roleId] of resourcesOfType(dev.json, 'AWS::IAM::Role')) {
+      const st = statementsOfRole(dev.json, roleId);
+      expect({ roleId, partitions: actionsOf(st).filter((a) => /Partition/.test(a)) }).toEqual({ roleId, partitions: [] });
+      expect({ roleId, writes: JSON.stringify(st.map((x) => x.Resource)).includes('attribution_results') }).toEqual({ roleId, writes: false });
+    }
+  });
+
   it('KMS variant grants the key to Firehose and the views deployer (explicit actions)', () => {
     const all = allPolicyActions(prod.json).map((a) => a.action);
     expect(all).toContain('kms:GenerateDataKey');
@@ -392,7 +485,7 @@ describe('IAM', () => {
 describe('outputs', () => {
   it('exports the API URL, the key path and the query endpoints', () => {
     expect(Object.keys(dev.json.Outputs ?? {}).sort()).toEqual(
-      ['AlarmTopicArn', 'AthenaWorkGroup', 'DashboardName', 'GlueDatabase', 'LakeBucketName', 'SourcesParameterPath', 'ApiUrl'].sort(),
+      ['AlarmTopicArn', 'AthenaUserPolicyArn', 'AthenaWorkGroup', 'DashboardName', 'GlueDatabase', 'LakeBucketName', 'SourcesParameterPath', 'ApiUrl'].sort(),
     );
     expect(dev.json.Outputs!.SourcesParameterPath.Value).toBe('/threadline/dev/sources');
   });
