@@ -12,7 +12,15 @@
  *   - a thrown handler error retries the whole batch, or with `bisectBatchOnFunctionError` splits
  *     it in two and processes each half on its own (so a poison record ends up alone);
  *   - after `maximumRetryAttempts` retries the records go to `onFailure` (the on-failure destination)
- *     and the shard moves on.
+ *     and the shard moves on;
+ *   - `maximumRecordAgeSeconds`: before each invocation (first or retry), records that arrived in the
+ *     stream (ApproximateArrivalTimestamp) longer ago than that are not sent to the handler again:
+ *     they go to `onFailure` with reason 'record_age_exceeded' and the shard moves on. As in AWS,
+ *     this also drops a backlog that is older than the limit when it is first read.
+ * Both limits default to -1 (unlimited), AWS's defaults: with neither set, a record the handler keeps
+ * failing on blocks its shard (retried, with backoff, until stop()), exactly as it would on AWS until
+ * the stream's retention expires it. Callers that want poison records routed away set a limit (the
+ * local pipeline sets maximumRetryAttempts: 10).
  */
 import { writeFileSync, readFileSync, renameSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -30,7 +38,9 @@ export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStrea
 
 export interface FailureInfo {
   shardId: string;
-  reason: 'handler_error' | 'batch_item_failures';
+  /** What failed last; 'record_age_exceeded': the records passed maximumRecordAgeSeconds. */
+  reason: 'handler_error' | 'batch_item_failures' | 'record_age_exceeded';
+  /** Failed invocations that included these records. */
   attempts: number;
   records: KinesisStreamRecord[];
   error?: unknown;
@@ -47,8 +57,18 @@ export interface KinesisPollerOptions {
   startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** JSON file holding { shardId: lastProcessedSequenceNumber }; omitted = in memory only. */
   checkpointFile?: string;
-  /** Retries after the first failed attempt (default 5; AWS default -1 = until the record expires). */
+  /**
+   * Retries after the first failed attempt; -1 (default, as AWS MaximumRetryAttempts) = no limit.
+   * AWS range: -1..10000. (Was 5 here before; nothing relied on that: the local pipeline and the
+   * tests that exercise exhaustion pass their own value.)
+   */
   maximumRetryAttempts?: number;
+  /**
+   * Records older than this (by ApproximateArrivalTimestamp) are not invoked again but sent to
+   * onFailure ('record_age_exceeded'). -1 (default, as AWS MaximumRecordAgeInSeconds) = no limit;
+   * otherwise 60..604800, the range AWS accepts, so a local setting is also a valid deployed one.
+   */
+  maximumRecordAgeSeconds?: number;
   bisectBatchOnFunctionError?: boolean;
   /** Called with records that exhausted their retries (on-failure destination). */
   onFailure?: (info: FailureInfo) => void | Promise<void>;
@@ -57,6 +77,8 @@ export interface KinesisPollerOptions {
   /** Base delay before a retry, doubled each time, capped at 2 s (default 50 ms). */
   retryDelayMs?: number;
   region?: string;
+  /** Clock for record ages, ms since the epoch (default Date.now; tests move it forward). */
+  now?: () => number;
 }
 
 export interface PollerStats {
@@ -71,13 +93,23 @@ export interface KinesisPoller {
   start(): Promise<void>;
   /** Resolves once every shard has read everything written before the call and processed it. */
   drain(timeoutMs?: number): Promise<void>;
-  /** Finish the in-flight batch, persist checkpoints, stop polling. */
+  /**
+   * Let the in-flight handler invocation finish, persist checkpoints, stop polling. Pending retries
+   * are abandoned, not exhausted: those records are not checkpointed, so a restart replays them.
+   */
   stop(): Promise<void>;
   checkpoints(): Record<string, string>;
   readonly stats: PollerStats;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function checkLimit(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || (value !== -1 && (value < min || value > max))) {
+    throw new RangeError(`kinesis-poller: ${name} must be -1 or an integer in ${min}..${max} (got ${value})`);
+  }
+  return value;
+}
 
 interface ShardState {
   shardId: string;
@@ -92,7 +124,10 @@ interface ShardState {
 export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
   const batchSize = opts.batchSize ?? 100;
   const windowMs = opts.maximumBatchingWindowMs ?? 0;
-  const maxRetries = opts.maximumRetryAttempts ?? 5;
+  const maxRetries = checkLimit('maximumRetryAttempts', opts.maximumRetryAttempts ?? -1, 0, 10_000);
+  const maxAgeMs = checkLimit('maximumRecordAgeSeconds', opts.maximumRecordAgeSeconds ?? -1, 60, 604_800) * 1000;
+  const now = opts.now ?? Date.now;
+  const retriesExhausted = (attempts: number) => maxRetries >= 0 && attempts > maxRetries;
   const pollMs = opts.pollIntervalMs ?? 100;
   const retryDelay = opts.retryDelayMs ?? 50;
   const region = opts.region ?? 'us-east-1';
@@ -105,6 +140,32 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
   let streamArn = '';
   const shards: ShardState[] = [];
   const loops: Promise<void>[] = [];
+  /** Wake-ups of pending pauses, so that stop() does not wait out a backoff or a poll interval. */
+  const sleepers = new Set<() => void>();
+
+  function pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (!running) return resolve();
+      const wake = () => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
+  }
+
+  /** How many records at the head of `records` are older than maximumRecordAgeSeconds. */
+  function expiredPrefix(records: _Record[]): number {
+    if (maxAgeMs < 0) return 0;
+    const t = now();
+    let n = 0;
+    // A shard's arrival timestamps do not decrease, so the expired records are a prefix; stopping at
+    // the first young one keeps the checkpoint (which covers everything before it) correct.
+    while (n < records.length && t - (records[n]!.ApproximateArrivalTimestamp?.getTime() ?? t) > maxAgeMs) n++;
+    return n;
+  }
 
   function persist(): void {
     if (!opts.checkpointFile) return;
@@ -170,6 +231,14 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
     let remaining = records;
     let attempts = 0; // failed invocations of the current head record
     while (remaining.length > 0) {
+      // Stopped: leave the rest unprocessed and un-checkpointed (replayed after a restart).
+      if (!running) return;
+      const expired = expiredPrefix(remaining);
+      if (expired > 0) {
+        await exhaust(s, remaining.slice(0, expired).map((r) => toLambdaRecord(s.shardId, r)), 'record_age_exceeded', attempts);
+        remaining = remaining.slice(expired);
+        continue;
+      }
       const lambdaRecords = remaining.map((r) => toLambdaRecord(s.shardId, r));
       stats.invocations++;
       let response: KinesisStreamBatchResponse | void;
@@ -177,7 +246,7 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
         response = await opts.handler({ Records: lambdaRecords });
       } catch (error) {
         attempts++;
-        if (attempts > maxRetries) {
+        if (retriesExhausted(attempts)) {
           await exhaust(s, lambdaRecords, 'handler_error', attempts, error);
           return;
         }
@@ -185,11 +254,13 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
           stats.bisections++;
           const mid = Math.ceil(remaining.length / 2);
           await processBatch(s, remaining.slice(0, mid));
-          await processBatch(s, remaining.slice(mid));
+          // If stop() interrupted the first half, the second must not run: its checkpoint would
+          // skip the first half's unprocessed records.
+          if (running) await processBatch(s, remaining.slice(mid));
           return;
         }
         stats.retries++;
-        await sleep(Math.min(2000, retryDelay * 2 ** (attempts - 1)));
+        await pause(Math.min(2000, retryDelay * 2 ** (attempts - 1)));
         continue;
       }
       const failures = response?.batchItemFailures ?? [];
@@ -214,12 +285,12 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
       } else {
         attempts++;
       }
-      if (attempts > maxRetries) {
+      if (retriesExhausted(attempts)) {
         await exhaust(s, remaining.map((r) => toLambdaRecord(s.shardId, r)), 'batch_item_failures', attempts);
         return;
       }
       stats.retries++;
-      await sleep(Math.min(2000, retryDelay * 2 ** (attempts - 1)));
+      await pause(Math.min(2000, retryDelay * 2 ** (attempts - 1)));
     }
   }
 
@@ -241,7 +312,7 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
         }
         // Within the batching window, also wait for new records at the tip.
         while (running && atTip && windowMs > 0 && s.buffer.length > 0 && s.buffer.length < batchSize && Date.now() < windowEnd) {
-          await sleep(Math.min(pollMs, windowEnd - Date.now()));
+          await pause(Math.min(pollMs, windowEnd - Date.now()));
           atTip = await read(s, batchSize - s.buffer.length);
         }
       }
@@ -249,7 +320,7 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
         s.idle = true;
         s.idleEpoch++;
         if (s.closed) return;
-        await sleep(pollMs);
+        await pause(pollMs);
         continue;
       }
       s.idle = false;
@@ -291,6 +362,7 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
     },
     async stop() {
       running = false;
+      for (const wake of [...sleepers]) wake();
       await Promise.all(loops);
       persist();
     },
