@@ -180,7 +180,6 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
     await writeFile(path.join(dataDir, 'README.txt'), README_TEXT).catch(() => {});
 
     let stopping: Promise<void> | undefined;
-    let keyQueue: Promise<unknown> = Promise.resolve();
     const drain = async (timeoutMs = 120_000) => {
       await poller.drain(timeoutMs);
       await lake.flush();
@@ -196,11 +195,9 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
       engine,
       sourceKey(name, defaultChannel) {
         // Local only: a readable, stable key per source name so that restarts and docs can rely on it.
-        // Serialised: the file store is read-modify-write, so two concurrent adds would lose one.
+        // The file store serialises concurrent updates itself (in-process queue + lock file).
         const key = `tl_dev_${name.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
-        const next = keyQueue.then(() => keyStore.ensureKey(key, { name, ...(defaultChannel ? { defaultChannel } : {}) }));
-        keyQueue = next.catch(() => undefined);
-        return next.then(() => key);
+        return keyStore.ensureKey(key, { name, ...(defaultChannel ? { defaultChannel } : {}) }).then(() => key);
       },
       drain,
       faults: { firehose: firehose.inject },
