@@ -12,7 +12,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { batchSchema, eventSchema } from './event.js';
 import { DEFAULT_LIMITS } from './validate.js';
 
@@ -24,7 +24,7 @@ const LIMITS_NOTE =
   'no "__proto__", "constructor" or "prototype" keys anywhere, userId or anonymousId (or a context.identifiers value) required, ' +
   'event time at most 24 h in the future and (live routes) at most 2 years in the past.';
 
-function render(schema: z.ZodType, id: string, title: string, description: string): string {
+function render(schema: z.ZodMiniType, id: string, title: string, description: string): string {
   const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any', reused: 'ref' }) as Record<string, unknown>;
   const { $schema, ...rest } = json;
   const doc = { $schema, $id: `${SCHEMA_ID_BASE}/${id}`, title, description, ...rest };
@@ -33,7 +33,7 @@ function render(schema: z.ZodType, id: string, title: string, description: strin
 
 /** File name -> content. Pure: the staleness test compares it with the committed files. */
 export function renderJsonSchemas(): Record<string, string> {
-  const batchWithEvents = batchSchema.extend({ batch: z.array(eventSchema).min(1).max(2_500) });
+  const batchWithEvents = z.extend(batchSchema, { batch: z.array(eventSchema).check(z.minLength(1), z.maxLength(2_500)) });
   return {
     'threadline-event.schema.json': render(
       eventSchema,

@@ -8,7 +8,7 @@
  * `detail` never carries a value from the event (it is returned to clients, logged and stored in the
  * failed-events table): it names paths, limits and expected types only.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { eventSchema, type ThreadlineEvent } from './event.js';
 import type { FailureReason } from './failure-reasons.js';
 

@@ -16,13 +16,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   cleanSource,
   hashWriteKey,
   KEY_HASH_PREFIX_LENGTH,
   matchesRevoke,
   newWriteKey,
+  parseOrThrow,
   sourceConfigSchema,
   sourceFromInput,
   type AddSourceInput,
@@ -32,7 +33,7 @@ import {
 
 const fileSchema = z.object({
   version: z.literal(1),
-  keys: z.record(z.string().regex(/^[0-9a-f]{64}$/), sourceConfigSchema.extend({ createdAt: z.string().optional() })),
+  keys: z.record(z.string().check(z.regex(/^[0-9a-f]{64}$/)), z.extend(sourceConfigSchema, { createdAt: z.optional(z.string()) })),
 });
 type KeyFile = z.infer<typeof fileSchema>;
 
@@ -142,7 +143,7 @@ export function createFileKeyStore(path: string): FileKeyStore {
       throw err;
     }
     if (cache && cache.mtimeMs === mtimeMs) return cache.data;
-    const data = fileSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+    const data = parseOrThrow(fileSchema, JSON.parse(await readFile(file, 'utf8')), `key file ${file}`);
     cache = { mtimeMs, data };
     return data;
   }
@@ -150,7 +151,7 @@ export function createFileKeyStore(path: string): FileKeyStore {
   /** For mutations (under the locks): always what is on disk now, whatever its mtime says. */
   async function loadFresh(): Promise<KeyFile> {
     try {
-      return fileSchema.parse(JSON.parse(await readFile(file, 'utf8')));
+      return parseOrThrow(fileSchema, JSON.parse(await readFile(file, 'utf8')), `key file ${file}`);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, keys: {} };
       throw err;

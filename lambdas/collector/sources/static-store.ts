@@ -3,23 +3,23 @@
  *   [{ "keyHash": "<sha256 hex>", "id"?: "...", "name": "web", "defaultChannel"?: "web", "allowedOrigins"?: [...] }]
  * Only hashes: a plain key in configuration would end up in CloudFormation templates and consoles.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TOUCHPOINT_CHANNELS } from '../../../schemas/channels.js';
-import { cleanSource, hashWriteKey, KEY_HASH_PREFIX_LENGTH, sourceIdFor, type KeyStore, type SourceConfig } from './types.js';
+import { cleanSource, hashWriteKey, KEY_HASH_PREFIX_LENGTH, parseOrThrow, sourceIdFor, type KeyStore, type SourceConfig } from './types.js';
 
 const staticSchema = z.array(
   z.object({
-    keyHash: z.string().regex(/^[0-9a-f]{64}$/),
-    id: z.string().min(1).max(64).optional(),
-    name: z.string().min(1).max(128),
-    defaultChannel: z.enum(TOUCHPOINT_CHANNELS).optional(),
-    allowedOrigins: z.array(z.string()).optional(),
+    keyHash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+    id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    name: z.string().check(z.minLength(1), z.maxLength(128)),
+    defaultChannel: z.optional(z.enum(TOUCHPOINT_CHANNELS)),
+    allowedOrigins: z.optional(z.array(z.string())),
   }),
 );
 
 export function createStaticKeyStore(json: string): KeyStore {
   const keys = new Map<string, SourceConfig>();
-  for (const e of staticSchema.parse(JSON.parse(json))) {
+  for (const e of parseOrThrow(staticSchema, JSON.parse(json), 'THREADLINE_SOURCES_JSON')) {
     keys.set(e.keyHash, cleanSource({ ...e, id: e.id ?? sourceIdFor(e.name) }));
   }
   const readOnly = () => Promise.reject(new Error('static key store (THREADLINE_SOURCES_JSON) is read-only'));

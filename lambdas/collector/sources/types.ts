@@ -7,8 +7,10 @@
  * leak usable keys, and logs never need the key itself (the first 12 hex digits of the hash name it).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+// zod/mini, not classic zod: this file is bundled into the collector Lambda (see schemas/event.ts).
+import * as z from 'zod/mini';
 import { TOUCHPOINT_CHANNELS, type TouchpointChannel } from '../../../schemas/channels.js';
+import { describeIssues } from '../../../schemas/validate.js';
 
 export interface SourceConfig {
   /** Stable id derived from the name: several keys of one source (rotation) share it. */
@@ -44,17 +46,27 @@ export const KEY_HASH_PREFIX_LENGTH = 12;
 export const MIN_REVOKE_PREFIX = 8;
 
 export const sourceConfigSchema = z.object({
-  id: z.string().min(1).max(64),
-  name: z.string().min(1).max(128),
-  defaultChannel: z.enum(TOUCHPOINT_CHANNELS).optional(),
-  allowedOrigins: z.array(z.string().min(1).max(512)).optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(64)),
+  name: z.string().check(z.minLength(1), z.maxLength(128)),
+  defaultChannel: z.optional(z.enum(TOUCHPOINT_CHANNELS)),
+  allowedOrigins: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(512)))),
 });
 
 export const addSourceInputSchema = z.object({
-  name: z.string().trim().min(1).max(128),
-  defaultChannel: z.enum(TOUCHPOINT_CHANNELS).optional(),
-  allowedOrigins: z.array(z.string().min(1).max(512)).optional(),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(128)),
+  defaultChannel: z.optional(z.enum(TOUCHPOINT_CHANNELS)),
+  allowedOrigins: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(512)))),
 });
+
+/**
+ * schema.parse(), but a failure throws a plain Error naming paths and rules (describeIssues: never
+ * values). zod/mini carries no English messages, so its own ZodError would only say "Invalid input".
+ */
+export function parseOrThrow<T extends z.ZodMiniType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`invalid ${what}: ${describeIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
 
 /** SHA-256 hex of the key: what every store keeps instead of the key. */
 export function hashWriteKey(writeKey: string): string {
@@ -78,7 +90,7 @@ export function sourceIdFor(name: string): string {
 }
 
 export function sourceFromInput(input: AddSourceInput): SourceConfig {
-  const parsed = addSourceInputSchema.parse(input);
+  const parsed = parseOrThrow(addSourceInputSchema, input, 'source');
   const source: SourceConfig = { id: sourceIdFor(parsed.name), name: parsed.name };
   if (parsed.defaultChannel) source.defaultChannel = parsed.defaultChannel;
   if (parsed.allowedOrigins && parsed.allowedOrigins.length > 0) source.allowedOrigins = parsed.allowedOrigins;
