@@ -42,7 +42,19 @@ export interface ViewConfig {
    * union-find merges root into root, so real chains are a few hops long.
    */
   readonly identityMaxHops: number;
+  /**
+   * What events_deduped deduplicates over. 'global' (default): one row per message_id across the whole
+   * events table, as the contract promises; on Athena a filter on event_date over events_deduped (and the
+   * views built on it) then cannot prune partitions, because the dedup window spans every day.
+   * 'event_date': one row per (event_date, message_id); Trino pushes an event_date filter below a window
+   * partitioned by it, so date-bounded queries scan only their days. The cost: a duplicate whose copies
+   * carry different event_dates survives twice (see sql/views/events_deduped.ts for when that happens).
+   */
+  readonly dedupScope: DedupScope;
 }
+
+export const DEDUP_SCOPES = ['global', 'event_date'] as const;
+export type DedupScope = (typeof DEDUP_SCOPES)[number];
 
 export const DEFAULT_VIEW_CONFIG: ViewConfig = {
   sessionTimeoutMinutes: 30,
@@ -56,6 +68,7 @@ export const DEFAULT_VIEW_CONFIG: ViewConfig = {
   touchpointGrain: 'session_channel',
   resetJourneyAfterConversion: false,
   identityMaxHops: 16,
+  dedupScope: 'global',
 };
 
 export function resolveViewConfig(partial: Partial<ViewConfig> = {}): ViewConfig {
@@ -70,6 +83,9 @@ export function resolveViewConfig(partial: Partial<ViewConfig> = {}): ViewConfig
   if (cfg.marketingChannels.length === 0) throw new RangeError('view config marketingChannels must not be empty');
   if (cfg.touchpointGrain !== 'event' && cfg.touchpointGrain !== 'session_channel') {
     throw new RangeError(`view config touchpointGrain must be 'event' or 'session_channel'`);
+  }
+  if (!(DEDUP_SCOPES as readonly unknown[]).includes(cfg.dedupScope)) {
+    throw new RangeError(`view config dedupScope must be 'global' or 'event_date', got ${JSON.stringify(cfg.dedupScope)}`);
   }
   return cfg;
 }

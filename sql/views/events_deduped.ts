@@ -9,6 +9,20 @@
  * on all of those are identical rows, so the choice never depends on file or scan order, and
  * applying the view to its own output changes nothing (idempotent; tested).
  * Rows without a message_id (never produced by the processor) are kept as they are.
+ *
+ * Scope (ViewConfig.dedupScope):
+ * - 'global' (default): the window is PARTITION BY message_id over the whole events table. This is what
+ *   the contract promises (one row per messageId), but on Athena a filter on event_date against this
+ *   view, or anything built on it, cannot be pushed below the window: every query scans all of events.
+ * - 'event_date': PARTITION BY event_date, message_id. Trino pushes a predicate on a window's partition
+ *   keys below the window, so `WHERE event_date >= '...'` prunes partitions. Rows are then unique per
+ *   (event_date, message_id), and copies of one message on two different days both survive.
+ *   When do copies differ in event_date? Kinesis/Lambda replays and collector-side retries carry the
+ *   same envelope, hence the same event_time and event_date. A client retry after a 503 gets a new
+ *   receivedAt: with an explicit client timestamp (analytics-node) event_time is unchanged; with a
+ *   sentAt-derived timestamp (RudderStack, analytics.js) event_time moves by the retry delay, so the copies
+ *   straddle two days only when the event was within that delay of midnight UTC. Rare, but then counted
+ *   twice, which is why 'global' stays the default.
  */
 import { EVENTS_COLUMNS } from '../../schemas/lake.js';
 import { c, defineView } from '../view.js';
@@ -36,19 +50,20 @@ export function dedupOrderBy(alias = ''): string {
 export const eventsDeduped = defineView({
   name: 'events_deduped',
   description:
-    'One row per message_id (at-least-once delivery leaves duplicates in the lake). Deterministic pick: earliest received_at, then earliest processed_at, then all other columns ascending (NULLs last).',
+    "One row per message_id (at-least-once delivery leaves duplicates in the lake). Deterministic pick: earliest received_at, then earliest processed_at, then all other columns ascending (NULLs last). With dedupScope 'event_date' the rows are unique per (event_date, message_id) instead, so an event_date filter prunes Athena partitions, but a duplicate whose copies fall on two UTC days (a client retry of a sentAt-timestamped event near midnight) is kept twice.",
   dependsOn: ['events'],
   columns: [
     ...EVENTS_COLUMNS.map((col) => c(col.name, LAKE_TO_VIEW[col.type]!, col.doc)),
     c('event_date', 'VARCHAR', 'Partition date YYYY-MM-DD (UTC date of event_time)'),
   ],
   example: `SELECT event_date, count(*) AS events FROM events_deduped GROUP BY event_date ORDER BY event_date`,
-  render: () => {
+  render: (_d, cfg) => {
     const cols = [...EVENT_COLUMN_NAMES, 'event_date'].join(', ');
+    const partitionBy = cfg.dedupScope === 'event_date' ? 'event_date, message_id' : 'message_id';
     return `SELECT ${cols}
 FROM (
   SELECT ${cols},
-    row_number() OVER (PARTITION BY message_id ORDER BY ${dedupOrderBy()}) AS dedup_rank
+    row_number() OVER (PARTITION BY ${partitionBy} ORDER BY ${dedupOrderBy()}) AS dedup_rank
   FROM events
   WHERE message_id IS NOT NULL
 ) ranked

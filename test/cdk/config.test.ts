@@ -150,6 +150,13 @@ describe('from CDK context', () => {
     expect(c.buffering).toEqual({ sizeMb: 100, intervalSeconds: 450 });
   });
 
+  it('view options can be set with -c threadline.views.<key> (dedupScope as the example)', () => {
+    expect(configFromContext({}).views.dedupScope).toBe('global');
+    const c = configFromContext({ 'threadline.views.dedupScope': 'event_date', 'threadline.views.lookbackDays': '14' });
+    expect(c.views).toEqual({ ...DEFAULT_VIEW_CONFIG, dedupScope: 'event_date', lookbackDays: 14 });
+    expect(problemsOf(() => configFromContext({ 'threadline.views.dedupScope': 'per-day' })).join('\n')).toMatch(/views: view config dedupScope must be 'global' or 'event_date'/);
+  });
+
   it('a missing or malformed config file is a ConfigError naming the file', () => {
     expect(problemsOf(() => configFromContext({ 'threadline.configFile': 'nope.json' }, tmpdir()))[0]).toMatch(/^configFile nope\.json: /);
   });

@@ -1,8 +1,9 @@
 /**
  * Invariants over generated data (fast-check), on one DuckDB engine over an empty lake whose base tables
  * are filled by INSERT for speed:
- *  - dedup: one row per message_id, the pick does not depend on arrival order, and deduplicating the
- *    deduplicated rows changes nothing (idempotent);
+ *  - dedup (both dedupScopes): one row per message_id ('global') or per (event_date, message_id)
+ *    ('event_date'), the pick does not depend on arrival order, and deduplicating the deduplicated rows
+ *    changes nothing (idempotent);
  *  - sessions of one person never overlap, and the inactivity rule holds at every boundary;
  *  - every model's credits add up to 1 per conversion, so to the conversions and revenue it splits;
  *    last non-direct never credits direct when the journey has another channel.
@@ -27,12 +28,14 @@ function sqlValue(v: unknown): string {
   return `'${String(v).replace(/'/g, "''")}'`;
 }
 
-async function load(rows: EventRecord[]): Promise<void> {
-  await engine.query('DELETE FROM events');
+async function loadInto(target: DuckDbEngine, rows: EventRecord[]): Promise<void> {
+  await target.query('DELETE FROM events');
   if (rows.length === 0) return;
   const values = rows.map((r) => `(${COLS.map((c) => sqlValue((r as Record<string, unknown>)[c])).join(', ')})`);
-  await engine.query(`INSERT INTO events (${COLS.join(', ')}) VALUES ${values.join(',\n')}`);
+  await target.query(`INSERT INTO events (${COLS.join(', ')}) VALUES ${values.join(',\n')}`);
 }
+
+const load = (rows: EventRecord[]) => loadInto(engine, rows);
 
 const BASE = Date.parse('2024-03-01T00:00:00.000Z');
 const at = (minutes: number, ms = 0) => toLakeTimestamp(BASE + minutes * 60_000 + ms);
@@ -46,32 +49,55 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('dedup', () => {
+describe.each(['global', 'event_date'] as const)('dedup (dedupScope %s)', (scope) => {
+  // Copies of a message may carry event times on either side of midnight UTC (a client retry of a
+  // sentAt-timestamped event): 'global' keeps one of them, 'event_date' one per day.
   const copy = fc.record({
     id: fc.constantFrom('m0', 'm1', 'm2', 'm3'),
+    nextDay: fc.boolean(),
     receivedMinute: fc.integer({ min: 0, max: 3 }),
     path: fc.constantFrom('/a', '/b', null),
     channel: fc.constantFrom('web', 'email', null),
   });
-  it('one row per message_id, independent of arrival order, idempotent', async () => {
+  const keyOf = (id: string, date: string) => (scope === 'global' ? id : `${id}|${date}`);
+  let scoped: DuckDbEngine;
+  let scopedDir: string;
+  beforeAll(async () => {
+    if (scope === 'global') {
+      scoped = engine;
+      return;
+    }
+    scopedDir = await mkdtemp(path.join(tmpdir(), 'tl-inv-scope-'));
+    scoped = await createDuckDbEngine({ lakeDir: scopedDir, config: { dedupScope: scope } });
+  });
+  afterAll(async () => {
+    if (scoped === engine) return;
+    await scoped?.close();
+    await rm(scopedDir, { recursive: true, force: true });
+  });
+  it(`one row per ${scope === 'global' ? 'message_id' : '(event_date, message_id)'}, independent of arrival order, idempotent`, async () => {
+    const load = async (rows: EventRecord[]) => loadInto(scoped, rows);
     await fc.assert(
       fc.asyncProperty(fc.array(copy, { minLength: 1, maxLength: 12 }), async (copies) => {
         const rows = copies.map((c) =>
-          eventRecord({ id: c.id, person: 'p', time: at(0), receivedAt: at(c.receivedMinute), pagePath: c.path, channel: c.channel }),
+          // 23:59:30 on 02-29 or 00:00:30 on 03-01
+          eventRecord({ id: c.id, person: 'p', time: c.nextDay ? at(0, 30_000) : at(-1, 30_000), receivedAt: at(c.receivedMinute), pagePath: c.path, channel: c.channel }),
         );
-        const read = async () => (await engine.query(`SELECT * FROM events_deduped ORDER BY message_id`)).rows;
+        const read = async () => (await scoped.query(`SELECT * FROM events_deduped ORDER BY message_id, event_date`)).rows;
         await load(rows);
         const first = await read();
-        expect(first.map((r) => r.message_id)).toEqual([...new Set(copies.map((c) => c.id))].sort());
+        const keys = first.map((r) => keyOf(String(r.message_id), String(r.event_date)));
+        expect(keys).toEqual([...new Set(rows.map((r) => keyOf(r.message_id!, r.event_date)))].sort());
         await load([...rows].reverse());
         expect(await read()).toEqual(first);
-        await engine.query(`CREATE OR REPLACE TEMP TABLE dedup_once AS SELECT * FROM events_deduped`);
-        await engine.query(`DELETE FROM events`);
-        await engine.query(`INSERT INTO events SELECT * FROM dedup_once`);
+        await scoped.query(`CREATE OR REPLACE TEMP TABLE dedup_once AS SELECT * FROM events_deduped`);
+        await scoped.query(`DELETE FROM events`);
+        await scoped.query(`INSERT INTO events SELECT * FROM dedup_once`);
         expect(await read()).toEqual(first);
-        // the kept copy has the earliest received_at of its message
+        // the kept copy has the earliest received_at among the copies it stands for
         for (const r of first) {
-          const earliest = Math.min(...copies.filter((c) => c.id === r.message_id).map((c) => c.receivedMinute));
+          const group = copies.filter((c, i) => keyOf(c.id, rows[i]!.event_date) === keyOf(String(r.message_id), String(r.event_date)));
+          const earliest = Math.min(...group.map((c) => c.receivedMinute));
           expect(r.received_at).toBe(new Date(Date.parse(at(earliest).replace(' ', 'T') + 'Z')).toISOString());
         }
       }),

@@ -46,6 +46,7 @@ const CONFIGS: [string, Partial<ViewConfig>][] = [
   ['defaults', {}],
   ['split on channel and campaign, event grain', { splitSessionsOnChannelChange: true, splitSessionsOnCampaignChange: true, touchpointGrain: 'event', resetJourneyAfterConversion: true }],
   ['odd parameters', { sessionTimeoutMinutes: 45, lookbackDays: 7, halfLifeDays: 1.5, conversionEvents: ["Order Completed", "Signed Up", "O'Brien Event"], identityMaxHops: 3, marketingChannels: ['email', 'chat'] }],
+  ['dedup per event_date', { dedupScope: 'event_date' }],
 ];
 
 function duckdbOnly(sql: string): string[] {
@@ -67,6 +68,20 @@ describe.each(CONFIGS)('Athena rendering (%s)', (_label, cfg) => {
   it.each(views.map((v) => [v.name, v] as const))('%s parses as Trino SQL and uses no DuckDB-only syntax', (_n, v) => {
     expect(trino.validate(v.sql).map((e) => e.message)).toEqual([]);
     expect(duckdbOnly(v.sql)).toEqual([]);
+  });
+});
+
+describe('dedupScope', () => {
+  const dedupWindow = (cfg: Partial<ViewConfig>) =>
+    renderViews('athena', cfg).find((v) => v.name === 'events_deduped')!.sql.match(/row_number\(\) OVER \(PARTITION BY ([^)]*?) ORDER BY/)?.[1];
+  it("partitions the dedup window by message_id alone by default, by (event_date, message_id) with 'event_date'", () => {
+    // The partition keys are what Trino can push an event_date filter below (and so prune on).
+    expect(dedupWindow({})).toBe('message_id');
+    expect(dedupWindow({ dedupScope: 'global' })).toBe('message_id');
+    expect(dedupWindow({ dedupScope: 'event_date' })).toBe('event_date, message_id');
+  });
+  it('refuses an unknown scope', () => {
+    expect(() => renderViews('athena', { dedupScope: 'day' as never })).toThrow(/dedupScope must be 'global' or 'event_date'/);
   });
 });
 
