@@ -1,4 +1,5 @@
 /** The demo's terminal output, from a DemoResult (plain text, no colours: it is also pasted into docs). */
+import path from 'node:path';
 import { formatTable } from './output/format.js';
 import type { DemoResult } from './run.js';
 import { ATTRIBUTION_MODELS } from '../sql/views/attribution.js';
@@ -116,12 +117,18 @@ function attributionTable(r: DemoResult): string {
   return formatTable([...rows, convRow]);
 }
 
+/** A path as the user would type it: relative when it is inside the working folder. */
+function shown(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
 export function renderDemoFooter(r: DemoResult): string {
   return [
     '',
-    `Report: ${r.reportPath}  (open it in a browser; it needs no network)`,
-    `Data:   ${r.dataDir}  (truth and NDJSON per source in ${r.outDir})`,
-    `Query:  npx threadline query journeys --lake ${r.lakeDir}`,
+    `Report: ${shown(r.reportPath)}  (open it in a browser; it needs no network)`,
+    `Data:   ${shown(r.dataDir)}  (truth and NDJSON per source in ${shown(r.outDir)})`,
+    `Query:  npx threadline query journeys --lake ${shown(r.lakeDir)}`,
     `Timing: start ${sec(r.timings.startMs)}, send ${sec(r.timings.sendMs)}, land ${sec(r.timings.drainMs)}, queries ${sec(r.timings.queryMs)}; total ${sec(r.timings.totalMs)} (${n((r.send.total.sent / Math.max(1, r.timings.sendMs + r.timings.drainMs)) * 1000)} events/s end to end)`,
   ].join('\n');
 }

@@ -4,8 +4,7 @@
  * has landed in the lake, then read the views and compare with the truth. Returns everything printed,
  * so tests can check the numbers without parsing text.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TouchpointChannel } from '../schemas/channels.js';
 import { startLocalPipeline, type LocalPipeline, type PipelineStats } from '../local/pipeline.js';
@@ -61,9 +60,13 @@ export interface DemoResult {
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const t0 = Date.now();
   const phase = opts.onPhase ?? (() => {});
-  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : await mkdtemp(path.join(tmpdir(), 'threadline-demo-'));
   const outDir = path.resolve(opts.outDir ?? DEFAULT_DEMO_OUT);
   await mkdir(outDir, { recursive: true });
+  // By default the demo's pipeline lives beside its report (<out>/pipeline) and starts fresh each run:
+  // the data are regenerated anyway, everything stays under one folder, and the lake can be queried
+  // afterwards. A --data-dir given by the user is never wiped.
+  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : path.join(outDir, 'pipeline');
+  if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
 
   phase('start', dataDir);
   const pipeline: LocalPipeline = await startLocalPipeline({ dataDir });

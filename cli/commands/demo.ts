@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed gives the same data', '42')
     .option('--days <n>', 'days of history to simulate', '21')
     .option('--out <dir>', 'folder for report.html, truth.json and the generated NDJSON', DEFAULT_DEMO_OUT)
-    .option('--data-dir <dir>', 'pipeline data folder (default: a fresh temporary folder)')
+    .option('--data-dir <dir>', 'pipeline data folder, kept as it is (default: <out>/pipeline, replaced on each run)')
     .option('--json', 'print the results as JSON instead of text')
     .addHelpText(
       'after',
