@@ -29,6 +29,9 @@ import { DEFAULT_IDENTITY_RULES, localConfig, type IdentityRules } from '../lamb
 import type { StoreStats } from '../lambdas/processor/identity/store.js';
 import type { Dataset, SourceName } from '../demo/generator/index.js';
 
+// The pinned AWS SDK runs on Node 20; its notice that later releases need Node 22 is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface PairwiseScore {
   precision: number;
   recall: number;
