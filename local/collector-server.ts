@@ -286,6 +286,8 @@ async function main(argv: string[]): Promise<void> {
 
 const invokedAs = process.argv[1] ?? '';
 if (invokedAs && import.meta.url === pathToFileURL(invokedAs).href) {
+  // The pinned AWS SDK runs on Node 20; its notice that later releases need Node 22 is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   main(process.argv.slice(2)).catch((err) => {
     process.stderr.write(`collector failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
