@@ -72,6 +72,16 @@ describe('auth, routes, origins', () => {
     expect(resolveRoute('POST', '/v1/__proto__')).toEqual({ kind: 'not_found' });
   });
 
+  it("routes: analytics.js short paths (`${apiHost}/${type[0]}` and batching `/b`)", () => {
+    const short = { t: 'track', i: 'identify', p: 'page', s: 'screen', g: 'group', a: 'alias' } as const;
+    for (const [letter, type] of Object.entries(short)) {
+      expect(resolveRoute('POST', `/v1/${letter}`)).toEqual({ kind: 'event', type });
+    }
+    expect(resolveRoute('POST', '/v1/b')).toEqual({ kind: 'batch', import: false });
+    expect(resolveRoute('POST', '/v1/x')).toEqual({ kind: 'not_found' });
+    expect(resolveRoute('GET', '/v1/t')).toMatchObject({ kind: 'method_not_allowed' });
+  });
+
   it('origins: opt-in restriction, global + per source, "*"', () => {
     expect(originAllowed('https://a.example', [], undefined)).toBe(true);
     expect(originAllowed(undefined, ['https://b.example'], undefined)).toBe(true);
