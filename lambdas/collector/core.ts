@@ -219,7 +219,8 @@ function plainObject(v: unknown): Record<string, unknown> | undefined {
 
 /**
  * The raw event as the contract sees it: the route's type (Segment's /v1/track sets it), the batch's
- * context/integrations as defaults under the event's own, and no writeKey (keys are never stored).
+ * context/integrations as defaults under the event's own, no writeKey (keys are never stored), and a
+ * null userId/anonymousId read as absent (as Segment does).
  * Copies with defineProperty semantics (object spread), so a "__proto__" key stays an own property
  * that validation refuses rather than a prototype change.
  */
@@ -233,6 +234,9 @@ function prepareEvent(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const e: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
   if (Object.prototype.hasOwnProperty.call(e, 'writeKey')) delete e.writeKey;
+  // analytics.js (analytics-next normalize) sends `"userId": null` for every anonymous visitor; Segment
+  // reads null as absent, so must we, or each first page view is rejected.
+  for (const k of ['userId', 'anonymousId'] as const) if (e[k] === null) delete e[k];
   if (forcedType) e.type = forcedType;
   if (batchContext && !checkStructure(batchContext, maxDepth)) {
     const own = plainObject(e.context);

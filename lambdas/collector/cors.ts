@@ -6,7 +6,9 @@
  * global allow-list plus the source's own list (403 origin_not_allowed). When neither list names any
  * origin, any origin is allowed: restriction is opt-in per deployment or per source.
  */
-export const CORS_ALLOW_HEADERS = 'authorization, content-type, content-encoding, x-requested-with';
+// x-retry-count: analytics.js (analytics-next) adds it to every retry; without it here each retry after
+// a 503 is CORS-blocked in the browser and the event is lost.
+export const CORS_ALLOW_HEADERS = 'authorization, content-type, content-encoding, x-requested-with, x-retry-count';
 
 export function preflightHeaders(origin: string | undefined): Record<string, string> {
   if (!origin) return {};
