@@ -48,21 +48,50 @@ export type ValidationFailure = { ok: false; reason: FailureReason; detail: stri
 export type ValidationResult = ValidationSuccess | ValidationFailure;
 
 /**
+ * Segment's client-side libraries send the DEVICE clock in `timestamp` (with `sentAt`, also device
+ * clock) and no originalTimestamp. Their `timestamp` is therefore an originalTimestamp: corrected with
+ * sentAt, as Segment does, so a browser or phone whose clock is off by hours still lands at the right
+ * time. Server libraries' `timestamp` stays authoritative (imports of history, server clocks).
+ */
+export const DEVICE_CLOCK_LIBRARIES: readonly string[] = [
+  'analytics.js',
+  'analytics-ios',
+  'analytics-android',
+  'analytics-kotlin',
+  'analytics-swift',
+  'analytics-react-native',
+  '@segment/analytics-react-native',
+  'analytics-flutter',
+];
+
+type TimedEvent = {
+  timestamp?: string;
+  originalTimestamp?: string;
+  sentAt?: string;
+  context?: { library?: { name?: unknown } } | undefined;
+};
+
+/** The device-clock time of an event whose `timestamp` is a device clock (see DEVICE_CLOCK_LIBRARIES). */
+export function deviceClockTimestamp(event: TimedEvent): string | undefined {
+  if (event.originalTimestamp !== undefined || event.timestamp === undefined) return undefined;
+  const library = event.context?.library?.name;
+  return typeof library === 'string' && DEVICE_CLOCK_LIBRARIES.includes(library) ? event.timestamp : undefined;
+}
+
+/**
  * When the event happened:
- *   explicit `timestamp`                     -> it (a server said so; no correction);
+ *   explicit `timestamp` (server library)    -> it (a server said so; no correction);
  *   originalTimestamp + sentAt (own or batch) -> receivedAt - (sentAt - originalTimestamp), which
  *                                                cancels a device clock that is off by any amount;
+ *                                                a client library's `timestamp` counts as originalTimestamp;
  *   originalTimestamp only                   -> it;
  *   nothing                                  -> receivedAt.
  */
-export function deriveEventTime(
-  event: { timestamp?: string; originalTimestamp?: string; sentAt?: string },
-  receivedAtMs: number,
-  batchSentAt?: string,
-): number {
-  const explicit = parseTime(event.timestamp);
+export function deriveEventTime(event: TimedEvent, receivedAtMs: number, batchSentAt?: string): number {
+  const device = deviceClockTimestamp(event);
+  const explicit = device === undefined ? parseTime(event.timestamp) : undefined;
   if (explicit !== undefined) return explicit;
-  const original = parseTime(event.originalTimestamp);
+  const original = parseTime(event.originalTimestamp ?? device);
   const sentAt = parseTime(event.sentAt) ?? parseTime(batchSentAt);
   if (original !== undefined && sentAt !== undefined) return receivedAtMs - (sentAt - original);
   if (original !== undefined) return original;

@@ -64,16 +64,24 @@ export function createCollector(deps: CollectorDeps): Collector {
 
   async function handle(req: CollectorRequest): Promise<CollectorResponse> {
     const origin = req.headers.origin;
+    // Refusals made before the source (and so its origin list) is known still carry CORS headers: a
+    // browser SDK then sees the real 4xx and stops, instead of a network error it retries for ever.
+    // They reveal nothing but the refusal. Only 403 origin_not_allowed goes without.
+    const anyOriginCors = responseCorsHeaders(origin);
     const route = resolveRoute(req.method, req.path);
     switch (route.kind) {
       case 'preflight':
         return { statusCode: 204, headers: preflightHeaders(origin), body: '' };
       case 'health':
         return json(200, { ok: true }, responseCorsHeaders(origin));
+      case 'sdk_metrics':
+        // analytics.js posts its own usage counters to `${apiHost}/m`: acknowledged and dropped, so that
+        // pages show no CORS error. They carry no customer data.
+        return { statusCode: 204, headers: responseCorsHeaders(origin), body: '' };
       case 'not_found':
-        return refuse(404, 'not_found', 'no such route');
+        return refuse(404, 'not_found', 'no such route', anyOriginCors);
       case 'method_not_allowed':
-        return refuse(405, 'method_not_allowed', 'method not allowed on this route', {}, { allow: route.allow });
+        return refuse(405, 'method_not_allowed', 'method not allowed on this route', anyOriginCors, { allow: route.allow });
       default:
         break;
     }
@@ -83,20 +91,20 @@ export function createCollector(deps: CollectorDeps): Collector {
     let source: SourceConfig | undefined;
     if (headerKey !== undefined) {
       source = await deps.keyStore.lookup(headerKey);
-      if (!source) return refuse(401, 'unauthorized', 'unknown write key');
+      if (!source) return refuse(401, 'unauthorized', 'unknown write key', anyOriginCors);
     }
 
     // 2. Body: base64 (API Gateway), gzip whatever the content-type, size cap, UTF-8, JSON.
     const decoded = decodeBody(req.body, req.isBase64Encoded, req.headers['content-encoding'], config.limits.maxRequestBytes);
-    if (!decoded.ok) return refuse(decoded.status, decoded.reason, decoded.message);
+    if (!decoded.ok) return refuse(decoded.status, decoded.reason, decoded.message, anyOriginCors);
     const body = decoded.value;
 
     // 3. Write key from the body (Segment's alternative to Basic auth).
     if (!source) {
       const bodyKey = writeKeyFromBody(body);
-      if (bodyKey === undefined) return refuse(401, 'unauthorized', 'missing write key (HTTP Basic "KEY:" or "writeKey" in the body)');
+      if (bodyKey === undefined) return refuse(401, 'unauthorized', 'missing write key (HTTP Basic "KEY:" or "writeKey" in the body)', anyOriginCors);
       source = await deps.keyStore.lookup(bodyKey);
-      if (!source) return refuse(401, 'unauthorized', 'unknown write key');
+      if (!source) return refuse(401, 'unauthorized', 'unknown write key', anyOriginCors);
     }
 
     // 4. Browser origin.

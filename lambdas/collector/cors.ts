@@ -29,6 +29,7 @@ export function originAllowed(origin: string | undefined, globalList: readonly s
   return lists.some((allowed) => allowed === '*' || allowed.toLowerCase().replace(/\/$/, '') === o);
 }
 
+/** Retry-After must be exposed, or a browser SDK cannot read how long to back off after 503/429. */
 export function responseCorsHeaders(origin: string | undefined): Record<string, string> {
-  return origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+  return origin ? { 'access-control-allow-origin': origin, 'access-control-expose-headers': 'retry-after', vary: 'Origin' } : {};
 }

@@ -5,6 +5,7 @@ export type Route =
   | { kind: 'event'; type: EventType }
   | { kind: 'batch'; import: boolean }
   | { kind: 'health' }
+  | { kind: 'sdk_metrics' }
   | { kind: 'preflight' }
   | { kind: 'not_found' }
   | { kind: 'method_not_allowed'; allow: string };
@@ -34,6 +35,7 @@ export function resolveRoute(method: string, rawPath: string): Route {
   // Tolerate a trailing slash and repeated slashes; routes are case-sensitive like Segment's.
   const path = rawPath.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
   if (m === 'OPTIONS') return { kind: 'preflight' };
+  if (path === '/v1/m' && m === 'POST') return { kind: 'sdk_metrics' };
   if (path === '/health') return m === 'GET' || m === 'HEAD' ? { kind: 'health' } : { kind: 'method_not_allowed', allow: 'GET, HEAD, OPTIONS' };
   const type = Object.prototype.hasOwnProperty.call(EVENT_ROUTES, path) ? EVENT_ROUTES[path] : undefined;
   const isBatch = BATCH_ROUTES.has(path);

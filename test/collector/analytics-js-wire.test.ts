@@ -68,4 +68,32 @@ describe('analytics.js wire details', () => {
     const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(',').map((s) => s.trim());
     expect(allowed).toEqual(expect.arrayContaining(['authorization', 'content-type', 'x-retry-count']));
   });
+
+  it('refusals made before the source is known carry CORS headers, so the SDK sees the 4xx and stops', async () => {
+    const origin = 'https://shop.example.com';
+    const unknownKey = await h.post('/v1/t', { type: 'track', event: 'x', anonymousId: 'a', writeKey: 'no-such-key' }, { key: null, headers: { origin } });
+    expect(unknownKey.status).toBe(401);
+    expect(unknownKey.headers.get('access-control-allow-origin')).toBe(origin);
+    const noRoute = await h.post('/v1/zz', {}, { headers: { origin } });
+    expect(noRoute.status).toBe(404);
+    expect(noRoute.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+
+  it('Retry-After is exposed to the page on CORS responses', async () => {
+    const res = await h.post('/v1/t', { type: 'track', event: 'x', anonymousId: 'a' }, { headers: { origin: 'https://shop.example.com' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-expose-headers')).toBe('retry-after');
+  });
+
+  it("the SDK's own usage metrics (POST /v1/m) are acknowledged with 204 and CORS, and never reach the stream", async () => {
+    const before = (await h.envelopes()).length;
+    const res = await fetch(`${h.url}/v1/m`, {
+      method: 'POST',
+      headers: { origin: 'https://shop.example.com', 'content-type': 'text/plain' },
+      body: JSON.stringify({ series: [{ type: 'Counter', metric: 'analytics_js.invoke', value: 1, tags: {} }] }),
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    expect((await h.envelopes()).length).toBe(before);
+  });
 });
