@@ -36,6 +36,8 @@ export interface ValidateOptions {
   maxFutureMs?: number;
   /** null: no lower bound (history import). */
   maxAgeMs?: number | null;
+  /** History import: keep every explicit timestamp, even a client library's (no device-clock correction). */
+  trustTimestamps?: boolean;
 }
 
 export type ValidationSuccess = {
@@ -79,19 +81,29 @@ export function deviceClockTimestamp(event: TimedEvent): string | undefined {
 }
 
 /**
+ * Say what a client library meant: its `timestamp` is a device clock, i.e. an originalTimestamp.
+ * After this the one rule of deriveEventTime applies to every emitter.
+ */
+export function withDeviceClockAsOriginal<E extends TimedEvent>(event: E): E {
+  const device = deviceClockTimestamp(event);
+  if (device === undefined) return event;
+  const { timestamp: _deviceClock, ...rest } = event;
+  return { ...rest, originalTimestamp: device } as E;
+}
+
+/**
  * When the event happened:
- *   explicit `timestamp` (server library)    -> it (a server said so; no correction);
+ *   explicit `timestamp`                     -> it (a server said so; no correction);
  *   originalTimestamp + sentAt (own or batch) -> receivedAt - (sentAt - originalTimestamp), which
  *                                                cancels a device clock that is off by any amount;
- *                                                a client library's `timestamp` counts as originalTimestamp;
  *   originalTimestamp only                   -> it;
  *   nothing                                  -> receivedAt.
+ * Client libraries' `timestamp` has been turned into originalTimestamp before (withDeviceClockAsOriginal).
  */
 export function deriveEventTime(event: TimedEvent, receivedAtMs: number, batchSentAt?: string): number {
-  const device = deviceClockTimestamp(event);
-  const explicit = device === undefined ? parseTime(event.timestamp) : undefined;
+  const explicit = parseTime(event.timestamp);
   if (explicit !== undefined) return explicit;
-  const original = parseTime(event.originalTimestamp ?? device);
+  const original = parseTime(event.originalTimestamp);
   const sentAt = parseTime(event.sentAt) ?? parseTime(batchSentAt);
   if (original !== undefined && sentAt !== undefined) return receivedAtMs - (sentAt - original);
   if (original !== undefined) return original;
@@ -209,7 +221,8 @@ export function validateEvent(raw: unknown, opts: ValidateOptions = {}): Validat
 
   const parsed = eventSchema.safeParse(raw);
   if (!parsed.success) return fail('schema_violation', describeIssues(parsed.error.issues));
-  const event = parsed.data;
+  // /v1/import loads recorded history: its timestamps are authoritative, whatever library recorded them.
+  const event = opts.trustTimestamps ? parsed.data : withDeviceClockAsOriginal(parsed.data);
 
   if (!hasIdentity(event)) return fail('missing_identity', 'needs userId, anonymousId or a context.identifiers value');
 

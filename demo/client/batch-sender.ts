@@ -1,5 +1,5 @@
 /**
- * A Segment-compatible HTTP client for bulk sending: events go to POST {url}/v1/batch in batches that
+ * A Segment-compatible HTTP client for bulk sending: events go to POST {url}/v1/import in batches that
  * respect the collector's limits (count and bytes), authenticated with HTTP Basic `KEY:` as the Segment
  * SDKs do. Retries with exponential backoff and full jitter on 429, 5xx and network errors, honouring
  * Retry-After; a 413 splits the batch in two. A duplicate after a retry is fine (messageIds are kept, and
@@ -26,7 +26,11 @@ export interface SendOptions {
   fetchImpl?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  /** Path of the batch endpoint (default /v1/batch; /v1/import for historical loads). */
+  /**
+   * Path of the batch endpoint. Default /v1/import: this client bulk-loads RECORDED events (generated
+   * history, NDJSON exports), whose timestamps are authoritative; on /v1/batch a client library's
+   * timestamp would be corrected with sentAt as a device clock. `threadline send` chooses explicitly.
+   */
   path?: string;
 }
 
@@ -108,7 +112,7 @@ export async function sendEvents(events: readonly Record<string, unknown>[], opt
     fetchImpl = fetch,
     sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
     random = Math.random,
-    path = '/v1/batch',
+    path = '/v1/import',
   } = options;
   const endpoint = new URL(path, url.endsWith('/') ? url : `${url}/`).toString();
   const result: SendResult = { sent: events.length, accepted: 0, rejected: [], failed: 0, requests: 0, retries: 0, errors: {} };

@@ -142,7 +142,8 @@ export function createCollector(deps: CollectorDeps): Collector {
     // 6. Each event on its own.
     const receivedAtMs = now();
     const receivedAt = new Date(receivedAtMs).toISOString();
-    const maxAgeMs = route.kind === 'batch' && route.import ? config.limits.importMaxAgeMs : config.limits.maxAgeMs;
+    const isImport = route.kind === 'batch' && route.import;
+    const maxAgeMs = isImport ? config.limits.importMaxAgeMs : config.limits.maxAgeMs;
     const envelopes: Array<{ env: StreamEnvelope; key: string }> = [];
     const rejected: RejectedItem[] = [];
     const accepted: string[] = [];
@@ -155,6 +156,7 @@ export function createCollector(deps: CollectorDeps): Collector {
         maxDepth: config.limits.maxDepth,
         maxFutureMs: config.limits.maxFutureMs,
         maxAgeMs,
+        trustTimestamps: isImport,
       });
       if (result.ok) {
         const env = stampEvent(result.event, { receivedAt, eventTimeMs: result.eventTimeMs, source, clientIp: req.sourceIp, batchSentAt, newId });

@@ -8,7 +8,6 @@ import {
   type RejectedEnvelope,
   type SourceRef,
 } from '../../schemas/envelope.js';
-import { deviceClockTimestamp } from '../../schemas/validate.js';
 import type { ThreadlineEvent } from '../../schemas/event.js';
 import type { FailureReason } from '../../schemas/failure-reasons.js';
 import type { SourceConfig } from './sources/types.js';
@@ -41,10 +40,6 @@ export function stampEvent(event: ThreadlineEvent, s: StampInput): CollectedEnve
     receivedAt: s.receivedAt,
   } as CollectedEnvelope['event'];
   if (stamped.sentAt === undefined && s.batchSentAt !== undefined) stamped.sentAt = s.batchSentAt;
-  // A client library's `timestamp` was the device clock: keep it where the contract says device
-  // clocks go, since `timestamp` now holds the corrected time.
-  const device = deviceClockTimestamp(event);
-  if (device !== undefined) stamped.originalTimestamp = device;
   const env: CollectedEnvelope = { v: ENVELOPE_VERSION, kind: 'event', source: sourceRef(s.source), receivedAt: s.receivedAt, event: stamped };
   if (s.clientIp) env.clientIp = s.clientIp;
   return env;

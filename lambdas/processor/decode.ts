@@ -96,7 +96,9 @@ export function decodeRecord(dataBase64: string, recordKey: string, now: Date): 
   const receivedMs = Date.parse(envelope.receivedAt);
   // Re-validate: the stream may hold records from an older collector, or replays after a contract fix.
   // No age limit here: a replay days later is still the same event.
-  const v = validateEvent(envelope.event, { now: Number.isNaN(receivedMs) ? now : receivedMs, maxAgeMs: null });
+  // The collector stamped `timestamp` with the derived event time: it is authoritative here, so no
+  // device-clock correction is applied a second time.
+  const v = validateEvent(envelope.event, { now: Number.isNaN(receivedMs) ? now : receivedMs, maxAgeMs: null, trustTimestamps: true });
   if (!v.ok) {
     return fail(v.reason, v.detail, { sourceId, messageId: v.messageId ?? null, raw: JSON.stringify(envelope.event ?? null) });
   }

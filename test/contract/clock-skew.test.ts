@@ -1,11 +1,12 @@
 /**
  * The sentAt clock-skew rule, worked by hand. A device whose clock is off by D writes both its event
  * time and its send time D off; receivedAt - (sentAt - original) cancels D and keeps the time between
- * the event and the send.
+ * the event and the send. Client libraries (analytics.js, mobile SDKs) send the device clock in
+ * `timestamp`, which validation turns into originalTimestamp first; /v1/import trusts timestamps.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { deriveEventTime, deviceClockTimestamp, validateEvent } from '../../schemas/validate.js';
+import { deriveEventTime, validateEvent, withDeviceClockAsOriginal } from '../../schemas/validate.js';
 import { stampEvent } from '../../lambdas/collector/envelope.js';
 
 const H = 3_600_000;
@@ -16,31 +17,43 @@ const SENT = EVENT + 5_000;
 const RECEIVED = SENT + 200;
 const browser = { library: { name: 'analytics.js', version: 'next-1.84.3' } };
 
+function eventTime(raw: Record<string, unknown>, opts: { trustTimestamps?: boolean } = {}): string {
+  const r = validateEvent({ type: 'page', anonymousId: 'a-1', ...raw }, { now: RECEIVED, ...opts });
+  if (!r.ok) throw new Error(`${r.reason}: ${r.detail}`);
+  return iso(r.eventTimeMs);
+}
+
 describe('clock skew', () => {
-  it("analytics.js: `timestamp` is the device clock and is corrected with sentAt (clock 2 h fast)", () => {
-    const skew = 2 * H;
-    const ev = { timestamp: iso(EVENT + skew), sentAt: iso(SENT + skew), context: browser };
-    // receivedAt - (sentAt - timestamp) = 10:00:05.200 - 5 s = 10:00:00.200
+  it('originalTimestamp + sentAt: receivedAt - (sentAt - originalTimestamp)', () => {
+    const ev = { originalTimestamp: iso(EVENT + 2 * H), sentAt: iso(SENT + 2 * H) };
+    // 10:00:05.200 - 5 s = 10:00:00.200
     expect(iso(deriveEventTime(ev, RECEIVED))).toBe('2026-11-20T10:00:00.200Z');
   });
 
+  it("analytics.js: `timestamp` is the device clock and is corrected with sentAt (clock 2 h fast)", () => {
+    expect(eventTime({ timestamp: iso(EVENT + 2 * H), sentAt: iso(SENT + 2 * H), context: browser })).toBe('2026-11-20T10:00:00.200Z');
+  });
+
   it('a server library keeps its explicit timestamp (imports of history, server clocks)', () => {
-    const ev = { timestamp: '2015-01-01T00:00:00.000Z', sentAt: iso(SENT), context: { library: { name: '@segment/analytics-node' } } };
-    expect(iso(deriveEventTime(ev, RECEIVED))).toBe('2015-01-01T00:00:00.000Z');
+    const ctx = { library: { name: '@segment/analytics-node' } };
+    expect(eventTime({ timestamp: '2026-11-01T00:00:00.000Z', sentAt: iso(SENT), context: ctx })).toBe('2026-11-01T00:00:00.000Z');
+  });
+
+  it('/v1/import trusts even a client library timestamp (recorded history)', () => {
+    const ts = '2026-11-19T08:00:00.000Z';
+    expect(eventTime({ timestamp: ts, sentAt: '2026-11-19T10:00:00.000Z', context: browser }, { trustTimestamps: true })).toBe(ts);
+    // the same event live is read as a device clock and corrected: 10:00:05.200 - 2 h
+    expect(eventTime({ timestamp: ts, sentAt: '2026-11-19T10:00:00.000Z', context: browser })).toBe('2026-11-20T08:00:05.200Z');
   });
 
   it('a client that sends originalTimestamp too has set timestamp on purpose: it stands', () => {
     const ev = { timestamp: iso(EVENT + H), originalTimestamp: iso(EVENT - 60_000), sentAt: iso(SENT), context: browser };
-    expect(deviceClockTimestamp(ev)).toBeUndefined();
-    expect(iso(deriveEventTime(ev, RECEIVED))).toBe(iso(EVENT + H));
+    expect(withDeviceClockAsOriginal(ev)).toBe(ev);
+    expect(eventTime(ev)).toBe(iso(EVENT + H));
   });
 
   it('a browser 48 h fast is accepted at the corrected time, not refused as future', () => {
-    const skew = 48 * H;
-    const raw = { type: 'page', anonymousId: 'a-1', timestamp: iso(EVENT + skew), sentAt: iso(SENT + skew), context: browser };
-    const r = validateEvent(raw, { now: RECEIVED });
-    expect(r.ok).toBe(true);
-    if (r.ok) expect(iso(r.eventTimeMs)).toBe('2026-11-20T10:00:00.200Z');
+    expect(eventTime({ timestamp: iso(EVENT + 48 * H), sentAt: iso(SENT + 48 * H), context: browser })).toBe('2026-11-20T10:00:00.200Z');
   });
 
   it('the stamped event keeps the device time in originalTimestamp and the corrected one in timestamp', () => {
@@ -57,7 +70,7 @@ describe('clock skew', () => {
     fc.assert(
       fc.property(fc.integer({ min: -30 * 24 * H, max: 30 * 24 * H }), fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 0, max: 5_000 }), (skew, delay, latency) => {
         const sent = EVENT + delay;
-        const ev = { timestamp: iso(EVENT + skew), sentAt: iso(sent + skew), context: browser };
+        const ev = withDeviceClockAsOriginal({ timestamp: iso(EVENT + skew), sentAt: iso(sent + skew), context: browser });
         expect(deriveEventTime(ev, sent + latency)).toBe(EVENT + latency);
       }),
     );
