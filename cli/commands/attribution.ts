@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { action, DEFAULT_LAKE_DIR, EXIT, openEngine, UserError } from '../../demo/lake.js';
+import { withEngineOptions } from '../engine-options.js';
 import { loadPathsFile, loadPathsFromEngine, localResultsQuery, saveResultsAthena, saveResultsLocal, type LoadedPaths } from '../../analytics/attribution/io.js';
 import { MODEL_SELECTORS, runModels, type ModelResult, type ModelSelector, type RunOutput } from '../../analytics/attribution/models.js';
 import { MAX_ORDER, type Transition } from '../../analytics/attribution/markov.js';
@@ -33,23 +34,21 @@ interface Opts {
 }
 
 export function register(program: Command): void {
-  program
+  withEngineOptions(
+    program
     .command('attribution')
     .description('Markov-chain, Shapley and rule-based attribution of conversions and value to channels')
     .option('--model <model>', `${MODEL_SELECTORS.join(' | ')}`, 'markov')
     .option('--order <k>', `Markov order, 1 to ${MAX_ORDER} (states = windows of k consecutive channels)`, '1')
     .option('--paths <file>', 'read paths from a ChannelAttribution file (path;total_conversions;total_conversion_value;total_null) instead of the channel_paths view')
     .option('--format <format>', 'table, json or csv', 'table')
-    .option('--engine <engine>', 'where channel_paths lives: local (DuckDB over --lake) or athena', 'local')
-    .option('--lake <dir>', 'lake folder for --engine local (and for --save)', DEFAULT_LAKE_DIR)
     .option('--converting-only', 'Markov on converting paths only (ChannelAttribution without var_null)')
     .option('--show-matrix', 'also print the Markov transition matrix')
     .option('--save', 'write the results to the attribution_results lake table (local Parquet, or Athena INSERT INTO)')
-    .option('--direct <channels>', "comma-separated channels last_non_direct skips", 'direct')
-    .option('--workgroup <name>', 'Athena workgroup (env THREADLINE_ATHENA_WORKGROUP)')
-    .option('--database <name>', 'Athena/Glue database (env THREADLINE_ATHENA_DATABASE)')
-    .option('--output-location <s3>', 'Athena results location, when the workgroup does not enforce one')
-    .option('--region <region>', 'AWS region for Athena')
+    .option('--direct <channels>', "comma-separated channels last_non_direct skips", 'direct'),
+    'where channel_paths lives: local (DuckDB over --lake) or athena',
+    'lake folder for --engine local (and for --save)',
+  )
     .addHelpText(
       'after',
       `

@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { buildFunnelSql } from '../../sql/builders/funnel.js';
 import { action, openEngine, parseDuration, UserError } from '../../demo/lake.js';
+import { withEngineOptions } from '../engine-options.js';
 import { formatRows } from '../../demo/output/format.js';
 import { checkFormat } from './query.js';
 
 export function register(program: Command): void {
-  program
+  withEngineOptions(program
     .command('funnel')
     .description('persons reaching each step of a funnel of event names, within a window')
     .requiredOption('--steps <names>', 'comma-separated event (or page/screen) names, in funnel order')
@@ -14,13 +15,8 @@ export function register(program: Command): void {
     .option('--strict', 'steps must happen in the given order (default: any order within the window)')
     .option('--from <date>', "only events at or after this UTC time ('YYYY-MM-DD' or 'YYYY-MM-DD HH:mm:ss')")
     .option('--to <date>', 'only events before this UTC time')
-    .option('--engine <engine>', 'local or athena', 'local')
     .option('--format <format>', 'table, json or csv', 'table')
-    .option('--lake <dir>', 'lake folder for --engine local', '.threadline/lake')
-    .option('--workgroup <name>', 'Athena workgroup (env THREADLINE_ATHENA_WORKGROUP)')
-    .option('--database <name>', 'Athena database (env THREADLINE_ATHENA_DATABASE)')
-    .option('--output-location <s3>', 'Athena results location')
-    .option('--show-sql', 'print the SQL instead of running it')
+    .option('--show-sql', 'print the SQL instead of running it'))
     .addHelpText(
       'after',
       `

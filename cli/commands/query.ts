@@ -3,21 +3,16 @@ import type { Command } from 'commander';
 import { orderedViews } from '../../sql/registry.js';
 import { LAKE_TABLE_NAMES } from '../../sql/lake-layout.js';
 import { action, openEngine, UserError } from '../../demo/lake.js';
+import { withEngineOptions } from '../engine-options.js';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat } from '../../demo/output/format.js';
 
 export function register(program: Command): void {
-  program
+  withEngineOptions(program
     .command('query')
     .description('run a view (by name) or a SQL statement on the local lake (DuckDB) or Athena')
     .argument('<view-or-sql>', 'a view or table name (e.g. journeys) or a SQL statement in quotes')
-    .option('--engine <engine>', 'local (DuckDB over the lake folder) or athena', 'local')
     .option('--format <format>', 'table, json or csv', 'table')
-    .option('--lake <dir>', 'lake folder for --engine local', '.threadline/lake')
-    .option('--limit <n>', 'rows to show when a view name is given (0 = all)', '50')
-    .option('--workgroup <name>', 'Athena workgroup (env THREADLINE_ATHENA_WORKGROUP)')
-    .option('--database <name>', 'Athena/Glue database (env THREADLINE_ATHENA_DATABASE)')
-    .option('--output-location <s3>', 'Athena results location, when the workgroup does not enforce one')
-    .option('--region <region>', 'AWS region for Athena')
+    .option('--limit <n>', 'rows to show when a view name is given (0 = all)', '50'))
     .addHelpText(
       'after',
       `

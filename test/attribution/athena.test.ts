@@ -6,8 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAthenaEngine } from '../../analytics/query/athena.js';
@@ -21,7 +20,7 @@ import {
   insertResultsSql,
   resultRows,
 } from '../../analytics/attribution/results-table.js';
-import { startAthenaStandIn, type AthenaStandIn } from '../sql/athena-standin.js';
+import { startAthenaStandIn, athenaClientFor, type AthenaStandIn } from '../sql/athena-standin.js';
 import { eventRecord, writeLake } from '../sql/fixtures.js';
 
 const t = (day: number, hour = 10) => `2024-06-${String(day).padStart(2, '0')} ${String(hour).padStart(2, '0')}:00:00.000`;
@@ -49,13 +48,7 @@ beforeAll(async () => {
   const cols = [...attributionResultsDuckdbColumns(), { name: ATTRIBUTION_RESULTS_PARTITION.name, type: 'VARCHAR' }];
   await duck.query(`CREATE TABLE attribution_results (${cols.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
   standIn = await startAthenaStandIn(duck, { runningPolls: 1 });
-  client = new AthenaClient({
-    endpoint: standIn.endpoint,
-    region: 'eu-west-1',
-    // Dummy keys for request signing against the loopback stand-in; never sent anywhere else.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
-  });
+  client = athenaClientFor(standIn);
 });
 
 afterAll(async () => {

@@ -6,14 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaQueryError, athenaTimestampToIso, convertAthenaValue, createAthenaEngine } from '../../analytics/query/athena.js';
 import { createDuckDbEngine, type DuckDbEngine } from '../../analytics/query/duckdb.js';
 import { GOLDEN_EVENTS, GOLDEN_IDENTITY_CHANGES } from './golden-data.js';
 import { writeLake } from './fixtures.js';
-import { startAthenaStandIn, type AthenaStandIn } from './athena-standin.js';
+import { startAthenaStandIn, athenaClientFor, type AthenaStandIn } from './athena-standin.js';
 
 let dir: string;
 let duck: DuckDbEngine;
@@ -26,13 +25,7 @@ beforeAll(async () => {
   await writeLake(dir, { events: GOLDEN_EVENTS, identityChanges: GOLDEN_IDENTITY_CHANGES });
   duck = await createDuckDbEngine({ lakeDir: dir });
   standIn = await startAthenaStandIn(duck, { runningPolls: 3, throttleFirstPolls: 1, bytesScanned: 10_485_760 });
-  client = new AthenaClient({
-    endpoint: standIn.endpoint,
-    region: 'eu-west-1',
-    // Dummy keys for request signing against the loopback stand-in; never sent anywhere else.
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    requestHandler: new NodeHttpHandler(),
-  });
+  client = athenaClientFor(standIn);
 });
 afterAll(async () => {
   client?.destroy();

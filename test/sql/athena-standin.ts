@@ -7,6 +7,8 @@
  * DuckDB engine value for value. Fault injection: throttle the first N GetQueryExecution calls with the
  * real error shape (ThrottlingException), fail queries containing FAIL_ME like Athena does.
  */
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DuckDbEngine } from '../../analytics/query/duckdb.js';
@@ -139,4 +141,15 @@ export async function startAthenaStandIn(engine: DuckDbEngine, opts: { runningPo
     calls,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** The real Athena client, pointed at a stand-in. */
+export function athenaClientFor(standIn: Pick<AthenaStandIn, 'endpoint'>): AthenaClient {
+  return new AthenaClient({
+    endpoint: standIn.endpoint,
+    region: 'eu-west-1',
+    // Dummy keys for request signing against the loopback stand-in; never sent anywhere else.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    requestHandler: new NodeHttpHandler(),
+  });
 }
