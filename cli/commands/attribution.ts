@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { action, DEFAULT_LAKE_DIR, EXIT, openEngine, UserError } from '../../demo/lake.js';
+import { action, EXIT, openEngine, UserError } from '../../demo/lake.js';
 import { withEngineOptions } from '../engine-options.js';
 import { loadPathsFile, loadPathsFromEngine, localResultsQuery, saveResultsAthena, saveResultsLocal, type LoadedPaths } from '../../analytics/attribution/io.js';
 import { MODEL_SELECTORS, runModels, type ModelResult, type ModelSelector, type RunOutput } from '../../analytics/attribution/models.js';
