@@ -12,11 +12,11 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { buildChain, markovFromChain } from '../analytics/attribution/markov.js';
-import { heuristicAttribution, HEURISTIC_MODELS } from '../analytics/attribution/heuristics.js';
-import { PathTableBuilder, type PathTable } from '../analytics/attribution/paths.js';
-import { shapleySimplified } from '../analytics/attribution/shapley.js';
-import { longestPathInStates, simulateRemovalEffects } from '../analytics/attribution/simulate.js';
+import { buildChain, markovFromChain } from '../domain/index.js';
+import { heuristicAttribution, HEURISTIC_MODELS } from '../domain/index.js';
+import { PathTableBuilder, type PathTable } from '../domain/index.js';
+import { shapleySimplified } from '../domain/index.js';
+import { longestPathInStates, simulateRemovalEffects } from '../domain/index.js';
 
 const CHANNELS = 30;
 const MAX_LEN = 10;

@@ -17,17 +17,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateDataset, SOURCE_NAMES } from '../demo/generator/index.js';
-import { sendEvents } from '../demo/client/batch-sender.js';
-import { SOURCE_CHANNELS } from '../demo/run.js';
-import { startLocalPipeline } from '../local/pipeline.js';
-import { startLocalDynamo } from '../local/dynamodb.js';
-import { startLocalFirehose } from '../local/firehose-server.js';
-import type { FirehoseSink } from '../local/firehose-sink.js';
-import { createProcessor } from '../lambdas/processor/handler.js';
-import { DEFAULT_IDENTITY_RULES, localConfig, type IdentityRules } from '../lambdas/processor/config.js';
-import type { StoreStats } from '../lambdas/processor/identity/store.js';
-import type { Dataset, SourceName } from '../demo/generator/index.js';
+import { generateDataset, SOURCE_NAMES } from '../demo/index.js';
+import { sendEvents } from '../demo/index.js';
+import { SOURCE_CHANNELS } from '../demo/index.js';
+import { startLocalPipeline } from '../local/index.js';
+import { startLocalDynamo } from '../local/index.js';
+import { startLocalFirehose } from '../local/index.js';
+import type { FirehoseSink } from '../local/index.js';
+import { createProcessor } from '../lambdas/index.js';
+import { DEFAULT_IDENTITY_RULES, localConfig, type IdentityRules } from '../lambdas/index.js';
+import type { StoreStats } from '../lambdas/index.js';
+import type { Dataset, SourceName } from '../demo/index.js';
 
 // The pinned AWS SDK runs on Node 20; its notice that later releases need Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -9,14 +9,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateDataset, SOURCE_NAMES } from '../demo/generator/index.js';
-import { sendEvents } from '../demo/client/batch-sender.js';
-import { SOURCE_CHANNELS } from '../demo/run.js';
-import { startLocalPipeline } from '../local/pipeline.js';
-import { startLocalKinesis } from '../local/kinesis.js';
-import { startCollectorServer, DEV_STREAM_NAME } from '../local/collector-server.js';
-import { createFileKeyStore } from '../lambdas/collector/sources/file-store.js';
-import { createKinesisWriter } from '../lambdas/collector/kinesis-writer.js';
+import { generateDataset, SOURCE_NAMES } from '../demo/index.js';
+import { sendEvents } from '../demo/index.js';
+import { SOURCE_CHANNELS } from '../demo/index.js';
+import { startLocalPipeline } from '../local/index.js';
+import { startLocalKinesis } from '../local/index.js';
+import { startCollectorServer, DEV_STREAM_NAME } from '../local/index.js';
+import { createFileKeyStore } from '../lambdas/index.js';
+import { createKinesisWriter } from '../lambdas/index.js';
 import type { BenchReport } from './index.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

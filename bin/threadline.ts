@@ -6,9 +6,9 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, configFromContext } from '../lib/config.js';
-import { stackName } from '../lib/naming.js';
-import { ThreadlineStack } from '../lib/threadline-stack.js';
+import { ConfigError, configFromContext } from '../lib/index.js';
+import { stackName } from '../lambdas/index.js';
+import { ThreadlineStack } from '../lib/index.js';
 
 const app = new App();
 let config;

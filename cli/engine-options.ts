@@ -3,7 +3,7 @@
  * workgroup and database to ask. They fill demo/lake.ts EngineOptions, read by openEngine().
  */
 import type { Command } from 'commander';
-import { DEFAULT_LAKE_DIR } from '../demo/lake.js';
+import { DEFAULT_LAKE_DIR } from './lake.js';
 
 export function withEngineOptions(cmd: Command, engineHelp = 'local (DuckDB over --lake) or athena', lakeHelp = 'lake folder for --engine local'): Command {
   return cmd

@@ -7,11 +7,11 @@
  * The SQL here sticks to functions that DuckDB and Trino share (date_diff, count, sum, coalesce), so it
  * would run on either engine.
  */
-import type { QueryEngine } from '../analytics/query/types.js';
-import { ATTRIBUTION_MODELS } from '../sql/views/attribution.js';
-import { buildFunnelSql, type FunnelRow } from '../sql/builders/funnel.js';
-import { pathTableFromRows } from '../analytics/attribution/paths.js';
-import { runModels } from '../analytics/attribution/models.js';
+import type { QueryEngine } from '../query/index.js';
+import { ATTRIBUTION_MODELS } from '../sql/index.js';
+import { buildFunnelSql, type FunnelRow } from '../sql/index.js';
+import { pathTableFromRows } from '../domain/index.js';
+import { runModels } from '../domain/index.js';
 import type { AttributionRow, FlowRow, HandoffRow, JourneyRow, ReasonCount } from './report/types.js';
 
 export const DEFAULT_FUNNEL = ['Product Viewed', 'Product Added', 'Order Completed'] as const;

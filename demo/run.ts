@@ -6,15 +6,15 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TouchpointChannel } from '../schemas/channels.js';
-import { startLocalPipeline, type LocalPipeline, type PipelineStats } from '../local/pipeline.js';
+import type { TouchpointChannel } from '../schemas/index.js';
+import { startLocalPipeline, type LocalPipeline, type PipelineStats } from '../local/index.js';
 import { generateDataset, SOURCE_NAMES, toNdjson, type Dataset, type SourceName } from './generator/index.js';
 import { sendEvents, type SendResult } from './client/batch-sender.js';
 import { collectInsights, resolvedPersons, type Insights } from './insights.js';
 import { eventIdentifiers, evidenceClusters, pairwiseQuality, type PairwiseQuality } from './metrics.js';
 import { renderReport } from './report/render.js';
 import { toReportData } from './report/from-insights.js';
-import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from './lake.js';
+import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from '../cli/lake.js';
 
 /** Each emitting system's default touchpoint channel. The website has none: its visits are classified by rules. */
 export const SOURCE_CHANNELS: Record<SourceName, TouchpointChannel | undefined> = {

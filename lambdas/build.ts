@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { LAMBDA_BUNDLE, LAMBDA_ENTRIES, PROJECT_ROOT, entryPath, type LambdaName } from '../lib/bundling.js';
+import { LAMBDA_BUNDLE, LAMBDA_ENTRIES, PROJECT_ROOT, entryPath, type LambdaName } from './bundling.js';
 
 export interface BundleReport {
   name: LambdaName;

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_VIEW_CONFIG, resolveViewConfig, type ViewConfig } from '../sql/config.js';
+import { DEFAULT_VIEW_CONFIG, resolveViewConfig, type ViewConfig } from '../sql/index.js';
 
 const STAGE_RE = /^[a-z][a-z0-9-]{0,19}$/;
 

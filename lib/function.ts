@@ -11,7 +11,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLE, PROJECT_ROOT } from './bundling.js';
+import { LAMBDA_BUNDLE, PROJECT_ROOT } from '../lambdas/index.js';
 import { resolve } from 'node:path';
 
 export interface ThreadlineFunctionProps {

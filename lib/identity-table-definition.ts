@@ -3,7 +3,7 @@
  * same definition the offline dynalite table is created from) to what the CDK construct needs, plus
  * the DynamoDB actions the processor's identity store issues.
  */
-import { identityTableDefinition } from '../lambdas/processor/identity/table.js';
+import { identityTableDefinition } from '../lambdas/index.js';
 
 export interface KeyAttribute {
   readonly name: string;

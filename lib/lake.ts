@@ -16,10 +16,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { type LakeTableName } from '../schemas/lake.js';
-import { LAKE_TABLE_NAMES, firehosePrefixes, glueTableInput, tablePrefix } from '../sql/lake-layout.js';
+import { type LakeTableName } from '../schemas/index.js';
+import { LAKE_TABLE_NAMES, firehosePrefixes, glueTableInput, tablePrefix } from '../sql/index.js';
 import { logRetention } from './function.js';
-import { attributionResultsTableInput } from './results-table.js';
+import { attributionResultsTableInput } from './attribution-results-table.js';
 
 export { LAKE_TABLE_NAMES };
 

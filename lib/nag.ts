@@ -6,7 +6,7 @@
  */
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { ATTRIBUTION_RESULTS_TABLE } from '../analytics/attribution/results-table.js';
+import { ATTRIBUTION_RESULTS_TABLE } from '../sql/index.js';
 import { LAKE_PREFIXES, LAKE_TABLE_NAMES } from './lake.js';
 import type { ThreadlineStack } from './threadline-stack.js';
 

@@ -6,17 +6,17 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { Analytics } from './analytics.js';
-import { entryPath } from './bundling.js';
-import { Collector } from './collector.js';
+import { Analytics } from './query-workgroup.js';
+import { entryPath } from '../lambdas/index.js';
+import { Collector } from './collector-api.js';
 import type { ThreadlineConfig } from './config.js';
-import { IdentityStore } from './identity-store.js';
+import { IdentityStore } from './identity-table.js';
 import { IDENTITY_TABLE_DEFINITION, PROCESSOR_DYNAMODB_ACTIONS } from './identity-table-definition.js';
 import { Lake } from './lake.js';
-import { sourcesParameterPath, workGroupName } from './naming.js';
+import { sourcesParameterPath, workGroupName } from '../lambdas/index.js';
 import { applyNagSuppressions } from './nag.js';
 import { Observability } from './observability.js';
-import { Processor } from './processor.js';
+import { Processor } from './processor-function.js';
 import { EventStream } from './stream.js';
 import { renderAthenaViews } from './views.js';
 

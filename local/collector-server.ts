@@ -12,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { CollectorDeps } from '../lambdas/collector/core.js';
-import { createHandler, type ApiGatewayV2Handler } from '../lambdas/collector/handler.js';
+import type { CollectorDeps } from '../lambdas/index.js';
+import { createHandler, type ApiGatewayV2Handler } from '../lambdas/index.js';
 
 /** API Gateway's own payload limit: larger bodies never reach the Lambda. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -223,8 +223,7 @@ export async function startStandaloneCollector(opts: StandaloneCollectorOptions 
   const { join } = await import('node:path');
   const { mkdir } = await import('node:fs/promises');
   const { startLocalKinesis } = await import('./kinesis.js');
-  const { createFileKeyStore } = await import('../lambdas/collector/sources/file-store.js');
-  const { createKinesisWriter } = await import('../lambdas/collector/kinesis-writer.js');
+  const { createFileKeyStore, createKinesisWriter } = await import('../lambdas/index.js');
   const dataDir = opts.dataDir ?? '.threadline';
   const streamName = opts.streamName ?? DEV_STREAM_NAME;
   await mkdir(dataDir, { recursive: true });

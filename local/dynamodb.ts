@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { identityTableDefinition } from '../lambdas/processor/identity/table.js';
+import { identityTableDefinition } from '../lambdas/index.js';
 
 type DynaliteFactory = (opts: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 const require = createRequire(import.meta.url);

@@ -15,7 +15,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import type { FailureReason } from '../schemas/failure-reasons.js';
+import type { FailureReason } from '../schemas/index.js';
 import {
   LAKE_SCHEMA_VERSION,
   LAKE_TABLES,
@@ -24,8 +24,8 @@ import {
   toLakeTimestamp,
   type LakeColumnType,
   type LakeTableName,
-} from '../schemas/lake.js';
-import { partFileName, partitionPrefix } from '../sql/lake-layout.js';
+} from '../schemas/index.js';
+import { partFileName, partitionPrefix } from '../sql/index.js';
 import type { FirehoseSink } from './firehose-sink.js';
 
 export interface LakeWriterOptions {

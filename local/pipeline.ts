@@ -15,16 +15,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createFileKeyStore, type FileKeyStore } from '../lambdas/collector/sources/file-store.js';
-import { createKinesisWriter } from '../lambdas/collector/kinesis-writer.js';
-import { createProcessor, type Processor } from '../lambdas/processor/processor.js';
-import { localConfig } from '../lambdas/processor/config.js';
-import { failureRecord } from '../lambdas/processor/decode.js';
-import { toJsonLine } from '../lambdas/processor/output/firehose.js';
-import type { TouchpointChannel } from '../schemas/channels.js';
-import type { LakeTableName } from '../schemas/lake.js';
-import { createDuckDbEngine, type DuckDbEngine } from '../analytics/query/duckdb.js';
-import type { ViewConfig } from '../sql/config.js';
+import { createFileKeyStore, type FileKeyStore } from '../lambdas/index.js';
+import { createKinesisWriter } from '../lambdas/index.js';
+import { createProcessor, type Processor } from '../lambdas/index.js';
+import { localConfig } from '../lambdas/index.js';
+import { failureRecord } from '../lambdas/index.js';
+import { toJsonLine } from '../lambdas/index.js';
+import type { TouchpointChannel } from '../schemas/index.js';
+import type { LakeTableName } from '../schemas/index.js';
+import { createDuckDbEngine, type DuckDbEngine } from '../query/index.js';
+import type { ViewConfig } from '../sql/index.js';
 import { startLocalKinesis, type LocalKinesis } from './kinesis.js';
 import { startCollectorServer, DEV_WRITE_KEY, DEV_STREAM_NAME, type CollectorServer } from './collector-server.js';
 import { startLocalDynamo, type LocalDynamo } from './dynamodb.js';

@@ -4,3 +4,4 @@ export * from './failure-reasons.js';
 export * from './event.js';
 export * from './envelope.js';
 export * from './lake.js';
+export { checkStructure, DEFAULT_LIMITS, describeIssues, validateEvent } from './validate.js';

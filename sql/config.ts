@@ -3,7 +3,7 @@
  * time) is where they live because Athena views cannot take parameters; redeploying the views is how
  * a change of, say, the lookback window reaches Athena.
  */
-import { DEFAULT_MARKETING_CHANNELS } from '../schemas/channels.js';
+import { DEFAULT_MARKETING_CHANNELS } from '../schemas/index.js';
 
 export interface ViewConfig {
   /** Inactivity that ends a session (minutes). */

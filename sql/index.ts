@@ -9,3 +9,4 @@ export { PATH_SEPARATOR } from './views/journeys.js';
 export { CONVERSION_NODE, NULL_NODE } from './views/path_flows.js';
 export * from './builders/funnel.js';
 export * from './builders/retention.js';
+export { ATTRIBUTION_RESULTS_TABLE, ATTRIBUTION_RESULTS_TABLE_NAME, attributionResultsGlueColumns, insertResultsSql, type ResultRow, resultRows, selectRowsSql } from './attribution-results-table.js';

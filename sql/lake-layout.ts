@@ -17,7 +17,7 @@ import {
   duckdbColumns,
   glueColumns,
   type LakeTableName,
-} from '../schemas/lake.js';
+} from '../schemas/index.js';
 
 export const LAKE_TABLE_NAMES = Object.keys(LAKE_TABLES) as LakeTableName[];
 export const PARTITION_KEY = PARTITION_COLUMN.name; // 'event_date'

@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { action, EXIT, openEngine, UserError } from '../../demo/lake.js';
+import { action, EXIT, openEngine, UserError } from '../lake.js';
 import { withEngineOptions } from '../engine-options.js';
-import { loadPathsFile, loadPathsFromEngine, localResultsQuery, saveResultsAthena, saveResultsLocal, type LoadedPaths } from '../../analytics/attribution/io.js';
-import { MODEL_SELECTORS, runModels, type ModelResult, type ModelSelector, type RunOutput } from '../../analytics/attribution/models.js';
-import { MAX_ORDER, type Transition } from '../../analytics/attribution/markov.js';
-import { AttributionInputError, totalsOf } from '../../analytics/attribution/paths.js';
-import { resultRows } from '../../analytics/attribution/results-table.js';
+import { loadPathsFile, loadPathsFromEngine, localResultsQuery, saveResultsAthena, saveResultsLocal, type LoadedPaths } from '../../query/index.js';
+import { MODEL_SELECTORS, runModels, type ModelResult, type ModelSelector, type RunOutput } from '../../domain/index.js';
+import { MAX_ORDER, type Transition } from '../../domain/index.js';
+import { AttributionInputError, totalsOf } from '../../domain/index.js';
+import { resultRows } from '../../sql/index.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 type Format = (typeof FORMATS)[number];

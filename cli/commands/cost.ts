@@ -6,10 +6,16 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { deploymentFromTemplate, synthesizeTemplate } from '../../lib/cost/deployment.js';
-import { loadDefaultFigures } from '../../lib/cost/figures.js';
-import { withFigures } from '../../lib/cost/model.js';
-import { renderCostMarkdown, renderCostText } from '../../lib/cost/report.js';
+import {
+  deploymentFromTemplate,
+  estimateMonthlyCost,
+  loadDefaultFigures,
+  renderCostMarkdown,
+  renderCostText,
+  synthesizeTemplate,
+  VOLUMES,
+  withFigures,
+} from '../../cost/index.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -35,19 +41,7 @@ export function register(program: Command): void {
     .option('--markdown', 'print the full markdown report (docs/cost.md)')
     .option('--write <file>', 'write the markdown report to a file')
     .option('--json', 'print the deployment facts, figures and estimates as JSON')
-    .option('--measure', 'measure per-event figures on the local pipeline (demo data) and save them as the defaults')
-    .option('--customers <n>', 'demo customers for --measure', '200')
-    .action(async (opts: { context: string[]; figures?: string; markdown?: boolean; write?: string; json?: boolean; measure?: boolean; customers: string }) => {
-      if (opts.measure) {
-        const { measureFigures } = await import('../../lib/cost/measure.js');
-        const { MEASURED_FIGURES_PATH } = await import('../../lib/cost/figures.js');
-        const measured = await measureFigures({ customers: Number(opts.customers) });
-        writeFileSync(MEASURED_FIGURES_PATH, JSON.stringify(measured, null, 2) + '\n');
-        console.log(`measured (${measured.run}):`);
-        for (const [k, v] of Object.entries(measured.figures)) console.log(`  ${k.padEnd(26)} ${v!.value}`);
-        console.log(`saved to ${MEASURED_FIGURES_PATH}`);
-        return;
-      }
+    .action(async (opts: { context: string[]; figures?: string; markdown?: boolean; write?: string; json?: boolean; }) => {
       // CDK's CloudFormation schema validation adds seconds and nothing to a price.
       process.env.CDK_VALIDATION ??= 'false';
       const { template, stage } = synthesizeTemplate(parseContext(opts.context));
@@ -55,8 +49,6 @@ export function register(program: Command): void {
       let figures = loadDefaultFigures();
       if (opts.figures) figures = withFigures(figures, JSON.parse(readFileSync(opts.figures, 'utf8')));
       if (opts.json) {
-        const { estimateMonthlyCost } = await import('../../lib/cost/model.js');
-        const { VOLUMES } = await import('../../lib/cost/report.js');
         console.log(JSON.stringify({ stage, deployment, figures, estimates: VOLUMES.map((n) => estimateMonthlyCost(deployment, figures, n)) }, null, 2));
         return;
       }

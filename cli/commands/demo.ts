@@ -5,10 +5,10 @@
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { action, UserError } from '../../demo/lake.js';
-import { runDemo } from '../../demo/run.js';
-import { DEFAULT_DEMO_OUT } from '../../demo/lake.js';
-import { renderDemoFooter, renderDemoText } from '../../demo/print.js';
+import { action, UserError } from '../lake.js';
+import { runDemo } from '../../demo/index.js';
+import { DEFAULT_DEMO_OUT } from '../lake.js';
+import { renderDemoFooter, renderDemoText } from '../demo-print.js';
 
 export const DEFAULT_DEMO_CUSTOMERS = 1000;
 

@@ -1,9 +1,9 @@
 /** `threadline funnel --steps "A,B,C"`: persons reaching each step, with the lake engineer's funnel builder. */
 import type { Command } from 'commander';
-import { buildFunnelSql } from '../../sql/builders/funnel.js';
-import { action, openEngine, parseDuration, UserError } from '../../demo/lake.js';
+import { buildFunnelSql } from '../../sql/index.js';
+import { action, openEngine, parseDuration, UserError } from '../lake.js';
 import { withEngineOptions } from '../engine-options.js';
-import { formatRows } from '../../demo/output/format.js';
+import { formatRows } from '../format.js';
 import { checkFormat } from './query.js';
 
 export function register(program: Command): void {

@@ -6,8 +6,8 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { action, UserError } from '../../demo/lake.js';
-import { startLocalPipeline } from '../../local/pipeline.js';
+import { action, UserError } from '../lake.js';
+import { startLocalPipeline } from '../../local/index.js';
 
 export function register(program: Command): void {
   program

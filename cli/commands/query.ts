@@ -1,10 +1,10 @@
 /** `threadline query <view|SQL>`: a Threadline view or any SQL, on the local lake (DuckDB) or Athena. */
 import type { Command } from 'commander';
-import { orderedViews } from '../../sql/registry.js';
-import { LAKE_TABLE_NAMES } from '../../sql/lake-layout.js';
-import { action, openEngine, UserError } from '../../demo/lake.js';
+import { orderedViews } from '../../sql/index.js';
+import { LAKE_TABLE_NAMES } from '../../sql/index.js';
+import { action, openEngine, UserError } from '../lake.js';
 import { withEngineOptions } from '../engine-options.js';
-import { formatRows, OUTPUT_FORMATS, type OutputFormat } from '../../demo/output/format.js';
+import { formatRows, OUTPUT_FORMATS, type OutputFormat } from '../format.js';
 
 export function register(program: Command): void {
   withEngineOptions(program

@@ -2,10 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { action, openEngine, UserError } from '../../demo/lake.js';
-import { collectInsights, DEFAULT_FUNNEL } from '../../demo/insights.js';
-import { renderReport } from '../../demo/report/render.js';
-import { toReportData } from '../../demo/report/from-insights.js';
+import { action, openEngine, UserError } from '../lake.js';
+import { collectInsights, DEFAULT_FUNNEL } from '../../demo/index.js';
+import { renderReport } from '../../demo/index.js';
+import { toReportData } from '../../demo/index.js';
 
 export function register(program: Command): void {
   program

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { parseNdjson, sendEvents, type SendResult } from '../../demo/client/batch-sender.js';
+import { parseNdjson, sendEvents, type SendResult } from '../../demo/index.js';
 
 export const SEND_EXIT = { ok: 0, error: 1, usage: 2, someRejected: 3, someFailed: 4 } as const;
 

@@ -8,7 +8,7 @@
  * incremental lift. `direct` has a lift of 0 on purpose: it is a frequent last touch that causes nothing,
  * which is exactly where last-touch attribution goes wrong and data-driven models should not.
  */
-import type { TouchpointChannel } from '../../schemas/channels.js';
+import type { TouchpointChannel } from '../../schemas/index.js';
 
 export const PERSONAS = ['bargain_hunter', 'loyal_store_shopper', 'researcher', 'support_heavy'] as const;
 export type Persona = (typeof PERSONAS)[number];

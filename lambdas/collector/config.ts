@@ -2,7 +2,7 @@
  * Collector limits and settings. Defaults follow Segment's documented limits so that SDK batching
  * (which sizes batches for Segment) never trips them.
  */
-import { DEFAULT_LIMITS } from '../../schemas/validate.js';
+import { DEFAULT_LIMITS } from '../../schemas/index.js';
 
 export interface CollectorLimits {
   /** Request body after decompression. 500 KB. */

@@ -13,10 +13,10 @@
  * retries; a duplicate is possible, a loss is not).
  */
 import { randomUUID } from 'node:crypto';
-import type { StreamEnvelope } from '../../schemas/envelope.js';
-import type { EventType } from '../../schemas/event.js';
-import type { FailureReason } from '../../schemas/failure-reasons.js';
-import { checkStructure, validateEvent } from '../../schemas/validate.js';
+import type { StreamEnvelope } from '../../schemas/index.js';
+import type { EventType } from '../../schemas/index.js';
+import type { FailureReason } from '../../schemas/index.js';
+import { checkStructure, validateEvent } from '../../schemas/index.js';
 import type { AppLogger } from '../shared/logger.js';
 import { writeKeyFromBody, writeKeyFromHeader } from './auth.js';
 import { resolveConfig, type CollectorConfig, type CollectorConfigInput } from './config.js';

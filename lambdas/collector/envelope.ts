@@ -7,9 +7,9 @@ import {
   type CollectedEnvelope,
   type RejectedEnvelope,
   type SourceRef,
-} from '../../schemas/envelope.js';
-import type { ThreadlineEvent } from '../../schemas/event.js';
-import type { FailureReason } from '../../schemas/failure-reasons.js';
+} from '../../schemas/index.js';
+import type { ThreadlineEvent } from '../../schemas/index.js';
+import type { FailureReason } from '../../schemas/index.js';
 import type { SourceConfig } from './sources/types.js';
 
 export function sourceRef(source: SourceConfig): SourceRef {

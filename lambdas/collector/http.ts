@@ -1,5 +1,5 @@
 /** The collector's transport-neutral request/response (API Gateway v2 and the local server map onto it). */
-import type { FailureReason } from '../../schemas/failure-reasons.js';
+import type { FailureReason } from '../../schemas/index.js';
 
 export interface CollectorRequest {
   method: string;

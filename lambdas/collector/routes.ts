@@ -1,5 +1,5 @@
 /** Route table of the Segment-compatible HTTP API. */
-import type { EventType } from '../../schemas/event.js';
+import type { EventType } from '../../schemas/index.js';
 
 export type Route =
   | { kind: 'event'; type: EventType }

@@ -3,54 +3,17 @@
  * pipeline, tests). Everything that changes behaviour per deployment lives here, so the pure modules
  * take plain values and never read process.env themselves.
  */
-import type { IdentifierType } from '../../schemas/identifiers.js';
+import type { IdentifierType } from '../../schemas/index.js';
 import type { CountryCode } from 'libphonenumber-js';
+import type { ConsentMode, EnrichOptions } from '../../domain/index.js';
+import { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../domain/index.js';
 
-export type ConsentMode = 'strip' | 'drop' | 'ignore';
+export type { ConsentMode, ConsentPolicy } from '../../domain/index.js';
+export { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../domain/index.js';
 
-export interface ConsentPolicy {
-  /**
-   * What to do with an event whose categoryPreferences deny one of `categories`:
-   *   strip:  keep the event for aggregate counts, without any identifier (identifiers_stripped=true,
-   *           no person_id, no stitching, no IP);
-   *   drop:   do not keep it; a failed-events row (reason consent_denied, no raw payload) counts it;
-   *   ignore: consent is recorded in the `consent` column but not enforced.
-   * Events without categoryPreferences are kept (consent collected elsewhere, e.g. POS, call centre).
-   */
-  mode: ConsentMode;
-  /** Category names (case-insensitive) that must not be false for the event to be kept whole. */
-  categories: string[];
-}
-
-export interface IdentityRules {
-  /**
-   * Priority of identifier types, highest first. user_id MUST be first: it is the exclusive anchor
-   * (a person holds one user id, and two user-anchored persons never merge except through alias).
-   * The rank is baked into person ids (p<rank>_...), so it is fixed for the life of a table.
-   */
-  priority: IdentifierType[];
-  /**
-   * Per non-user identifier type: how many distinct user ids it may be seen with before it is
-   * "shared" and stops linking (a family tablet, a household phone, a shop's POS device).
-   */
-  maxUsers: Partial<Record<IdentifierType, number>>;
-  /**
-   * Whether an event that carries only weak identifiers (anonymous_id, device_id) may merge persons.
-   * Default false: after a logout/reset, {new anonymousId, same deviceId} must not glue the new
-   * anonymous id to the previous user through the device.
-   */
-  mergeWeakOnly: boolean;
-  /** Identifier types that count as weak (see mergeWeakOnly). */
-  weakTypes: IdentifierType[];
-}
-
-export interface ProcessorConfig {
+export interface ProcessorConfig extends EnrichOptions {
   streams: { events: string; identity: string; failed: string };
   identityTable: string;
-  /** HMAC key for email/phone hashing (per deployment). */
-  hashKey: string;
-  defaultPhoneRegion: CountryCode;
-  consent: ConsentPolicy;
   identity: IdentityRules;
   /** Max entries of the identity cache kept across invocations. */
   cacheSize: number;
@@ -60,13 +23,6 @@ export interface ProcessorConfig {
    */
   firehosePackBytes: number;
 }
-
-export const DEFAULT_IDENTITY_RULES: IdentityRules = {
-  priority: ['user_id', 'crm_id', 'loyalty_id', 'email_hash', 'phone_hash', 'anonymous_id', 'device_id'],
-  maxUsers: { anonymous_id: 1, device_id: 1, email_hash: 1, phone_hash: 1, loyalty_id: 1, crm_id: 1 },
-  mergeWeakOnly: false,
-  weakTypes: ['anonymous_id', 'device_id'],
-};
 
 export const DEV_HASH_KEY = 'threadline-local-dev-key-not-for-production';
 

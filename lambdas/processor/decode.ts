@@ -3,12 +3,12 @@
  * event is a typed failure carrying the raw record (PII-redacted) for failed_events. Pure.
  */
 import { createHash } from 'node:crypto';
-import type { CollectedEnvelope, RejectedEnvelope } from '../../schemas/envelope.js';
-import type { ThreadlineEvent } from '../../schemas/event.js';
-import type { FailureReason } from '../../schemas/failure-reasons.js';
-import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type FailedEventRecord } from '../../schemas/lake.js';
-import { validateEvent } from '../../schemas/validate.js';
-import { redactRaw } from './enrich/pii.js';
+import type { CollectedEnvelope, RejectedEnvelope } from '../../schemas/index.js';
+import type { ThreadlineEvent } from '../../schemas/index.js';
+import type { FailureReason } from '../../schemas/index.js';
+import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type FailedEventRecord } from '../../schemas/index.js';
+import { validateEvent } from '../../schemas/index.js';
+import { redactRaw } from '../../domain/index.js';
 
 export const RAW_LIMIT = 256 * 1024;
 

@@ -19,13 +19,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import type { EventRecord } from '../../schemas/lake.js';
+import type { EventRecord } from '../../schemas/index.js';
 import type { AppLogger } from '../shared/logger.js';
 import { silentLogger } from '../shared/logger.js';
 import type { RetryOptions } from '../shared/retry.js';
 import type { ProcessorConfig } from './config.js';
 import { decodeRecord, failureRecord } from './decode.js';
-import { normaliseEvent, type NormalisedEvent } from './enrich/normalise.js';
+import { normaliseEvent, type NormalisedEvent } from '../../domain/index.js';
 import { IdentityStore } from './identity/store.js';
 import { deliver, pack, toJsonLine, type OutRecord } from './output/firehose.js';
 

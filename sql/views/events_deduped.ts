@@ -24,7 +24,7 @@
  *   straddle two days only when the event was within that delay of midnight UTC. Rare, but then counted
  *   twice, which is why 'global' stays the default.
  */
-import { EVENTS_COLUMNS } from '../../schemas/lake.js';
+import { EVENTS_COLUMNS } from '../../schemas/index.js';
 import { c, defineView } from '../view.js';
 import type { ViewColumnType } from '../view.js';
 

@@ -9,17 +9,17 @@ import path from 'node:path';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAthenaEngine } from '../../analytics/query/athena.js';
-import { createDuckDbEngine, type DuckDbEngine } from '../../analytics/query/duckdb.js';
-import { loadPathsFromEngine, saveResultsAthena } from '../../analytics/attribution/io.js';
-import { runModels } from '../../analytics/attribution/models.js';
+import { createAthenaEngine } from '../../query/athena.js';
+import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
+import { loadPathsFromEngine, saveResultsAthena } from '../../query/attribution-io.js';
+import { runModels } from '../../domain/attribution/models.js';
 import {
   ATTRIBUTION_RESULTS_PARTITION,
   attributionResultsDuckdbColumns,
   attributionResultsGlueColumns,
   insertResultsSql,
   resultRows,
-} from '../../analytics/attribution/results-table.js';
+} from '../../sql/attribution-results-table.js';
 import { startAthenaStandIn, athenaClientFor, type AthenaStandIn } from '../sql/athena-standin.js';
 import { eventRecord, writeLake } from '../sql/fixtures.js';
 

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckDbEngine, type DuckDbEngine } from '../../analytics/query/duckdb.js';
-import { loadPathsFromEngine, localResultsQuery, saveResultsLocal } from '../../analytics/attribution/io.js';
-import { runModels } from '../../analytics/attribution/models.js';
-import { ATTRIBUTION_RESULTS_COLUMNS, resultRows } from '../../analytics/attribution/results-table.js';
+import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
+import { loadPathsFromEngine, localResultsQuery, saveResultsLocal } from '../../query/attribution-io.js';
+import { runModels } from '../../domain/attribution/models.js';
+import { ATTRIBUTION_RESULTS_COLUMNS, resultRows } from '../../sql/attribution-results-table.js';
 import { eventRecord, writeLake } from '../sql/fixtures.js';
 
 const t = (day: number, hour = 10) => `2024-06-${String(day).padStart(2, '0')} ${String(hour).padStart(2, '0')}:00:00.000`;

@@ -2,9 +2,9 @@
  * Markov removal-effect attribution: the published worked example and cases derived by hand below.
  */
 import { describe, expect, it } from 'vitest';
-import { buildChain, markovAttribution, transitionMatrix, type MarkovResult } from '../../analytics/attribution/markov.js';
-import { parsePathsText } from '../../analytics/attribution/paths-file.js';
-import { simulateRemovalEffects } from '../../analytics/attribution/simulate.js';
+import { buildChain, markovAttribution, transitionMatrix, type MarkovResult } from '../../domain/attribution/markov.js';
+import { parsePathsText } from '../../domain/attribution/paths-file.js';
+import { simulateRemovalEffects } from '../../domain/attribution/simulate.js';
 
 const table = (text: string) => parsePathsText(text).table;
 const byChannel = (r: MarkovResult) => Object.fromEntries(r.channels.map((c) => [c.channel, c]));

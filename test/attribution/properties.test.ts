@@ -3,10 +3,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildChain, markovAttribution, transitionMatrix } from '../../analytics/attribution/markov.js';
-import { runModels, type ModelResult } from '../../analytics/attribution/models.js';
-import { PathTableBuilder, type PathTable } from '../../analytics/attribution/paths.js';
-import { shapleyExact, shapleySimplified } from '../../analytics/attribution/shapley.js';
+import { buildChain, markovAttribution, transitionMatrix } from '../../domain/attribution/markov.js';
+import { runModels, type ModelResult } from '../../domain/attribution/models.js';
+import { PathTableBuilder, type PathTable } from '../../domain/attribution/paths.js';
+import { shapleyExact, shapleySimplified } from '../../domain/attribution/shapley.js';
 
 interface Row {
   path: string[];

@@ -2,11 +2,11 @@
  * Shapley and rule-based models on cases computed by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { heuristicAttribution, timeDecayWeights } from '../../analytics/attribution/heuristics.js';
-import { runModels } from '../../analytics/attribution/models.js';
-import { parsePathsText } from '../../analytics/attribution/paths-file.js';
-import { PathTableBuilder } from '../../analytics/attribution/paths.js';
-import { shapleyExact, shapleySimplified } from '../../analytics/attribution/shapley.js';
+import { heuristicAttribution, timeDecayWeights } from '../../domain/attribution/heuristics.js';
+import { runModels } from '../../domain/attribution/models.js';
+import { parsePathsText } from '../../domain/attribution/paths-file.js';
+import { PathTableBuilder } from '../../domain/attribution/paths.js';
+import { shapleyExact, shapleySimplified } from '../../domain/attribution/shapley.js';
 
 const table = (text: string) => parsePathsText(text).table;
 const asMap = (rows: { channel: string; conversions: number; value: number }[]) =>

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { bundleLambda } from '../../lambdas/build.js';
-import { PROJECT_ROOT } from '../../lib/bundling.js';
+import { PROJECT_ROOT } from '../../lambdas/bundling.js';
 
 describe('build:lambdas', () => {
   it('bundles each handler into one minified ESM file and reports its real size', async () => {

@@ -165,7 +165,7 @@ describe('from CDK context', () => {
 describe('docs/deploy.md', () => {
   it('documents every configuration key (a new key without documentation fails here)', async () => {
     const { readFileSync } = await import('node:fs');
-    const { PROJECT_ROOT } = await import('../../lib/bundling.js');
+    const { PROJECT_ROOT } = await import('../../lambdas/bundling.js');
     const { defaultConfig } = await import('../../lib/config.js');
     const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'deploy.md'), 'utf8');
     const leaves = (o: Record<string, unknown>, prefix = ''): string[] =>

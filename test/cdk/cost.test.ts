@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/bundling.js';
-import { deploymentFromTemplate, synthesizeTemplate } from '../../lib/cost/deployment.js';
-import { loadDefaultFigures } from '../../lib/cost/figures.js';
-import { DEFAULT_FIGURES, estimateMonthlyCost, withFigures, type DeploymentFacts, type PerEventFigures } from '../../lib/cost/model.js';
-import { renderCostMarkdown, standardVariants, VOLUMES } from '../../lib/cost/report.js';
+import { PROJECT_ROOT } from '../../lambdas/bundling.js';
+import { deploymentFromTemplate, synthesizeTemplate } from '../../cost/deployment.js';
+import { loadDefaultFigures } from '../../cost/figures.js';
+import { DEFAULT_FIGURES, estimateMonthlyCost, withFigures, type DeploymentFacts, type PerEventFigures } from '../../cost/model.js';
+import { renderCostMarkdown, standardVariants, VOLUMES } from '../../cost/report.js';
 
 process.env.CDK_VALIDATION = 'false';
 

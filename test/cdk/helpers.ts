@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { build } from 'esbuild';
 import { resolveConfig, type ThreadlineConfigInput } from '../../lib/config.js';
-import { PROJECT_ROOT } from '../../lib/bundling.js';
+import { PROJECT_ROOT } from '../../lambdas/bundling.js';
 import { ThreadlineStack } from '../../lib/threadline-stack.js';
 
 export interface Synthesized {

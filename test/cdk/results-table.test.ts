@@ -3,8 +3,8 @@
  * the derivation must rename every trace of event_date and keep storage and projection identical.
  */
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTION_RESULTS_COLUMNS } from '../../analytics/attribution/results-table.js';
-import { attributionResultsTableInput, rekeyedProjection } from '../../lib/results-table.js';
+import { ATTRIBUTION_RESULTS_COLUMNS } from '../../sql/attribution-results-table.js';
+import { attributionResultsTableInput, rekeyedProjection } from '../../lib/attribution-results-table.js';
 import { glueTableInput } from '../../sql/lake-layout.js';
 
 describe('attribution_results TableInput', () => {

@@ -11,12 +11,12 @@ import {
   ATTRIBUTION_RESULTS_TABLE_NAME,
   attributionResultsGlueColumns,
   resultRows,
-} from '../../analytics/attribution/results-table.js';
-import { ATHENA_USER_ACTIONS } from '../../lib/analytics.js';
-import { entryPath, PROJECT_ROOT } from '../../lib/bundling.js';
-import { COLLECTOR_ACTIONS } from '../../lib/collector.js';
+} from '../../sql/attribution-results-table.js';
+import { ATHENA_USER_ACTIONS } from '../../lib/query-workgroup.js';
+import { entryPath, PROJECT_ROOT } from '../../lambdas/bundling.js';
+import { COLLECTOR_ACTIONS } from '../../lib/collector-api.js';
 import { LAKE_TABLE_NAMES } from '../../lib/lake.js';
-import { sourcesParameterPath } from '../../lib/naming.js';
+import { sourcesParameterPath } from '../../lambdas/shared/resource-names.js';
 import { glueColumns, PARTITION_COLUMN } from '../../schemas/lake.js';
 import { renderViews } from '../../sql/render.js';
 import {
@@ -446,7 +446,7 @@ describe('IAM', () => {
       [...new Set(Object.values(ATHENA_USER_ACTIONS).flat())].sort(),
     );
     // The Athena calls are the ones the CLI's Athena engine makes.
-    const engine = [...(await sdkActionsUsedBy(join(PROJECT_ROOT, 'analytics', 'query', 'athena.ts'))).values()].flatMap((a) => [...a]);
+    const engine = [...(await sdkActionsUsedBy(join(PROJECT_ROOT, 'query', 'athena.ts'))).values()].flatMap((a) => [...a]);
     expect([...new Set(engine)].sort()).toEqual([...ATHENA_USER_ACTIONS.athena]);
     // Partition registration (INSERT INTO) only on attribution_results, not on the lake tables.
     const partitions = JSON.stringify(bySid('SaveAttributionPartitions').Resource);

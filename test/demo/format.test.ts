@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatCsv, formatTable } from '../../demo/output/format.js';
-import { parseDuration, UserError } from '../../demo/lake.js';
+import { formatCsv, formatTable } from '../../cli/format.js';
+import { parseDuration, UserError } from '../../cli/lake.js';
 import { toSql } from '../../cli/commands/query.js';
 
 describe('output formats', () => {

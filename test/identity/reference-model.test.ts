@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../lambdas/processor/config.js';
-import { ReferenceIdentityModel, canonicalPartition } from '../../lambdas/processor/identity/reference-model.js';
-import { isShared, nodeIdOf, validateRules } from '../../lambdas/processor/identity/rules.js';
+import { ReferenceIdentityModel, canonicalPartition } from '../../domain/identity/reference-model.js';
+import { isShared, nodeIdOf, validateRules } from '../../domain/identity/rules.js';
 import type { Identifier, IdentifierType } from '../../schemas/identifiers.js';
 
 const id = (type: IdentifierType, value: string): Identifier => ({ type, value });

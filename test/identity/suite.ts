@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LocalDynamo } from '../../local/dynamodb.js';
 import { DEFAULT_IDENTITY_RULES } from '../../lambdas/processor/config.js';
 import { IdentityStore, type ResolveInput } from '../../lambdas/processor/identity/store.js';
-import { ReferenceIdentityModel, canonicalPartition } from '../../lambdas/processor/identity/reference-model.js';
+import { ReferenceIdentityModel, canonicalPartition } from '../../domain/identity/reference-model.js';
 import type { Identifier, IdentifierType } from '../../schemas/identifiers.js';
 
 const rules = DEFAULT_IDENTITY_RULES;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDuckDbEngine } from '../../analytics/query/duckdb.js';
+import { createDuckDbEngine } from '../../query/duckdb.js';
 import { createLakeWriter, ResourceNotFoundException, toRow } from '../../local/lake-writer.js';
 import { EVENTS_COLUMNS, duckdbColumns } from '../../schemas/lake.js';
 import { eventRecord, identityChange, STREAMS } from '../sql/fixtures.js';

@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash, createHmac } from 'node:crypto';
-import { classifyChannel, channelFromUtm, channelFromReferrer } from '../../lambdas/processor/enrich/channel.js';
-import { emailHash, emailHashFromSha256, normalisePhone, phoneHash, redactRaw, scrubPii } from '../../lambdas/processor/enrich/pii.js';
-import { truncateIp } from '../../lambdas/processor/enrich/ip.js';
-import { parseUserAgent } from '../../lambdas/processor/enrich/user-agent.js';
-import { consentDecision } from '../../lambdas/processor/enrich/consent.js';
-import { normaliseEvent } from '../../lambdas/processor/enrich/normalise.js';
+import { classifyChannel, channelFromUtm, channelFromReferrer } from '../../domain/enrich/channel.js';
+import { emailHash, emailHashFromSha256, normalisePhone, phoneHash, redactRaw, scrubPii } from '../../domain/enrich/pii.js';
+import { truncateIp } from '../../domain/enrich/ip.js';
+import { parseUserAgent } from '../../domain/enrich/user-agent.js';
+import { consentDecision } from '../../domain/enrich/consent.js';
+import { normaliseEvent } from '../../domain/enrich/normalise.js';
 import { localConfig } from '../../lambdas/processor/config.js';
 import { eventSchema } from '../../schemas/event.js';
 import { envelope } from './helpers.js';

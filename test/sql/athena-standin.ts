@@ -11,7 +11,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DuckDbEngine } from '../../analytics/query/duckdb.js';
+import type { DuckDbEngine } from '../../query/duckdb.js';
 
 interface Execution {
   id: string;

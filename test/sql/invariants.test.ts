@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckDbEngine, type DuckDbEngine } from '../../analytics/query/duckdb.js';
+import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
 import { EVENTS_COLUMNS, toLakeTimestamp, type EventRecord } from '../../schemas/lake.js';
 import { ATTRIBUTION_MODELS } from '../../sql/views/attribution.js';
 import { eventRecord } from './fixtures.js';

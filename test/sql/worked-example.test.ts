@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckDbEngine, type DuckDbEngine } from '../../analytics/query/duckdb.js';
+import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
 import { eventRecord, identityChange, writeLake } from './fixtures.js';
 
 let dir: string;

@@ -4,7 +4,7 @@
  * Only hashes: a plain key in configuration would end up in CloudFormation templates and consoles.
  */
 import * as z from 'zod/mini';
-import { TOUCHPOINT_CHANNELS } from '../../../schemas/channels.js';
+import { TOUCHPOINT_CHANNELS } from '../../../schemas/index.js';
 import { cleanSource, hashWriteKey, KEY_HASH_PREFIX_LENGTH, parseOrThrow, sourceIdFor, type KeyStore, type SourceConfig } from './types.js';
 
 const staticSchema = z.array(

@@ -27,11 +27,11 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { createHash, randomUUID } from 'node:crypto';
-import type { Identifier, IdentifierType } from '../../../schemas/identifiers.js';
-import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type IdentityChangeRecord } from '../../../schemas/lake.js';
+import type { Identifier, IdentifierType } from '../../../schemas/index.js';
+import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type IdentityChangeRecord } from '../../../schemas/index.js';
 import type { IdentityRules } from '../config.js';
 import { Lru } from './lru.js';
-import { aliasOverride, isShared, isUserNode, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, validateRules, type EventIdentity, type NodeRef } from './rules.js';
+import { aliasOverride, isShared, isUserNode, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, validateRules, type EventIdentity, type NodeRef } from '../../../domain/index.js';
 
 /** Lease on a root while an event decides and writes (a crashed holder blocks others this long). */
 export const LOCK_LEASE_MS = 10_000;

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { QueryEngine } from '../analytics/query/types.js';
+import type { QueryEngine } from '../query/index.js';
 
 export const DEFAULT_DATA_DIR = '.threadline';
 export const DEFAULT_LAKE_DIR = path.join(DEFAULT_DATA_DIR, 'lake');
@@ -59,7 +59,7 @@ export async function openEngine(opts: EngineOptions): Promise<{ engine: QueryEn
   if (kind === 'local') {
     const lakeDir = path.resolve(opts.lake ?? DEFAULT_LAKE_DIR);
     checkLake(lakeDir);
-    const { createDuckDbEngine } = await import('../analytics/query/duckdb.js');
+    const { createDuckDbEngine } = await import('../query/index.js');
     return { engine: await createDuckDbEngine({ lakeDir }), dialect: 'duckdb', describe: `DuckDB over ${lakeDir}` };
   }
   if (kind === 'athena') {
@@ -71,7 +71,7 @@ export async function openEngine(opts: EngineOptions): Promise<{ engine: QueryEn
       );
     }
     const { AthenaClient } = await import('@aws-sdk/client-athena');
-    const { createAthenaEngine } = await import('../analytics/query/athena.js');
+    const { createAthenaEngine } = await import('../query/index.js');
     const client = new AthenaClient(opts.region ? { region: opts.region } : {});
     const engine = createAthenaEngine({
       client,

@@ -7,8 +7,8 @@
  * Explicit and source defaults come first because assisted channels (store, call centre, chat) and
  * owned channels know where they met the customer better than any URL heuristic.
  */
-import type { TouchpointChannel } from '../../../schemas/channels.js';
-import { isTouchpointChannel } from '../../../schemas/channels.js';
+import type { TouchpointChannel } from '../../schemas/index.js';
+import { isTouchpointChannel } from '../../schemas/index.js';
 
 export type ChannelRule = 'explicit' | 'source_default' | 'click_id' | 'utm' | 'referrer' | 'default';
 

@@ -3,9 +3,9 @@
  * from the configuration), so the cost model prices what would actually be deployed.
  */
 import { App } from 'aws-cdk-lib';
-import { configFromContext } from '../config.js';
-import { stackName } from '../naming.js';
-import { ThreadlineStack } from '../threadline-stack.js';
+import { configFromContext } from '../lib/index.js';
+import { stackName } from '../lambdas/index.js';
+import { ThreadlineStack } from '../lib/index.js';
 import type { DeploymentFacts } from './model.js';
 
 interface CfnResource {

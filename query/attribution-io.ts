@@ -7,10 +7,10 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { QueryEngine } from '../query/types.js';
-import { PathsFileParser } from './paths-file.js';
-import { AttributionInputError, PathTableBuilder, type PathTable } from './paths.js';
-import { ATTRIBUTION_RESULTS_TABLE_NAME, insertResultsSql, selectRowsSql, type ResultRow } from './results-table.js';
+import type { QueryEngine } from './types.js';
+import { PathsFileParser } from '../domain/index.js';
+import { AttributionInputError, PathTableBuilder, type PathTable } from '../domain/index.js';
+import { ATTRIBUTION_RESULTS_TABLE_NAME, insertResultsSql, selectRowsSql, type ResultRow } from '../sql/index.js';
 
 export interface LoadedPaths {
   table: PathTable;

@@ -6,14 +6,14 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
-import type { LakeTableName } from '../../schemas/lake.js';
-import type { ViewConfig } from '../../sql/config.js';
+import type { LakeTableName } from '../schemas/index.js';
+import type { ViewConfig } from '../sql/index.js';
 import {
   LAKE_TABLE_NAMES,
   duckdbEmptyTableSql,
   duckdbTableOverParquetSql,
-} from '../../sql/lake-layout.js';
-import { renderViews, type RenderedView } from '../../sql/render.js';
+} from '../sql/index.js';
+import { renderViews, type RenderedView } from '../sql/index.js';
 import type { QueryEngine, QueryResult } from './types.js';
 
 export interface DuckDbEngineOptions {

@@ -3,14 +3,22 @@
  * the identifiers that identity stitching links. Pure and deterministic except for `processedAt`,
  * which is passed in.
  */
-import type { CollectedEnvelope } from '../../../schemas/envelope.js';
-import type { ThreadlineEvent } from '../../../schemas/event.js';
-import { DEFAULT_CONVERSION_EVENTS } from '../../../schemas/event.js';
-import type { Identifier } from '../../../schemas/identifiers.js';
-import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type EventRecord } from '../../../schemas/lake.js';
-import type { ProcessorConfig } from '../config.js';
+import type { CollectedEnvelope } from '../../schemas/index.js';
+import type { ThreadlineEvent } from '../../schemas/index.js';
+import { DEFAULT_CONVERSION_EVENTS } from '../../schemas/index.js';
+import type { Identifier } from '../../schemas/index.js';
+import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type EventRecord } from '../../schemas/index.js';
+import type { CountryCode } from 'libphonenumber-js';
 import { CLICK_ID_ORDER, classifyChannel, type ClickIdType } from './channel.js';
-import { consentDecision, type ConsentDecision } from './consent.js';
+import { consentDecision, type ConsentDecision, type ConsentPolicy } from './consent.js';
+
+/** The per-deployment settings enrichment needs. */
+export interface EnrichOptions {
+  /** HMAC key for email/phone hashing (per deployment). */
+  hashKey: string;
+  defaultPhoneRegion: CountryCode;
+  consent: ConsentPolicy;
+}
 import { truncateIp } from './ip.js';
 import { emailHash, emailHashFromSha256, phoneHash, scrubPii } from './pii.js';
 import { hostOf, parseUrl, queryParams } from './url.js';
@@ -97,7 +105,7 @@ export function normaliseEvent(
   envelope: CollectedEnvelope,
   event: ThreadlineEvent,
   eventTimeMs: number,
-  config: ProcessorConfig,
+  config: EnrichOptions,
   processedAt: Date,
 ): NormalisedEvent {
   const ctx = event.context;

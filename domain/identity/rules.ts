@@ -11,8 +11,37 @@
  * Consequence used by the guard rails: a component that contains a user id has a "p0" root.
  */
 import { createHash } from 'node:crypto';
-import type { Identifier, IdentifierType } from '../../../schemas/identifiers.js';
-import type { IdentityRules } from '../config.js';
+import type { Identifier, IdentifierType } from '../../schemas/index.js';
+
+export interface IdentityRules {
+  /**
+   * Priority of identifier types, highest first. user_id MUST be first: it is the exclusive anchor
+   * (a person holds one user id, and two user-anchored persons never merge except through alias).
+   * The rank is baked into person ids (p<rank>_...), so it is fixed for the life of a table.
+   */
+  priority: IdentifierType[];
+  /**
+   * Per non-user identifier type: how many distinct user ids it may be seen with before it is
+   * "shared" and stops linking (a family tablet, a household phone, a shop's POS device).
+   */
+  maxUsers: Partial<Record<IdentifierType, number>>;
+  /**
+   * Whether an event that carries only weak identifiers (anonymous_id, device_id) may merge persons.
+   * Default false: after a logout/reset, {new anonymousId, same deviceId} must not glue the new
+   * anonymous id to the previous user through the device.
+   */
+  mergeWeakOnly: boolean;
+  /** Identifier types that count as weak (see mergeWeakOnly). */
+  weakTypes: IdentifierType[];
+}
+
+export const DEFAULT_IDENTITY_RULES: IdentityRules = {
+  priority: ['user_id', 'crm_id', 'loyalty_id', 'email_hash', 'phone_hash', 'anonymous_id', 'device_id'],
+  maxUsers: { anonymous_id: 1, device_id: 1, email_hash: 1, phone_hash: 1, loyalty_id: 1, crm_id: 1 },
+  mergeWeakOnly: false,
+  weakTypes: ['anonymous_id', 'device_id'],
+};
+
 
 export function rankOf(type: IdentifierType, rules: IdentityRules): number {
   const r = rules.priority.indexOf(type);

@@ -3,9 +3,8 @@
  * concurrency, no cache. Property tests check that the DynamoDB store, run by concurrent
  * processors, ends with a partition this model produces for some serial order of the same events.
  */
-import type { Identifier } from '../../../schemas/identifiers.js';
-import type { IdentityRules } from '../config.js';
-import { aliasOverride, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, type EventIdentity } from './rules.js';
+import type { Identifier } from '../../schemas/index.js';
+import { type IdentityRules, aliasOverride, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, type EventIdentity } from './rules.js';
 
 export class ReferenceIdentityModel {
   private parent = new Map<string, string>();

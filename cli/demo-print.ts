@@ -1,8 +1,8 @@
 /** The demo's terminal output, from a DemoResult (plain text, no colours: it is also pasted into docs). */
 import path from 'node:path';
-import { formatTable } from './output/format.js';
-import type { DemoResult } from './run.js';
-import { ATTRIBUTION_MODELS } from '../sql/views/attribution.js';
+import { formatTable } from './format.js';
+import type { DemoResult } from '../demo/index.js';
+import { ATTRIBUTION_MODELS } from '../sql/index.js';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-GB');
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;

@@ -1,5 +1,5 @@
 /**
- * Measure per-event figures on the local pipeline (the real collector and processor code over
+ * `npm run cost:measure [-- --customers N]`: measure per-event figures on the local pipeline (the real collector and processor code over
  * kinesalite, dynalite and the local Firehose endpoint), driven by the demo's omnichannel generator:
  *
  *   - envelope bytes: each generated event stamped by the collector's own stampEvent();
@@ -15,8 +15,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Figure, PerEventFigures } from './model.js';
-import type { MeasuredFiguresFile } from './figures.js';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { MEASURED_FIGURES_PATH, type Figure, type MeasuredFiguresFile, type PerEventFigures } from '../cost/index.js';
 
 function folderBytes(dir: string): number {
   let total = 0;
@@ -38,11 +39,7 @@ const MB_PER_VCPU = 1769;
  * and per-event parts (t = a + b x events). The Kinesis round trip is I/O and is NOT in this figure.
  */
 async function collectorCpu(events: unknown[]): Promise<{ perRequestMs: number; perEventMs: number }> {
-  const [{ createCollector }, { createStaticKeyStore }, { hashWriteKey }] = await Promise.all([
-    import('../../lambdas/collector/core.js'),
-    import('../../lambdas/collector/sources/static-store.js'),
-    import('../../lambdas/collector/sources/types.js'),
-  ]);
+  const { createCollector, createStaticKeyStore, hashWriteKey } = await import('../lambdas/index.js');
   const key = 'tl_cost_measurement_key_000000000000';
   const collect = createCollector({
     keyStore: createStaticKeyStore(JSON.stringify([{ keyHash: hashWriteKey(key), name: 'web' }])),
@@ -78,11 +75,9 @@ async function collectorCpu(events: unknown[]): Promise<{ perRequestMs: number; 
  * resolution (cache + DynamoDB) and Firehose calls are not in it.
  */
 async function processorCpu(envelopeJsons: string[]): Promise<number> {
-  const [{ decodeRecord }, { normaliseEvent }, { toJsonLine }, { localConfig }] = await Promise.all([
-    import('../../lambdas/processor/decode.js'),
-    import('../../lambdas/processor/enrich/normalise.js'),
-    import('../../lambdas/processor/output/firehose.js'),
-    import('../../lambdas/processor/config.js'),
+  const [{ decodeRecord, toJsonLine, localConfig }, { normaliseEvent }] = await Promise.all([
+    import('../lambdas/index.js'),
+    import('../domain/index.js'),
   ]);
   const config = localConfig();
   const data = envelopeJsons.map((j) => Buffer.from(j).toString('base64'));
@@ -106,9 +101,9 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
   const customers = opts.customers ?? 200;
   const seed = opts.seed ?? 7;
   const [{ runDemo }, { stampEvent }, { createDuckDbEngine }] = await Promise.all([
-    import('../../demo/run.js'),
-    import('../../lambdas/collector/envelope.js'),
-    import('../../analytics/query/duckdb.js'),
+    import('../demo/index.js'),
+    import('../lambdas/index.js'),
+    import('../query/index.js'),
   ]);
   const outDir = mkdtempSync(join(tmpdir(), 'threadline-cost-measure-'));
   const result = await runDemo({ customers, seed, outDir, writeNdjson: true });
@@ -197,4 +192,20 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
     dynamoWriteUnitsPerEvent: m(round(id.updateCalls / events, 4), `identity store UpdateItem calls (incl. ${id.lockWrites} lease writes) / events; identity-dense demo data: upper bound`),
   };
   return { measuredAt: new Date().toISOString().slice(0, 10), run, figures };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { customers: { type: 'string', default: '200' } } });
+  const measured = await measureFigures({ customers: Number(values.customers) });
+  writeFileSync(MEASURED_FIGURES_PATH, JSON.stringify(measured, null, 2) + '\n');
+  console.log(`measured (${measured.run}):`);
+  for (const [k, v] of Object.entries(measured.figures)) console.log(`  ${k.padEnd(26)} ${v!.value}`);
+  console.log(`saved to ${MEASURED_FIGURES_PATH}`);
+}
+
+if (process.argv[1] && /cost-figures\.ts$/.test(process.argv[1])) {
+  main().catch((err) => {
+    console.error(`cost:measure: ${(err as Error).message}`);
+    process.exitCode = 1;
+  });
 }

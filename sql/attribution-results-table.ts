@@ -13,8 +13,8 @@
  * Parquet Hive tables; locally the rows go through DuckDB COPY ... (FORMAT parquet).
  * Pure: builds rows and SQL text, runs nothing.
  */
-import type { LakeColumn, LakeColumnType } from '../../schemas/lake.js';
-import type { ModelResult } from './models.js';
+import type { LakeColumn, LakeColumnType } from '../schemas/index.js';
+import type { ModelResult } from '../domain/index.js';
 
 export const ATTRIBUTION_RESULTS_TABLE_NAME = 'attribution_results';
 

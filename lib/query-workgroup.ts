@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { ATTRIBUTION_RESULTS_TABLE } from '../analytics/attribution/results-table.js';
+import { ATTRIBUTION_RESULTS_TABLE } from '../sql/index.js';
 import { ThreadlineFunction, logRetention } from './function.js';
 import { LAKE_PREFIXES, LAKE_TABLE_NAMES, type Lake } from './lake.js';
 

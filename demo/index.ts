@@ -1,0 +1,6 @@
+export { parseNdjson, sendEvents, type SendResult } from './client/batch-sender.js';
+export { type Dataset, generateDataset, SOURCE_NAMES, type SourceName } from './generator/index.js';
+export { collectInsights, DEFAULT_FUNNEL } from './insights.js';
+export { toReportData } from './report/from-insights.js';
+export { renderReport } from './report/render.js';
+export { type DemoResult, runDemo, SOURCE_CHANNELS } from './run.js';

@@ -1,0 +1,2 @@
+export { ConfigError, configFromContext } from './config.js';
+export { ThreadlineStack } from './threadline-stack.js';
