@@ -17,25 +17,14 @@ import { heuristicAttribution, HEURISTIC_MODELS } from '../domain/index.js';
 import { PathTableBuilder, type PathTable } from '../domain/index.js';
 import { shapleySimplified } from '../domain/index.js';
 import { longestPathInStates, simulateRemovalEffects } from '../domain/index.js';
+import { mulberry32 } from '../domain/index.js';
 
 const CHANNELS = 30;
 const MAX_LEN = 10;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** n distinct paths over 30 channels, lengths ~ geometric (mean ~3.5, capped by how many exist). */
 export function generatePaths(n: number, seed = 42): PathTable {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const b = new PathTableBuilder();
   for (let c = 0; c < CHANNELS; c++) b.channelId(`ch${String(c).padStart(2, '0')}`);
   const used = new Array<number>(MAX_LEN + 1).fill(0);
@@ -207,14 +196,18 @@ export async function run(opts: { sizes?: number[]; reps?: number; log?: (s: str
   log('    paths   touches  parse  o1 agg  o1 solve  o2 agg  o2 solve  o2 states  shapley  5 heuristics');
   for (const r of rows) {
     log(
-      `${String(r.paths).padStart(9)} ${String(r.touches).padStart(9)} ${f(r.parseMs)}  ${f(r.markov1AggregateMs)}  ${f(r.markov1SolveMs)}    ${f(r.markov2AggregateMs)}  ${f(r.markov2SolveMs)}    ${String(r.markov2States).padStart(6)}   ${f(r.shapleyMs)}  ${f(r.heuristicsMs)}`,
+      `${String(r.paths).padStart(9)} ${String(r.touches).padStart(9)} ${f(r.parseMs)}  ${f(r.markov1AggregateMs)}  ${f(r.markov1SolveMs)}    ` +
+        `${f(r.markov2AggregateMs)}  ${f(r.markov2SolveMs)}    ${String(r.markov2States).padStart(6)}   ${f(r.shapleyMs)}  ${f(r.heuristicsMs)}`,
     );
   }
   log('');
   log('growth as ratios to the smallest size (linear growth = the paths column):');
   log('  paths   parse  markov o1  o2 aggregate  shapley  heuristics  parse+markov o1');
   for (const r of ratios) {
-    log(`${g(r.paths)}  ${g(r.parse)}     ${g(r.markov1)}        ${g(r.markov2Aggregate)}   ${g(r.shapley)}      ${g(r.heuristics)}           ${g(r.endToEnd)}`);
+    log(
+      `${g(r.paths)}  ${g(r.parse)}     ${g(r.markov1)}        ${g(r.markov2Aggregate)}   ` +
+        `${g(r.shapley)}      ${g(r.heuristics)}           ${g(r.endToEnd)}`,
+    );
   }
   log('');
   const last = rows[rows.length - 1]!;
@@ -229,7 +222,8 @@ export async function run(opts: { sizes?: number[]; reps?: number; log?: (s: str
   log('    walks  truncated  max |RE error|  max |credit error| / total conversions  CPU ms');
   for (const r of simulation) {
     log(
-      `${String(r.walks).padStart(9)}  ${(r.truncatedShare * 100).toFixed(3).padStart(8)}%  ${r.maxReError.toExponential(2).padStart(14)}  ${(r.maxCreditError * 100).toFixed(4).padStart(36)}%  ${r.cpuMs.toFixed(0).padStart(6)}`,
+      `${String(r.walks).padStart(9)}  ${(r.truncatedShare * 100).toFixed(3).padStart(8)}%  ${r.maxReError.toExponential(2).padStart(14)}  ` +
+        `${(r.maxCreditError * 100).toFixed(4).padStart(36)}%  ${r.cpuMs.toFixed(0).padStart(6)}`,
     );
   }
   const top = ratios[ratios.length - 1]!;

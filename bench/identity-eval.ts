@@ -28,41 +28,17 @@ import { createProcessor } from '../lambdas/index.js';
 import { DEFAULT_IDENTITY_RULES, localConfig, type IdentityRules } from '../lambdas/index.js';
 import type { StoreStats } from '../lambdas/index.js';
 import type { Dataset, SourceName } from '../demo/index.js';
+import { pairwiseQuality, type PairwiseQuality } from '../domain/index.js';
 
 // The pinned AWS SDK runs on Node 20; its notice that later releases need Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-export interface PairwiseScore {
-  precision: number;
-  recall: number;
-  f1: number;
-  truePairs: number;
-  predictedPairs: number;
-  correctPairs: number;
-}
+export type PairwiseScore = Pick<PairwiseQuality, 'precision' | 'recall' | 'f1' | 'truePairs' | 'predictedPairs' | 'correctPairs'>;
 
-const pairs = (n: number) => (n * (n - 1)) / 2;
-
-/** Pairwise precision/recall of a predicted clustering against the truth, over the same items. */
+/** Pairwise precision/recall of a predicted clustering against the truth, over the same items, with the fields the report prints. */
 export function pairwiseScore(items: Array<{ predicted: string; truth: string }>): PairwiseScore {
-  const cell = new Map<string, number>();
-  const pred = new Map<string, number>();
-  const tru = new Map<string, number>();
-  for (const { predicted, truth } of items) {
-    const k = `${predicted}\u0000${truth}`;
-    cell.set(k, (cell.get(k) ?? 0) + 1);
-    pred.set(predicted, (pred.get(predicted) ?? 0) + 1);
-    tru.set(truth, (tru.get(truth) ?? 0) + 1);
-  }
-  let correctPairs = 0;
-  for (const n of cell.values()) correctPairs += pairs(n);
-  let predictedPairs = 0;
-  for (const n of pred.values()) predictedPairs += pairs(n);
-  let truePairs = 0;
-  for (const n of tru.values()) truePairs += pairs(n);
-  const precision = predictedPairs === 0 ? 1 : correctPairs / predictedPairs;
-  const recall = truePairs === 0 ? 1 : correctPairs / truePairs;
-  return { precision, recall, f1: (2 * precision * recall) / (precision + recall || 1), truePairs, predictedPairs, correctPairs };
+  const q = pairwiseQuality(items);
+  return { precision: q.precision, recall: q.recall, f1: q.f1, truePairs: q.truePairs, predictedPairs: q.predictedPairs, correctPairs: q.correctPairs };
 }
 
 /** Follow identity_changes (from -> to) to the final person; tolerant of chains in any order. */
@@ -198,7 +174,8 @@ async function runPipeline(dataset: Dataset) {
     );
     await pipeline.drain(600_000);
     const events = (await pipeline.engine.query<LakeRow>(`SELECT message_id, person_id, ${ID_COLUMNS.join(', ')} FROM events`)).rows;
-    const changes = (await pipeline.engine.query<{ from: string; to: string }>(`SELECT DISTINCT from_person_id AS "from", to_person_id AS "to" FROM identity_changes`)).rows;
+    const changesSql = `SELECT DISTINCT from_person_id AS "from", to_person_id AS "to" FROM identity_changes`;
+    const changes = (await pipeline.engine.query<{ from: string; to: string }>(changesSql)).rows;
     const stats = pipeline.stats();
     return { events, changes, processed: stats.processor.events, identity: stats.identity, firehoseRecords: stats.firehose.recordsAccepted };
   } finally {
@@ -242,7 +219,13 @@ async function runDirect(dataset: Dataset, identity: IdentityRules) {
         const envelope = { v: 1, kind: 'event', source, receivedAt, event: { ...event, receivedAt } };
         const sequenceNumber = String(++seq).padStart(20, '0');
         return {
-          kinesis: { kinesisSchemaVersion: '1.0', partitionKey: s, sequenceNumber, data: Buffer.from(JSON.stringify(envelope)).toString('base64'), approximateArrivalTimestamp: 0 },
+          kinesis: {
+            kinesisSchemaVersion: '1.0',
+            partitionKey: s,
+            sequenceNumber,
+            data: Buffer.from(JSON.stringify(envelope)).toString('base64'),
+            approximateArrivalTimestamp: 0,
+          },
           eventSource: 'aws:kinesis',
           eventVersion: '1.0',
           eventID: `shardId-000000000000:${sequenceNumber}`,
@@ -312,15 +295,31 @@ async function main(): Promise<void> {
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const d = (result.dynamodb as ReturnType<typeof ddbFigures>).perThousandEvents;
   const pp = (result.dynamodb as ReturnType<typeof ddbFigures>).perPerson;
-  console.log(`identity eval: ${customers} customers over ${days} days (seed ${seed}), ${result.eventsGenerated} events generated, ${run.processed} processed by the local pipeline, ${score.eventsScored} scored; ${result.seconds}s`);
+  console.log(
+    `identity eval: ${customers} customers over ${days} days (seed ${seed}), ${result.eventsGenerated} events generated, ` +
+      `${run.processed} processed by the local pipeline, ${score.eventsScored} scored; ${result.seconds}s`,
+  );
   console.log(`  pairwise precision ${pct(score.pairwise.precision)}  recall ${pct(score.pairwise.recall)}  F1 ${pct(score.pairwise.f1)}`);
-  console.log(`  achievable recall (links through identifiers only one true person used) ${pct(score.achievableRecall)}; reached ${pct(score.recallOfAchievable)} of it`);
-  console.log(`  persons: true ${score.truePersons}, predicted ${score.predictedPersons}, over-merged ${score.overMergedPersons}, split ${score.splitPersons}; shared devices in truth ${result.sharedDevicesInTruth}`);
-  console.log(`  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.readRequestUnits} RRU), ${d.writeRequests} write requests (= WRU, items < 1 KB) (${d.ofWhichLeaseWrites} lease acquire/release); ${d.writingEvents} events needed a write`);
+  console.log(
+    `  achievable recall (links through identifiers only one true person used) ${pct(score.achievableRecall)}; ` +
+      `reached ${pct(score.recallOfAchievable)} of it`,
+  );
+  console.log(
+    `  persons: true ${score.truePersons}, predicted ${score.predictedPersons}, over-merged ${score.overMergedPersons}, ` +
+      `split ${score.splitPersons}; shared devices in truth ${result.sharedDevicesInTruth}`,
+  );
+  console.log(
+    `  DynamoDB per 1,000 events: ${d.readRequests} read requests (${d.readRequestUnits} RRU), ` +
+      `${d.writeRequests} write requests (= WRU, items < 1 KB) (${d.ofWhichLeaseWrites} lease acquire/release); ` +
+      `${d.writingEvents} events needed a write`,
+  );
   console.log(`  Firehose records per 1,000 events (rows packed into <= 5 KB records): ${result.firehoseRecordsPer1000Events}`);
   console.log(`  DynamoDB per person: ${pp.readRequests} read requests, ${pp.writeRequests} write requests`);
   for (const c of comparison) {
-    console.log(`  processor alone, ${c.rules}: precision ${pct(c.score.pairwise.precision)}, recall ${pct(c.score.pairwise.recall)}, over-merged persons ${c.score.overMergedPersons}`);
+    console.log(
+      `  processor alone, ${c.rules}: precision ${pct(c.score.pairwise.precision)}, recall ${pct(c.score.pairwise.recall)}, ` +
+        `over-merged persons ${c.score.overMergedPersons}`,
+    );
   }
 }
 

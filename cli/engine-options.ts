@@ -1,9 +1,9 @@
 /**
  * The options every command that reads the views shares: where the lake is (DuckDB) or which Athena
- * workgroup and database to ask. They fill demo/lake.ts EngineOptions, read by openEngine().
+ * workgroup and database to ask. They fill EngineOptions (engine.ts), read by openEngine().
  */
 import type { Command } from 'commander';
-import { DEFAULT_LAKE_DIR } from './lake.js';
+import { DEFAULT_LAKE_DIR } from './engine.js';
 
 export function withEngineOptions(cmd: Command, engineHelp = 'local (DuckDB over --lake) or athena', lakeHelp = 'lake folder for --engine local'): Command {
   return cmd

@@ -4,3 +4,4 @@ export { collectInsights, DEFAULT_FUNNEL } from './insights.js';
 export { toReportData } from './report/from-insights.js';
 export { renderReport } from './report/render.js';
 export { type DemoResult, runDemo, SOURCE_CHANNELS } from './run.js';
+export * from './paths.js';

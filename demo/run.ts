@@ -14,7 +14,7 @@ import { collectInsights, resolvedPersons, type Insights } from './insights.js';
 import { eventIdentifiers, evidenceClusters, pairwiseQuality, type PairwiseQuality } from './metrics.js';
 import { renderReport } from './report/render.js';
 import { toReportData } from './report/from-insights.js';
-import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from '../cli/lake.js';
+import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from './paths.js';
 
 /** Each emitting system's default touchpoint channel. The website has none: its visits are classified by rules. */
 export const SOURCE_CHANNELS: Record<SourceName, TouchpointChannel | undefined> = {

@@ -2,8 +2,10 @@
  * Pure domain logic: no I/O, no AWS, no environment. The Lambda handlers, the local runtime and the
  * CLI are adapters around these functions.
  *   enrich/       channel rules, campaign and URL parsing, PII hashing, consent, user agent
- *   identity/     identity graph rules (node ids, guard rails) and the sequential reference model
+ *   identity/     identity graph rules (node ids, guard rails), the sequential reference model and the
+ *                 pairwise precision/recall of a clustering against the truth
  *   attribution/  data-driven attribution maths (Markov removal effects, Shapley) and rule-based credits
+ *   random.ts     the seeded PRNG (mulberry32) for reproducible random draws
  */
 export * from './enrich/channel.js';
 export * from './enrich/consent.js';
@@ -14,6 +16,7 @@ export * from './enrich/url.js';
 export * from './enrich/user-agent.js';
 export * from './identity/rules.js';
 export * from './identity/reference-model.js';
+export * from './identity/pairwise-quality.js';
 export * from './attribution/heuristics.js';
 export * from './attribution/markov.js';
 export * from './attribution/models.js';
@@ -21,3 +24,4 @@ export * from './attribution/paths-file.js';
 export * from './attribution/paths.js';
 export * from './attribution/shapley.js';
 export * from './attribution/simulate.js';
+export * from './random.js';

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { action, EXIT, openEngine, UserError } from '../lake.js';
+import { openEngine } from '../engine.js';
+import { action, EXIT, UserError } from '../errors.js';
 import { withEngineOptions } from '../engine-options.js';
 import { loadPathsFile, loadPathsFromEngine, localResultsQuery, saveResultsAthena, saveResultsLocal, type LoadedPaths } from '../../query/index.js';
 import { MODEL_SELECTORS, runModels, type ModelResult, type ModelSelector, type RunOutput } from '../../domain/index.js';

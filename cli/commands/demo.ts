@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { action, UserError } from '../lake.js';
+import { action, UserError } from '../errors.js';
 import { runDemo } from '../../demo/index.js';
-import { DEFAULT_DEMO_OUT } from '../lake.js';
+import { DEFAULT_DEMO_OUT } from '../engine.js';
 import { renderDemoFooter, renderDemoText } from '../demo-print.js';
 
 export const DEFAULT_DEMO_CUSTOMERS = 1000;

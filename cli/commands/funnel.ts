@@ -1,7 +1,9 @@
 /** `threadline funnel --steps "A,B,C"`: persons reaching each step, with the lake engineer's funnel builder. */
 import type { Command } from 'commander';
 import { buildFunnelSql } from '../../sql/index.js';
-import { action, openEngine, parseDuration, UserError } from '../lake.js';
+import { parseDuration } from '../duration.js';
+import { openEngine } from '../engine.js';
+import { action, UserError } from '../errors.js';
 import { withEngineOptions } from '../engine-options.js';
 import { formatRows } from '../format.js';
 import { checkFormat } from './query.js';

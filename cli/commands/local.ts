@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { action, UserError } from '../lake.js';
+import { action, UserError } from '../errors.js';
 import { startLocalPipeline } from '../../local/index.js';
 
 export function register(program: Command): void {

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { orderedViews } from '../../sql/index.js';
 import { LAKE_TABLE_NAMES } from '../../sql/index.js';
-import { action, openEngine, UserError } from '../lake.js';
+import { openEngine } from '../engine.js';
+import { action, UserError } from '../errors.js';
 import { withEngineOptions } from '../engine-options.js';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat } from '../format.js';
 

@@ -2,7 +2,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { action, openEngine, UserError } from '../lake.js';
+import { openEngine } from '../engine.js';
+import { action, UserError } from '../errors.js';
 import { collectInsights, DEFAULT_FUNNEL } from '../../demo/index.js';
 import { renderReport } from '../../demo/index.js';
 import { toReportData } from '../../demo/index.js';

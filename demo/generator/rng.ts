@@ -1,7 +1,9 @@
 /**
- * A small seeded PRNG (mulberry32) so that the generator is deterministic from its seed on every
- * platform and Node version (Math.random is not seedable).
+ * The generator's random helpers over the domain's seeded PRNG (mulberry32), so that the generator is
+ * deterministic from its seed on every platform and Node version (Math.random is not seedable).
  */
+import { mulberry32 } from '../../domain/index.js';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -19,14 +21,8 @@ export interface Rng {
 }
 
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0 || 0x9e3779b9;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // a zero seed maps to a fixed non-zero one
+  const next = mulberry32(seed >>> 0 || 0x9e3779b9);
   const hex = (length: number): string => {
     let s = '';
     while (s.length < length) s += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');

@@ -1,6 +1,9 @@
 /**
  * Rule-based (heuristic) models computed from paths, so `--model all` can put them next to the
- * data-driven ones. Definitions: shared/reference/attribution.md.
+ * data-driven ones. Each path's credit is split over its touches: first_touch and last_touch give it all
+ * to the first / last touch, last_non_direct to the last touch not on a direct channel (to the last touch
+ * if all are direct), linear 1/n to each, position_based 40% to the first and the last and the remaining
+ * 20% evenly over the touches between (a 2-touch path splits 50/50).
  *
  * Touches are counted as given (a repeat is a touch): linear gives a channel touched twice in a
  * 4-touch path 2/4, as ChannelAttribution's linear_touch does. Value is split with the same weights.

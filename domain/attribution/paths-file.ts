@@ -62,7 +62,9 @@ export class PathsFileParser {
       else if (fields.length === 2) this.layout = POSITIONAL2;
       else {
         throw new AttributionInputError(
-          `line ${this.lineNo}: expected ${PATH_FILE_COLUMNS.join(';')} (4 fields separated by ';', or path;total_conversions), got ${fields.length} field(s)${fields.length === 1 && /[,\t]/.test(text) ? " (fields are separated by ';', not ',' or tabs)" : ''}`,
+          `line ${this.lineNo}: expected ${PATH_FILE_COLUMNS.join(';')} (4 fields separated by ';', or path;total_conversions), ` +
+            `got ${fields.length} field(s)` +
+            (fields.length === 1 && /[,\t]/.test(text) ? " (fields are separated by ';', not ',' or tabs)" : ''),
         );
       }
       this.sawValueColumn = this.layout.value >= 0;

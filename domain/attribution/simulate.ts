@@ -8,7 +8,8 @@
  * so the differences are Monte-Carlo noise (~ sqrt(RE (1 - RE) / conversions simulated)) plus the
  * truncation bias of maxSteps on chains with cycles. Pure and seeded: no I/O.
  */
-import type { Chain } from './markov.js';
+import { mulberry32 } from '../random.js';
+import type { Chain } from './markov-chain.js';
 import type { PathTable } from './paths.js';
 
 export interface SimulationResult {
@@ -72,14 +73,7 @@ export function simulateRemovalEffects(
     cum.push(c);
     dest.push(d);
   }
-  let seed = (opts.seed ?? 1) >>> 0;
-  const rand = () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(opts.seed ?? 1);
   const visitedAt = new Int32Array(C).fill(-1);
   const hits = new Float64Array(C);
   let conversions = 0;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatCsv, formatTable } from '../../cli/format.js';
-import { parseDuration, UserError } from '../../cli/lake.js';
+import { parseDuration } from '../../cli/duration.js';
+import { UserError } from '../../cli/errors.js';
 import { toSql } from '../../cli/commands/query.js';
 
 describe('output formats', () => {

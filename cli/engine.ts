@@ -5,25 +5,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { QueryEngine } from '../query/index.js';
+import { DEFAULT_DEMO_OUT, DEFAULT_LAKE_DIR, LAST_DEMO_LAKE_FILE } from '../demo/index.js';
+import { EXIT, UserError } from './errors.js';
 
-export const DEFAULT_DATA_DIR = '.threadline';
-export const DEFAULT_LAKE_DIR = path.join(DEFAULT_DATA_DIR, 'lake');
-/** The demo's report, truth and NDJSON (inside .threadline/, which git ignores). */
-export const DEFAULT_DEMO_OUT = path.join(DEFAULT_DATA_DIR, 'demo');
-export const LAST_DEMO_LAKE_FILE = 'lake-path.txt';
+export { DEFAULT_DATA_DIR, DEFAULT_DEMO_OUT, DEFAULT_LAKE_DIR } from '../demo/index.js';
 
-/** An error meant for the user: printed without a stack, with its exit code. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 2,
-  ) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
-
-export const EXIT = { ok: 0, error: 1, usage: 2, noData: 3 } as const;
 
 export function checkLake(lakeDir: string): void {
   const hasTable = existsSync(lakeDir) && readdirSync(lakeDir).some((d) => ['events', 'identity_changes', 'failed_events'].includes(d));
@@ -82,26 +68,4 @@ export async function openEngine(opts: EngineOptions): Promise<{ engine: QueryEn
     return { engine, dialect: 'athena', describe: `Athena ${workgroup}/${database}` };
   }
   throw new UserError(`--engine must be local or athena, got "${kind}"`);
-}
-
-/** Wraps a command action: a UserError sets its exit code; the CLI prints the message without a stack. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await fn(...args);
-    } catch (err) {
-      process.exitCode = err instanceof UserError ? err.exitCode : EXIT.error;
-      throw err;
-    }
-  };
-}
-
-/** '7d', '12h', '30m', '45s' or plain seconds -> seconds. */
-export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhdw]?)$/i.exec(value.trim());
-  if (!m) throw new UserError(`bad duration "${value}": use e.g. 7d, 12h, 30m or 3600 (seconds)`);
-  const mult = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2]!.toLowerCase() as '' | 's' | 'm' | 'h' | 'd' | 'w'];
-  const seconds = Number(m[1]) * mult;
-  if (!(seconds > 0)) throw new UserError(`duration must be positive, got "${value}"`);
-  return seconds;
 }
