@@ -19,7 +19,7 @@ definitions; do not edit it by hand.
 ## Querying
 
 \`\`\`ts
-import { createDuckDbEngine, createAthenaEngine, renderViews } from './analytics/query/index.js';
+import { createDuckDbEngine, createAthenaEngine, renderViews } from './query/index.js';
 
 // Offline: DuckDB over the local lake folder (base tables + every view, created at start)
 const duck = await createDuckDbEngine({ lakeDir: '.threadline/lake', config: { lookbackDays: 14 } });
@@ -124,7 +124,7 @@ execute the DuckDB rendering on golden data.
   last direct touch), linear, time_decay (2^(-age/half-life), normalised), position_based (40/20/40;
   1 touch 100%, 2 touches 50/50). Every model gives each conversion a total credit of 1, so the credits
   add up to the conversions (and revenue) split. Data-driven models (Markov, Shapley) live in
-  analytics/attribution and read \`channel_paths\`.
+  domain/attribution and read \`channel_paths\`.
 `;
 
 const BUILDERS = `
