@@ -9,15 +9,15 @@ import { Command } from 'commander';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const COMMAND_MODULES = [
-  'local', // embedded pipeline on loopback (issue 7)
-  'demo', // generated omnichannel data through the local pipeline + report (issue 7)
-  'send', // NDJSON file to any endpoint (issue 7)
-  'query', // a view or SQL on DuckDB or Athena (issue 7)
-  'funnel', // funnel builder (issue 7)
-  'report', // HTML report from the lake (issue 7)
-  'attribution', // rule-based and data-driven attribution (issue 5)
-  'keys', // write keys: add | list | revoke (issue 6)
-  'cost', // cost model per million events (issue 6)
+  'local', // embedded pipeline on loopback
+  'demo', // generated omnichannel data through the local pipeline + report
+  'send', // NDJSON file to any endpoint
+  'query', // a view or SQL on DuckDB or Athena
+  'funnel', // funnel builder
+  'report', // HTML report from the lake
+  'attribution', // rule-based and data-driven attribution
+  'keys', // write keys: add | list | revoke
+  'cost', // cost model per million events
 ] as const;
 
 export async function buildProgram(): Promise<Command> {

@@ -252,7 +252,7 @@ export const DEFAULT_FIGURES: PerEventFigures = {
   dynamoWriteLatencyMs: A(5, 'in-region UpdateItem round trip; identity writes are sequential within a batch'),
   collectorLogBytesPerInvocation: A(600, 'Lambda JSON platform lines (start/report) + one request summary line'),
   processorLogBytesPerInvocation: A(1200, 'platform lines + batch summary + EMF metrics line'),
-  accessLogBytesPerRequest: A(300, 'the access log format in lib/collector.ts (no IP, no user agent)'),
+  accessLogBytesPerRequest: A(300, 'the access log format in lib/collector-api.ts (no IP, no user agent)'),
   jqMsPerRecord: A(0.01, 'one-key JQ extraction (.event_date) per de-aggregated row; Firehose bills JQ processing hours'),
   peakToAverage: A(3, 'busiest hour ~3x the monthly average (retail daily cycle)'),
 };

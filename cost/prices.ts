@@ -179,6 +179,6 @@ export const ANCHORS = {
     lowUsdPerMillion: 0.25,
     highUsdPerMillion: 0.36,
     basis: '1 KB events; no identity stitching, no sessions, no dedup at ingest',
-    source: 'AWS Solutions implementation guide cost table (as summarised in shared/reference/limits.md)',
+    source: 'AWS Solutions implementation guide cost table',
   },
 } as const;

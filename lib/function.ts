@@ -13,6 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLE, PROJECT_ROOT } from '../lambdas/index.js';
 import { resolve } from 'node:path';
+import { acknowledge } from './acknowledge.js';
 
 export interface ThreadlineFunctionProps {
   /** Absolute path of the TypeScript entry (exporting `handler`). */
@@ -101,5 +102,10 @@ export class ThreadlineFunction extends Construct {
         externalModules: [],
       },
     });
+    acknowledge(
+      this.fn,
+      'AwsSolutions-L1',
+      'nodejs22.x is the runtime this project targets and tests; moving to a newer runtime is a deliberate, tested change, not an automatic one.',
+    );
   }
 }

@@ -8,7 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { IDENTITY_TABLE_DEFINITION, type KeyAttribute } from './identity-table-definition.js';
 
-export interface IdentityStoreProps {
+export interface IdentityTableProps {
   readonly production: boolean;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -19,10 +19,10 @@ const ATTR_TYPE: Record<KeyAttribute['type'], dynamodb.AttributeType> = {
   B: dynamodb.AttributeType.BINARY,
 };
 
-export class IdentityStore extends Construct {
+export class IdentityTable extends Construct {
   readonly table: dynamodb.TableV2;
 
-  constructor(scope: Construct, id: string, props: IdentityStoreProps) {
+  constructor(scope: Construct, id: string, props: IdentityTableProps) {
     super(scope, id);
     const def = IDENTITY_TABLE_DEFINITION;
     const key = (a: KeyAttribute | undefined) => (a ? { name: a.name, type: ATTR_TYPE[a.type] } : undefined);

@@ -18,6 +18,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type LakeTableName } from '../schemas/index.js';
 import { LAKE_TABLE_NAMES, firehosePrefixes, glueTableInput, tablePrefix } from '../sql/index.js';
+import { acknowledge, nagArnToken } from './acknowledge.js';
 import { logRetention } from './function.js';
 import { attributionResultsTableInput } from './attribution-results-table.js';
 
@@ -219,6 +220,14 @@ export class Lake extends Construct {
       }));
     }
     const policy = new iam.Policy(this, `FirehosePolicy-${id}`, { statements, roles: [role] });
+    for (const prefix of [LAKE_PREFIXES.table(t), LAKE_PREFIXES.errors(t)]) {
+      acknowledge(
+        policy,
+        `AwsSolutions-IAM5[Resource::${nagArnToken(this.bucket)}/${prefix}*]`,
+        `Firehose writes objects with generated names (date partition, timestamp, random suffix) under ${prefix}; ` +
+          "the wildcard is confined to this one table's prefix.",
+      );
+    }
 
     const stream = new firehose.CfnDeliveryStream(this, `Delivery-${id}`, {
       deliveryStreamType: 'DirectPut',

@@ -19,9 +19,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledge.js';
 import { ThreadlineFunction } from './function.js';
 
-export interface ProcessorProps {
+export interface ProcessorFunctionProps {
   readonly entry: string;
   readonly stream: kinesis.IStream;
   readonly identityTable: dynamodb.ITableV2;
@@ -48,12 +49,12 @@ export const PROCESSOR_FIXED_ACTIONS = {
   firehose: ['firehose:PutRecordBatch'],
 } as const;
 
-export class Processor extends Construct {
+export class ProcessorFunction extends Construct {
   readonly function: ThreadlineFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly eventSource: KinesisEventSource;
 
-  constructor(scope: Construct, id: string, props: ProcessorProps) {
+  constructor(scope: Construct, id: string, props: ProcessorFunctionProps) {
     super(scope, id);
     this.function = new ThreadlineFunction(this, 'Function', {
       entry: props.entry,
@@ -72,6 +73,12 @@ export class Processor extends Construct {
       enforceSSL: true,
       removalPolicy: props.removalPolicy,
     });
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue IS the dead-letter destination of the Kinesis event source mapping (on-failure records with shard and ' +
+        'sequence range); a DLQ for the DLQ adds nothing.',
+    );
 
     this.eventSource = new KinesisEventSource(props.stream, {
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,

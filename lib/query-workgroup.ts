@@ -1,5 +1,5 @@
 /**
- * Analytics: the Athena workgroup (results forced into the lake bucket's athena-results/ prefix,
+ * The query workgroup: the Athena workgroup (results forced into the lake bucket's athena-results/ prefix,
  * per-query scan cutoff, engine v3) and the journey views, created at deploy time so that a fresh
  * stack answers queries with no manual step.
  *
@@ -15,6 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ATTRIBUTION_RESULTS_TABLE } from '../sql/index.js';
+import { acknowledge, nagArnToken } from './acknowledge.js';
 import { ThreadlineFunction, logRetention } from './function.js';
 import { LAKE_PREFIXES, LAKE_TABLE_NAMES, type Lake } from './lake.js';
 
@@ -23,7 +24,7 @@ export interface RenderedView {
   readonly sql: string;
 }
 
-export interface AnalyticsProps {
+export interface QueryWorkgroupProps {
   readonly lake: Lake;
   readonly workGroupName: string;
   readonly bytesScannedCutoffMb: number;
@@ -43,7 +44,7 @@ export const VIEWS_DEPLOYER_ACTIONS = {
 
 /**
  * What a person (or CI role) running Athena queries and `threadline attribution --engine athena
- * --save` needs: the calls of analytics/query/athena.ts, catalog reads, S3 reads of the tables, result
+ * --save` needs: the calls of query/athena.ts, catalog reads, S3 reads of the tables, result
  * writes, and for the INSERT INTO the writes of attribution_results files plus the Glue partition
  * calls Athena's Hive writer makes after writing (it registers the run_date partition even though
  * projection makes reads ignore it; appending to an existing day updates that partition).
@@ -57,7 +58,7 @@ export const ATHENA_USER_ACTIONS = {
   s3Write: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
 } as const;
 
-export class Analytics extends Construct {
+export class QueryWorkgroup extends Construct {
   readonly workGroup: athena.CfnWorkGroup;
   /**
    * Customer-managed policy for Athena users, attached to NOBODY by the stack: an administrator
@@ -69,7 +70,7 @@ export class Analytics extends Construct {
   readonly provider: cr.Provider;
   readonly frameworkRole: iam.Role;
 
-  constructor(scope: Construct, id: string, props: AnalyticsProps) {
+  constructor(scope: Construct, id: string, props: QueryWorkgroupProps) {
     super(scope, id);
     const { lake } = props;
     const resultsLocation = `s3://${lake.bucket.bucketName}/${LAKE_PREFIXES.athenaResults}`;
@@ -137,6 +138,13 @@ export class Analytics extends Construct {
         new iam.PolicyStatement({ sid: 'ResultsKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.key.keyArn] }),
       );
     }
+    const bucket = nagArnToken(lake.bucket);
+    acknowledge(
+      role,
+      `AwsSolutions-IAM5[Resource::${bucket}/${LAKE_PREFIXES.athenaResults}*]`,
+      'Athena writes query results under generated object names (query execution ids) inside the workgroup result prefix; ' +
+        'the wildcard is confined to athena-results/.',
+    );
 
     // The provider framework's own function gets a role that writes only its own log group (instead
     // of the AWSLambdaBasicExecutionRole managed policy); the framework adds lambda:InvokeFunction.
@@ -156,6 +164,11 @@ export class Analytics extends Construct {
       logGroup: providerLogs,
       frameworkOnEventRole: this.frameworkRole,
     });
+    acknowledge(
+      this.frameworkRole,
+      `AwsSolutions-IAM5[Resource::${nagArnToken(this.deployer.fn)}:*]`,
+      'Added by the CDK custom-resource provider framework so it can invoke any version/alias of the views deployer; the function itself is fixed.',
+    );
 
     this.athenaUserPolicy = this.createAthenaUserPolicy(props);
 
@@ -178,7 +191,7 @@ export class Analytics extends Construct {
     }
   }
 
-  private createAthenaUserPolicy(props: AnalyticsProps): iam.ManagedPolicy {
+  private createAthenaUserPolicy(props: QueryWorkgroupProps): iam.ManagedPolicy {
     const { lake } = props;
     const stack = Stack.of(this);
     const results = ATTRIBUTION_RESULTS_TABLE.name;
@@ -217,9 +230,30 @@ export class Analytics extends Construct {
     if (lake.key) {
       statements.push(new iam.PolicyStatement({ sid: 'LakeKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.key.keyArn] }));
     }
-    return new iam.ManagedPolicy(this, 'AthenaUserPolicy', {
+    const policy = new iam.ManagedPolicy(this, 'AthenaUserPolicy', {
       description: `Threadline: query ${lake.databaseName} in ${props.workGroupName} and save attribution runs (attach to analysts)`,
       statements,
     });
+    // Reads every table's generated Parquet files, writes query results and the files of saved attribution runs.
+    const bucket = nagArnToken(lake.bucket);
+    for (const t of LAKE_TABLE_NAMES) {
+      acknowledge(
+        policy,
+        `AwsSolutions-IAM5[Resource::${bucket}/${LAKE_PREFIXES.table(t)}*]`,
+        `Queries read the Parquet files Firehose writes under generated names; the wildcard is confined to the ${t} table prefix.`,
+      );
+    }
+    acknowledge(
+      policy,
+      `AwsSolutions-IAM5[Resource::${bucket}/${LAKE_PREFIXES.athenaResults}*]`,
+      'Athena writes query results under generated object names (query execution ids) inside the workgroup result prefix.',
+    );
+    acknowledge(
+      policy,
+      `AwsSolutions-IAM5[Resource::${bucket}/${ATTRIBUTION_RESULTS_TABLE.prefix}*]`,
+      'INSERT INTO attribution_results writes Parquet files with generated names under run_date=YYYY-MM-DD/; ' +
+        'the wildcard is confined to that table prefix.',
+    );
+    return policy;
   }
 }

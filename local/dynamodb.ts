@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { identityTableDefinition } from '../lambdas/index.js';
 
@@ -43,12 +43,12 @@ function ensureTableWith(client: DynamoDBClient) {
     } catch (err) {
       if ((err as Error).name !== 'ResourceInUseException') throw err;
     }
-    for (let i = 0; i < 400; i++) {
-      const d = await client.send(new DescribeTableCommand({ TableName: name }));
-      if (d.Table?.TableStatus === 'ACTIVE') return;
-      await new Promise((r) => setTimeout(r, 25));
+    // DescribeTable every 25 ms for up to 10 s (the waiter's delays are in seconds).
+    try {
+      await waitUntilTableExists({ client, minDelay: 0.025, maxDelay: 0.025, maxWaitTime: 10 }, { TableName: name });
+    } catch (err) {
+      throw new Error(`table ${name} did not become ACTIVE`, { cause: err });
     }
-    throw new Error(`table ${name} did not become ACTIVE`);
   };
 }
 

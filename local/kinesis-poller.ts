@@ -59,8 +59,7 @@ export interface KinesisPollerOptions {
   checkpointFile?: string;
   /**
    * Retries after the first failed attempt; -1 (default, as AWS MaximumRetryAttempts) = no limit.
-   * AWS range: -1..10000. (Was 5 here before; nothing relied on that: the local pipeline and the
-   * tests that exercise exhaustion pass their own value.)
+   * AWS range: -1..10000.
    */
   maximumRetryAttempts?: number;
   /**

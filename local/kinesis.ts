@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import {
   CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
   ListShardsCommand,
+  waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -68,12 +68,12 @@ export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise
     } catch (err) {
       if ((err as Error).name !== 'ResourceInUseException') throw err;
     }
-    for (let i = 0; i < 200; i++) {
-      const out = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-      if (out.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-      await new Promise((r) => setTimeout(r, 25));
+    // DescribeStream every 25 ms for up to 5 s (the waiter's delays are in seconds).
+    try {
+      await waitUntilStreamExists({ client, minDelay: 0.025, maxDelay: 0.025, maxWaitTime: 5 }, { StreamName: name });
+    } catch (err) {
+      throw new Error(`stream ${name} did not become ACTIVE`, { cause: err });
     }
-    throw new Error(`stream ${name} did not become ACTIVE`);
   }
 
   async function readAll(name: string): Promise<StoredRecord[]> {

@@ -1,18 +1,14 @@
 /**
- * Athena engine: StartQueryExecution, GetQueryExecution polled with capped exponential backoff,
- * GetQueryResults paged by NextToken, values converted by the column types Athena reports, and the
- * bytes scanned (what Athena bills: $5/TB, 10 MB minimum per query) returned with the rows.
+ * Athena engine: the query is started and polled by runAthenaQuery (capped exponential backoff, shared
+ * with the views deployer), GetQueryResults is paged with the SDK paginator, values are converted by
+ * the column types Athena reports, and the bytes scanned (what Athena bills: $5/TB, 10 MB minimum per
+ * query) are returned with the rows.
  */
-import {
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  StartQueryExecutionCommand,
-  StopQueryExecutionCommand,
-  type AthenaClient,
-  type ColumnInfo,
-  type Row,
-} from '@aws-sdk/client-athena';
+import { paginateGetQueryResults, StopQueryExecutionCommand, type AthenaClient, type ColumnInfo, type Row } from '@aws-sdk/client-athena';
+import { AthenaQueryError, runAthenaQuery } from '../lambdas/index.js';
 import type { QueryEngine, QueryResult } from './types.js';
+
+export { AthenaQueryError };
 
 export interface AthenaEngineOptions {
   readonly client: AthenaClient;
@@ -31,78 +27,43 @@ export interface AthenaEngineOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-export class AthenaQueryError extends Error {
-  override readonly name = 'AthenaQueryError';
-  constructor(
-    message: string,
-    readonly queryExecutionId: string,
-    readonly state: string,
-    readonly errorType?: number,
-  ) {
-    super(message);
-  }
-}
-
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export function createAthenaEngine(opts: AthenaEngineOptions): QueryEngine & { lastQueryExecutionId?: string } {
-  const sleep = opts.sleep ?? defaultSleep;
-  const initial = opts.initialPollMs ?? 200;
-  const maxPoll = opts.maxPollMs ?? 5_000;
   const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
   const pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 1000));
   const engine = {
     lastQueryExecutionId: undefined as string | undefined,
     async query<T = Record<string, unknown>>(sql: string): Promise<QueryResult<T>> {
-      const started = await opts.client.send(
-        new StartQueryExecutionCommand({
+      const deadline = Date.now() + timeoutMs;
+      const { queryExecutionId: id, execution } = await runAthenaQuery(
+        opts.client,
+        {
           QueryString: sql,
           WorkGroup: opts.workgroup,
           QueryExecutionContext: { Database: opts.database, ...(opts.catalog ? { Catalog: opts.catalog } : {}) },
           ...(opts.outputLocation ? { ResultConfiguration: { OutputLocation: opts.outputLocation } } : {}),
-        }),
+        },
+        {
+          initialPollMs: opts.initialPollMs ?? 200,
+          maxPollMs: opts.maxPollMs ?? 5_000,
+          remainingMs: () => deadline - Date.now(),
+          sleep: opts.sleep,
+          onStarted: (started) => {
+            engine.lastQueryExecutionId = started;
+          },
+          onTimeout: async (timedOut) => {
+            await opts.client.send(new StopQueryExecutionCommand({ QueryExecutionId: timedOut })).catch(() => undefined);
+            return new AthenaQueryError(`Athena query ${timedOut} timed out after ${timeoutMs} ms`, timedOut, 'TIMEOUT');
+          },
+        },
       );
-      const id = started.QueryExecutionId;
-      if (!id) throw new Error('Athena returned no QueryExecutionId');
-      engine.lastQueryExecutionId = id;
-
-      const deadline = Date.now() + timeoutMs;
-      let delay = initial;
-      let bytesScanned: number | undefined;
-      let statementType: string | undefined;
-      for (;;) {
-        const { QueryExecution: qe } = await opts.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-        const state = qe?.Status?.State;
-        if (state === 'SUCCEEDED') {
-          bytesScanned = qe?.Statistics?.DataScannedInBytes;
-          statementType = qe?.StatementType;
-          break;
-        }
-        if (state === 'FAILED' || state === 'CANCELLED') {
-          throw new AthenaQueryError(
-            `Athena query ${id} ${state}: ${qe?.Status?.StateChangeReason ?? qe?.Status?.AthenaError?.ErrorMessage ?? 'no reason given'}`,
-            id,
-            state,
-            qe?.Status?.AthenaError?.ErrorType,
-          );
-        }
-        if (Date.now() + delay > deadline) {
-          await opts.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
-          throw new AthenaQueryError(`Athena query ${id} timed out after ${timeoutMs} ms`, id, 'TIMEOUT');
-        }
-        await sleep(delay);
-        delay = Math.min(maxPoll, delay * 2);
-      }
+      const bytesScanned = execution?.Statistics?.DataScannedInBytes;
+      const statementType = execution?.StatementType;
 
       const rows: T[] = [];
       let columns: string[] = [];
       let info: ColumnInfo[] = [];
-      let token: string | undefined;
       let first = true;
-      do {
-        const page = await opts.client.send(
-          new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: pageSize, ...(token ? { NextToken: token } : {}) }),
-        );
+      for await (const page of paginateGetQueryResults({ client: opts.client, pageSize }, { QueryExecutionId: id })) {
         if (first) {
           info = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
           columns = info.map((c) => c.Label ?? c.Name ?? '');
@@ -117,9 +78,8 @@ export function createAthenaEngine(opts: AthenaEngineOptions): QueryEngine & { l
           });
           rows.push(obj as T);
         }
-        token = page.NextToken;
         first = false;
-      } while (token);
+      }
       return { rows, columns, ...(bytesScanned !== undefined ? { bytesScanned } : {}) };
     },
     async close() {

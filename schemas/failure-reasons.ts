@@ -12,7 +12,6 @@ export const FAILURE_REASONS = {
   bad_encoding: 'content-encoding could not be decoded (bad gzip) or body is not valid UTF-8',
   bad_json: 'body or record is not valid JSON',
   empty_batch: 'batch holds no events',
-  unsupported_media_type: 'body is not JSON',
   not_found: 'no such route',
   method_not_allowed: 'HTTP method not allowed on this route',
   // event level
@@ -25,7 +24,6 @@ export const FAILURE_REASONS = {
   // processor level
   consent_denied: 'dropped by the consent policy',
   enrichment_failed: 'normalisation or enrichment threw',
-  identity_failed: 'identity store could not be updated',
   delivery_failed: 'downstream output refused the record',
 } as const;
 

@@ -20,8 +20,3 @@ export interface Identifier {
   type: IdentifierType;
   value: string;
 }
-
-/** Stable string form used as a key (DynamoDB partition key, cache key). */
-export function identifierKey(id: Identifier): string {
-  return `${id.type}#${id.value}`;
-}

@@ -1,7 +1,7 @@
 /**
  * The ONLY place where Athena (Trino) and DuckDB differ. Views are TypeScript template functions that
- * call these helpers for anything non-portable and write plain SQL for the rest (the portable subset is
- * listed in ../shared/reference/sql-dialects.md: CTEs, window functions with frames, array_agg with
+ * call these helpers for anything non-portable and write plain SQL for the rest (the portable subset that both
+ * engines run unchanged: CTEs, window functions with frames, array_agg with
  * ORDER BY, UNNEST ... WITH ORDINALITY, max_by/min_by, IS DISTINCT FROM, `ts + INTERVAL 'n' SECOND`).
  *
  * Rules the helpers encode (each verified on DuckDB 1.5 and against the Trino grammar):

@@ -1,4 +1,4 @@
-/** `threadline funnel --steps "A,B,C"`: persons reaching each step, with the lake engineer's funnel builder. */
+/** `threadline funnel --steps "A,B,C"`: persons reaching each step, rendered by the funnel builder in sql/. */
 import type { Command } from 'commander';
 import { buildFunnelSql } from '../../sql/index.js';
 import { parseDuration } from '../duration.js';

@@ -10,12 +10,8 @@
  * DDL is free in Athena and takes a second or two, so waiting inside the invocation is simpler than
  * the provider's isComplete state machine.
  */
-import {
-  AthenaClient,
-  GetQueryExecutionCommand,
-  StartQueryExecutionCommand,
-  type QueryExecutionState,
-} from '@aws-sdk/client-athena';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { runAthenaQuery } from '../shared/athena-query.js';
 import { resolveClientConfig } from '../shared/aws-config.js';
 
 export interface ViewResourceProperties {
@@ -67,34 +63,21 @@ export function dropStatement(props: Pick<ViewResourceProperties, 'Database' | '
   return `DROP VIEW IF EXISTS "${props.Database}"."${props.ViewName}"`;
 }
 
-const TERMINAL: ReadonlySet<QueryExecutionState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-
 /** Run one statement in the workgroup and wait for a terminal state; throws with Athena's reason. */
 export async function runStatement(deps: DeployerDeps, props: ViewResourceProperties, sql: string): Promise<string> {
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const remaining = deps.remainingMs ?? (() => Number.POSITIVE_INFINITY);
-  const started = await deps.athena.send(
-    new StartQueryExecutionCommand({
-      QueryString: sql,
-      WorkGroup: props.WorkGroup,
-      QueryExecutionContext: { Database: props.Database, Catalog: 'AwsDataCatalog' },
-    }),
+  const { queryExecutionId } = await runAthenaQuery(
+    deps.athena,
+    { QueryString: sql, WorkGroup: props.WorkGroup, QueryExecutionContext: { Database: props.Database, Catalog: 'AwsDataCatalog' } },
+    {
+      initialPollMs: 200,
+      maxPollMs: 2_000,
+      // Stop waiting while there is still time to report the failure to CloudFormation.
+      reserveMs: 5_000,
+      remainingMs: deps.remainingMs,
+      sleep: deps.sleep,
+    },
   );
-  const id = started.QueryExecutionId;
-  if (!id) throw new Error('Athena returned no QueryExecutionId');
-  let delay = 200;
-  for (;;) {
-    const out = await deps.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-    const status = out.QueryExecution?.Status;
-    const state = status?.State;
-    if (state && TERMINAL.has(state)) {
-      if (state === 'SUCCEEDED') return id;
-      throw new Error(`Athena query ${id} ${state}: ${status?.StateChangeReason ?? 'no reason given'}`);
-    }
-    if (remaining() < delay + 5_000) throw new Error(`Athena query ${id} still ${state ?? 'unknown'}: out of time`);
-    await sleep(delay);
-    delay = Math.min(delay * 2, 2_000);
-  }
+  return queryExecutionId;
 }
 
 /** Errors that mean "already gone" when deleting: the stack must be able to delete past them. */

@@ -1,6 +1,6 @@
 /**
  * attribution: credit of every touch of every journey under each rule-based model (long form: one row
- * per model x conversion x touch). Definitions: ../shared/reference/attribution.md.
+ * per model x conversion x touch). Each model's definition follows.
  *
  *  - first_touch: 1 to touch_index 1.
  *  - last_touch: 1 to the last touch.

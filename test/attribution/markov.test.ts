@@ -10,7 +10,7 @@ const table = (text: string) => parsePathsText(text).table;
 const byChannel = (r: MarkovResult) => Object.fromEntries(r.channels.map((c) => [c.channel, c]));
 const SOLVERS = ['dense', 'iterative'] as const;
 
-// Bryl 2016 / markovattribution test case (shared/reference/attribution.md)
+// Bryl 2016 / markovattribution test case
 const WORKED = 'path;total_conversions;total_conversion_value;total_null\nC1 > C2 > C3;1;10;0\nC1;0;0;1\nC2 > C3;0;0;1\n';
 
 describe.each(SOLVERS)('Markov (%s solver)', (solver) => {

@@ -124,25 +124,14 @@ const CLIENT_SERVICE: Record<string, string> = {
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
 };
-/** lib-dynamodb document commands and the DynamoDB action each one issues. */
-const DOC_COMMANDS: Record<string, string> = {
-  GetCommand: 'dynamodb:GetItem',
-  PutCommand: 'dynamodb:PutItem',
-  UpdateCommand: 'dynamodb:UpdateItem',
-  DeleteCommand: 'dynamodb:DeleteItem',
-  QueryCommand: 'dynamodb:Query',
-  ScanCommand: 'dynamodb:Scan',
-  BatchGetCommand: 'dynamodb:BatchGetItem',
-  BatchWriteCommand: 'dynamodb:BatchWriteItem',
-  TransactWriteCommand: 'dynamodb:TransactWriteItems',
-  TransactGetCommand: 'dynamodb:TransactGetItems',
-};
 
 /**
  * The AWS API calls a handler's own code can make: bundle the entry with esbuild (the same tree
- * shaking the deployed bundle gets), take the project files that end up in it, and map every SDK
- * `XxxCommand` they import and construct to the IAM action `service:Xxx`. The list is per source
- * file so that callers can exclude files that are bundled but never run by the Lambda.
+ * shaking the deployed bundle gets), take the code each project file keeps in the bundle, and map
+ * every SDK `XxxCommand` it constructs, and every `paginateXxx` paginator it calls, to the IAM action
+ * `service:Xxx`. Code that tree shaking removed (e.g. the unused exports of an index.ts) does not
+ * count. The list is per source file so that callers can exclude files that are bundled but never run
+ * by the Lambda.
  */
 export async function sdkActionsUsedBy(entry: string): Promise<Map<string, Set<string>>> {
   const result = await build({
@@ -156,6 +145,10 @@ export async function sdkActionsUsedBy(entry: string): Promise<Map<string, Set<s
     logLevel: 'silent',
     outdir: join(tmpdir(), 'threadline-actions'),
   });
+  // Unminified esbuild output marks the code of each input file with a `// <path>` line.
+  const kept = new Map<string, string>();
+  const parts = result.outputFiles[0]!.text.split(/^\/\/ (\S+)\n/m);
+  for (let i = 1; i < parts.length; i += 2) kept.set(parts[i]!, (kept.get(parts[i]!) ?? '') + parts[i + 1]!);
   const byFile = new Map<string, Set<string>>();
   for (const input of Object.keys(result.metafile!.inputs)) {
     if (input.includes('node_modules')) continue;
@@ -168,18 +161,17 @@ export async function sdkActionsUsedBy(entry: string): Promise<Map<string, Set<s
       }
     }
     const actions = new Set<string>();
-    for (const m of src.matchAll(/new\s+([A-Z][A-Za-z0-9]*Command)\s*\(/g)) {
-      const name = m[1]!;
+    const code = kept.get(input) ?? '';
+    const calls = code.matchAll(
+      /new\s+(?:import_[a-z0-9_]+\.)?([A-Z][A-Za-z0-9]*?Command)\d*\s*\(|\b(?:import_[a-z0-9_]+\.)?paginate([A-Z][A-Za-z0-9]*?)\d*\)?\s*\(/g,
+    );
+    for (const m of calls) {
+      const name = m[1] ?? `paginate${m[2]!}`;
       const from = imported.get(name);
       if (!from) continue;
-      if (from === '@aws-sdk/lib-dynamodb') {
-        const a = DOC_COMMANDS[name];
-        if (a) actions.add(a);
-        continue;
-      }
       const service = CLIENT_SERVICE[from];
       if (!service) throw new Error(`${input}: ${name} from ${from}: add the client to CLIENT_SERVICE`);
-      actions.add(`${service}:${name.replace(/Command$/, '')}`);
+      actions.add(`${service}:${m[1] ? m[1].replace(/Command$/, '') : m[2]!}`);
     }
     if (actions.size > 0) byFile.set(input, actions);
   }

@@ -23,7 +23,7 @@ const batchJsonSchema = JSON.parse(rendered['threadline-batch.schema.json']!);
 const validateEventJson = ajv.compile(eventJsonSchema);
 const validateBatchJson = ajv.compile(batchJsonSchema);
 
-// Requests captured from the real SDKs (copied from shared/reference/clients so the test is self-contained).
+// Requests captured from the real SDKs (kept here so the test is self-contained).
 const CAPTURES = join(import.meta.dirname, '../fixtures/sdk-captures');
 function capture(name: string): any {
   return JSON.parse(readFileSync(join(CAPTURES, name), 'utf8'));

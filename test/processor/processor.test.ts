@@ -1,6 +1,6 @@
 /**
  * The processor end to end on real SDK clients: dynalite for identity, the local Firehose endpoint
- * for outputs. Fault injection only where the brief allows it (Firehose per-record failures, a
+ * for outputs. Fault injection only for what the stand-ins cannot produce (Firehose per-record failures, a
  * DynamoDB throttle shaped like the real error).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

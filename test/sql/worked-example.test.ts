@@ -1,5 +1,5 @@
 /**
- * The worked example of ../shared/reference/attribution.md (Bryl 2016; markovattribution's test case):
+ * The published worked example (Bryl 2016; markovattribution's test case):
  * paths C1 > C2 > C3 (1 conversion), C1 (null), C2 > C3 (null). Built as events of three persons, with
  * the channels C1..C3 configured as the marketing touches; channel_paths must yield exactly those rows,
  * which is what the Markov model downstream needs to reproduce P(conv) = 1/3 and credits 0.2/0.4/0.4.

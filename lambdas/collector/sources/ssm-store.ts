@@ -12,7 +12,7 @@
  */
 import {
   DeleteParameterCommand,
-  GetParametersByPathCommand,
+  paginateGetParametersByPath,
   PutParameterCommand,
   type Parameter,
   type SSMClient,
@@ -53,14 +53,10 @@ export function createSsmKeyStore(opts: SsmKeyStoreOptions): KeyStore {
 
   async function fetchAll(): Promise<Map<string, SourceConfig>> {
     const keys = new Map<string, SourceConfig>();
-    let NextToken: string | undefined;
-    do {
-      const out = await opts.ssm.send(
-        new GetParametersByPathCommand({ Path: prefix, Recursive: false, WithDecryption: true, MaxResults: 10, NextToken }),
-      );
-      for (const p of out.Parameters ?? []) addParameter(keys, p);
-      NextToken = out.NextToken;
-    } while (NextToken);
+    const pages = paginateGetParametersByPath({ client: opts.ssm, pageSize: 10 }, { Path: prefix, Recursive: false, WithDecryption: true });
+    for await (const page of pages) {
+      for (const p of page.Parameters ?? []) addParameter(keys, p);
+    }
     return keys;
   }
 
