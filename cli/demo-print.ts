@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { formatTable } from './format.js';
 import type { DemoResult } from '../demo/index.js';
+import { ORDER_COMPLETED } from '../schemas/index.js';
 import { ATTRIBUTION_MODELS } from '../sql/index.js';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-GB');
@@ -29,7 +30,7 @@ export function renderDemoText(r: DemoResult): string {
   const validOrders = new Set<string>();
   for (const events of Object.values(r.dataset.sources)) {
     for (const e of events) {
-      if (e.event === 'Order Completed' && !t.invalidIds.includes(e.messageId)) validOrders.add(String((e.properties as { order_id?: unknown }).order_id));
+      if (e.event === ORDER_COMPLETED && !t.invalidIds.includes(e.messageId)) validOrders.add(String((e.properties as { order_id?: unknown }).order_id));
     }
   }
   h('Overview');

@@ -8,13 +8,14 @@
  * would run on either engine.
  */
 import type { QueryEngine } from '../query/index.js';
+import { ORDER_COMPLETED } from '../schemas/index.js';
 import { ATTRIBUTION_MODELS } from '../sql/index.js';
 import { buildFunnelSql, type FunnelRow } from '../sql/index.js';
 import { pathTableFromRows } from '../domain/index.js';
 import { runModels } from '../domain/index.js';
 import type { AttributionRow, FlowRow, HandoffRow, JourneyRow, ReasonCount } from './report/types.js';
 
-export const DEFAULT_FUNNEL = ['Product Viewed', 'Product Added', 'Order Completed'] as const;
+export const DEFAULT_FUNNEL = ['Product Viewed', 'Product Added', ORDER_COMPLETED] as const;
 export const LATE_AFTER_SECONDS = 3600;
 
 export interface Insights {

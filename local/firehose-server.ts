@@ -16,12 +16,10 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { MAX_BYTES_PER_CALL, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL } from '../lambdas/index.js';
 import type { FirehoseSink } from './firehose-sink.js';
 
 const TARGET_PREFIX = 'Firehose_20150804.';
-const MAX_RECORDS = 500;
-const MAX_CALL_BYTES = 4 * 1024 * 1024;
-const MAX_RECORD_BYTES = 1000 * 1024;
 
 export interface FaultInjection {
   /** The next `n` records (across calls) fail with this per-record ErrorCode (default ServiceUnavailableException). */
@@ -161,13 +159,20 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
       case 'PutRecordBatch': {
         const stream = streamName(input);
         const records = input.Records;
-        if (!Array.isArray(records) || records.length === 0) throw new ApiError(400, 'InvalidArgumentException', 'Records must hold 1 to 500 entries');
-        if (records.length > MAX_RECORDS) {
-          throw new ApiError(400, 'InvalidArgumentException', `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to ${MAX_RECORDS}`);
+        if (!Array.isArray(records) || records.length === 0) {
+          throw new ApiError(400, 'InvalidArgumentException', `Records must hold 1 to ${MAX_RECORDS_PER_CALL} entries`);
+        }
+        if (records.length > MAX_RECORDS_PER_CALL) {
+          throw new ApiError(
+            400,
+            'InvalidArgumentException',
+            "1 validation error detected: Value at 'records' failed to satisfy constraint: " +
+              `Member must have length less than or equal to ${MAX_RECORDS_PER_CALL}`,
+          );
         }
         const buffers = records.map(decodeRecord);
         const total = buffers.reduce((n, b) => n + b.length, 0);
-        if (total > MAX_CALL_BYTES) throw new ApiError(400, 'InvalidArgumentException', `Batch size exceeds ${MAX_CALL_BYTES} bytes`);
+        if (total > MAX_BYTES_PER_CALL) throw new ApiError(400, 'InvalidArgumentException', `Batch size exceeds ${MAX_BYTES_PER_CALL} bytes`);
         const responses = await put(stream, buffers);
         return { FailedPutCount: responses.filter((r) => 'ErrorCode' in r).length, Encrypted: false, RequestResponses: responses };
       }
@@ -195,7 +200,8 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
       case 'ListDeliveryStreams': {
         const names = [...(known ?? new Set(Object.keys(stats.byStream)))].sort();
         const limit = typeof input.Limit === 'number' ? input.Limit : 10;
-        const start = typeof input.ExclusiveStartDeliveryStreamName === 'string' ? names.filter((n) => n > (input.ExclusiveStartDeliveryStreamName as string)) : names;
+        const after = input.ExclusiveStartDeliveryStreamName;
+        const start = typeof after === 'string' ? names.filter((n) => n > after) : names;
         return { DeliveryStreamNames: start.slice(0, limit), HasMoreDeliveryStreams: start.length > limit };
       }
       default:
@@ -218,7 +224,9 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
       const target = String(req.headers['x-amz-target'] ?? '');
       const body = await readBody(req);
       stats.calls++;
-      if (req.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) throw new ApiError(400, 'UnknownOperationException', 'expected POST with X-Amz-Target Firehose_20150804.*');
+      if (req.method !== 'POST' || !target.startsWith(TARGET_PREFIX)) {
+        throw new ApiError(400, 'UnknownOperationException', 'expected POST with X-Amz-Target Firehose_20150804.*');
+      }
       if (failCalls > 0) {
         failCalls--;
         throw new ApiError(failCallsOpts.status, failCallsOpts.code, 'Injected failure');

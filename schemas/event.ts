@@ -179,7 +179,9 @@ export type EventContext = z.infer<typeof contextSchema>;
 export type BatchBody = z.infer<typeof batchSchema>;
 
 /** Segment ecommerce spec: the conversion event names recognised by default. */
-export const DEFAULT_CONVERSION_EVENTS = ['Order Completed'] as const;
+/** The Segment ecommerce spec's purchase event. */
+export const ORDER_COMPLETED = 'Order Completed';
+export const DEFAULT_CONVERSION_EVENTS = [ORDER_COMPLETED] as const;
 
 /**
  * Ecommerce 'Order Completed' properties (segment spec v2). Validated leniently by the processor:

@@ -4,4 +4,5 @@ export * from './failure-reasons.js';
 export * from './event.js';
 export * from './envelope.js';
 export * from './lake.js';
+export * from './limits.js';
 export { checkStructure, DEFAULT_LIMITS, describeIssues, validateEvent } from './validate.js';

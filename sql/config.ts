@@ -3,7 +3,7 @@
  * time) is where they live because Athena views cannot take parameters; redeploying the views is how
  * a change of, say, the lookback window reaches Athena.
  */
-import { DEFAULT_MARKETING_CHANNELS } from '../schemas/index.js';
+import { DEFAULT_CONVERSION_EVENTS, DEFAULT_MARKETING_CHANNELS } from '../schemas/index.js';
 
 export interface ViewConfig {
   /** Inactivity that ends a session (minutes). */
@@ -60,7 +60,7 @@ export const DEFAULT_VIEW_CONFIG: ViewConfig = {
   sessionTimeoutMinutes: 30,
   lookbackDays: 30,
   halfLifeDays: 7,
-  conversionEvents: ['Order Completed'],
+  conversionEvents: [...DEFAULT_CONVERSION_EVENTS],
   marketingChannels: DEFAULT_MARKETING_CHANNELS,
   directChannel: 'direct',
   splitSessionsOnChannelChange: false,

@@ -5,6 +5,8 @@
  * Retry-After; a 413 splits the batch in two. A duplicate after a retry is fine (messageIds are kept, and
  * the lake dedups by messageId); a loss is not, so a batch is only given up after maxRetries.
  */
+import { chunkByCountAndBytes } from '../../lambdas/index.js';
+
 export interface SendOptions {
   /** Collector base URL, e.g. http://127.0.0.1:8080 */
   url: string;
@@ -76,21 +78,8 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
 
 /** Splits events into batches under both the count and the byte budget (JSON of the batch body). */
 export function planBatches<T>(events: readonly T[], batchSize: number, maxBytes: number): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 64; // envelope: {"batch":[],"sentAt":"..."}
-  for (const e of events) {
-    const size = Buffer.byteLength(JSON.stringify(e)) + 1;
-    if (cur.length > 0 && (cur.length >= batchSize || bytes + size > maxBytes)) {
-      out.push(cur);
-      cur = [];
-      bytes = 64;
-    }
-    cur.push(e);
-    bytes += size;
-  }
-  if (cur.length) out.push(cur);
-  return out;
+  // 64 bytes for the body around the events: {"batch":[],"sentAt":"..."}; each event adds its JSON and a comma.
+  return chunkByCountAndBytes(events, { maxCount: batchSize, maxBytes, baseBytes: 64 }, (e) => Buffer.byteLength(JSON.stringify(e)) + 1);
 }
 
 interface BatchResponseBody {

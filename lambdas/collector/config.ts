@@ -2,7 +2,7 @@
  * Collector limits and settings. Defaults follow Segment's documented limits so that SDK batching
  * (which sizes batches for Segment) never trips them.
  */
-import { DEFAULT_LIMITS } from '../../schemas/index.js';
+import { DEFAULT_LIMITS, MAX_RAW_BYTES } from '../../schemas/index.js';
 
 export interface CollectorLimits {
   /** Request body after decompression. 500 KB. */
@@ -46,7 +46,7 @@ export const DEFAULT_COLLECTOR_CONFIG: CollectorConfig = {
   },
   allowedOrigins: [],
   retryAfterSeconds: 2,
-  maxRawBytes: 256 * 1024,
+  maxRawBytes: MAX_RAW_BYTES,
 };
 
 export type CollectorConfigInput = Partial<Omit<CollectorConfig, 'limits'>> & { limits?: Partial<CollectorLimits> };

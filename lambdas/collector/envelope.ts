@@ -10,6 +10,7 @@ import {
 } from '../../schemas/index.js';
 import type { ThreadlineEvent } from '../../schemas/index.js';
 import type { FailureReason } from '../../schemas/index.js';
+import { cutUtf8 } from '../shared/utf8.js';
 import type { SourceConfig } from './sources/types.js';
 
 export function sourceRef(source: SourceConfig): SourceRef {
@@ -74,15 +75,6 @@ function cutDepth(value: unknown, depth: number): unknown {
     Object.defineProperty(out, k, { value: cutDepth((value as Record<string, unknown>)[k], depth - 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
-}
-
-/** Cut a string to at most maxBytes of UTF-8 without splitting a character. */
-export function cutUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
-  const buf = Buffer.from(text, 'utf8');
-  if (buf.length <= maxBytes) return { text, truncated: false };
-  let end = maxBytes;
-  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--; // back off continuation bytes
-  return { text: buf.subarray(0, end).toString('utf8'), truncated: true };
 }
 
 export function rejectedEnvelope(input: {

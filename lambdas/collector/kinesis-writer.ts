@@ -12,6 +12,7 @@
  *   whole request, and every record written now would be a duplicate then.
  */
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { chunkByCountAndBytes } from '../shared/batching.js';
 import { retryPartialBatch, type ItemOutcome, type RetryOptions } from '../shared/retry.js';
 import type { EnvelopeSink, SinkResult, StreamRecord } from './sink.js';
 
@@ -27,22 +28,9 @@ export interface KinesisWriterOptions {
   onRetry?: (pending: number, code: string) => void;
 }
 
+/** PutRecords-sized chunks; a record's size is its data plus its partition key, as the API counts it. */
 export function chunkRecords(records: readonly StreamRecord[], maxRecords = PUT_RECORDS_MAX_RECORDS, maxBytes = PUT_RECORDS_MAX_BYTES): StreamRecord[][] {
-  const chunks: StreamRecord[][] = [];
-  let current: StreamRecord[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    const size = r.data.byteLength + Buffer.byteLength(r.partitionKey, 'utf8');
-    if (current.length > 0 && (current.length >= maxRecords || bytes + size > maxBytes)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(r);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return chunkByCountAndBytes(records, { maxCount: maxRecords, maxBytes }, (r) => r.data.byteLength + Buffer.byteLength(r.partitionKey, 'utf8'));
 }
 
 export function createKinesisWriter(opts: KinesisWriterOptions): EnvelopeSink {

@@ -5,12 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { CollectedEnvelope, RejectedEnvelope } from '../../schemas/index.js';
 import type { ThreadlineEvent } from '../../schemas/index.js';
-import type { FailureReason } from '../../schemas/index.js';
-import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type FailedEventRecord } from '../../schemas/index.js';
+import type { FailedEventRecord, FailureReason } from '../../schemas/index.js';
 import { validateEvent } from '../../schemas/index.js';
 import { redactRaw } from '../../domain/index.js';
-
-export const RAW_LIMIT = 256 * 1024;
+import { failedEventRecord } from '../shared/failed-events.js';
 
 export type Decoded =
   | { kind: 'event'; envelope: CollectedEnvelope; event: ThreadlineEvent; eventTimeMs: number }
@@ -29,27 +27,19 @@ export interface FailureInput {
   failedAt: Date;
 }
 
+/** A failed_events row for a Kinesis record: failure_id from the record key and reason, raw PII-redacted. */
 export function failureRecord(f: FailureInput): FailedEventRecord {
-  let raw = f.raw === null ? null : redactRaw(f.raw);
-  let truncated = f.rawTruncated ?? false;
-  if (raw !== null && Buffer.byteLength(raw, 'utf8') > RAW_LIMIT) {
-    raw = Buffer.from(raw, 'utf8').subarray(0, RAW_LIMIT).toString('utf8');
-    truncated = true;
-  }
-  const failedAt = toLakeTimestamp(f.failedAt);
-  return {
-    failure_id: createHash('sha256').update(`${f.recordKey}|${f.reason}`).digest('hex').slice(0, 32),
+  return failedEventRecord({
+    failureId: createHash('sha256').update(`${f.recordKey}|${f.reason}`).digest('hex').slice(0, 32),
     stage: f.stage,
     reason: f.reason,
     detail: f.detail,
-    source_id: f.sourceId ?? null,
-    message_id: f.messageId ?? null,
-    raw,
-    raw_truncated: truncated,
-    failed_at: failedAt,
-    schema_version: LAKE_SCHEMA_VERSION,
-    event_date: eventDateOf(failedAt),
-  };
+    sourceId: f.sourceId,
+    messageId: f.messageId,
+    raw: f.raw === null ? null : redactRaw(f.raw),
+    rawTruncated: f.rawTruncated,
+    failedAt: f.failedAt,
+  });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

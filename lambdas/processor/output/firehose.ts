@@ -5,8 +5,10 @@
  * record fails exactly that batch item.
  */
 import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { chunkByCountAndBytes } from '../../shared/batching.js';
 import { retryPartialBatch, type ItemOutcome, type RetryOptions } from '../../shared/retry.js';
 
+/** Firehose PutRecordBatch limits: records per call, bytes per call, bytes per record. */
 export const MAX_RECORDS_PER_CALL = 500;
 export const MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
 export const MAX_RECORD_BYTES = 1000 * 1024;
@@ -54,20 +56,7 @@ export function pack(records: OutRecord[], maxBytes = DEFAULT_PACK_BYTES): OutRe
 
 /** Split into PutRecordBatch-sized chunks (count and bytes). */
 export function chunk(records: OutRecord[]): OutRecord[][] {
-  const out: OutRecord[][] = [];
-  let cur: OutRecord[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    if (cur.length > 0 && (cur.length >= MAX_RECORDS_PER_CALL || bytes + r.data.length > MAX_BYTES_PER_CALL)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(r);
-    bytes += r.data.length;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
+  return chunkByCountAndBytes(records, { maxCount: MAX_RECORDS_PER_CALL, maxBytes: MAX_BYTES_PER_CALL }, (r) => r.data.length);
 }
 
 export interface DeliveryResult {

@@ -1,0 +1,117 @@
+/**
+ * Lake rows -> Parquet files in the S3 layout, with DuckDB: one new file per (table, event_date) under
+ *   <rootDir>/<table>/event_date=YYYY-MM-DD/part-<yyyyMMddHHmmssSSS>-<uuid>.parquet
+ * with the columns and types of schemas/lake.ts. A file is written under a temporary name and renamed,
+ * so a reader never sees half a file, and a name is never reused (nothing is overwritten).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { LAKE_TABLES, duckdbColumns, eventDateOf, type LakeColumnType, type LakeTableName } from '../schemas/index.js';
+import { partFileName, partitionPrefix } from '../sql/index.js';
+import type { LakeRow } from './lake-records.js';
+
+export interface ParquetWriterOptions {
+  /** Absolute lake root. */
+  readonly rootDir: string;
+  readonly compression: 'zstd' | 'snappy';
+}
+
+export interface ParquetWriter {
+  /** Parquet files written so far (absolute paths), in write order. */
+  readonly filesWritten: readonly string[];
+  /**
+   * Write rows of `table`, one file per event_date (rows without one take the date of `at`); `at` also
+   * stamps the file names. Calls must not overlap.
+   */
+  writeRows(table: LakeTableName, rows: readonly LakeRow[], at: Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createParquetWriter(opts: ParquetWriterOptions): ParquetWriter {
+  const { rootDir, compression } = opts;
+  const files: string[] = [];
+  let db: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
+
+  const connect = () => {
+    db ??= (async () => {
+      const instance = await DuckDBInstance.create(':memory:');
+      return { instance, conn: await instance.connect() };
+    })();
+    return db;
+  };
+
+  async function writeRows(table: LakeTableName, rows: readonly LakeRow[], at: Date): Promise<void> {
+    if (rows.length === 0) return;
+    const { conn } = await connect();
+    const byDate = new Map<string, LakeRow[]>();
+    for (const row of rows) {
+      const date = (row.event_date as string | null) ?? eventDateOf(at);
+      const list = byDate.get(date) ?? [];
+      list.push(row);
+      byDate.set(date, list);
+    }
+    const cols = duckdbColumns(table);
+    const types = LAKE_TABLES[table].map((c) => c.type as LakeColumnType);
+    for (const [date, list] of [...byDate.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      // Stage: timestamps as VARCHAR (the wire form), cast to TIMESTAMP_MS when copying out.
+      const stage = `stage_${table}`;
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE ${stage} (${cols
+          .map((c, i) => `${c.name} ${types[i] === 'timestamp' ? 'VARCHAR' : c.type}`)
+          .join(', ')})`,
+      );
+      const appender = await conn.createAppender(stage);
+      for (const row of list) {
+        cols.forEach((c, i) => append(appender, types[i]!, row[c.name] ?? null));
+        appender.endRow();
+      }
+      appender.closeSync();
+      const dir = path.join(rootDir, partitionPrefix(table, date));
+      await mkdir(dir, { recursive: true });
+      const name = partFileName(at, randomUUID());
+      const tmp = path.join(dir, `.${name}.tmp`);
+      const select = cols.map((c, i) => (types[i] === 'timestamp' ? `CAST(${c.name} AS TIMESTAMP_MS) AS ${c.name}` : c.name));
+      await conn.run(
+        `COPY (SELECT ${select.join(', ')} FROM ${stage}) TO '${tmp.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION ${compression})`,
+      );
+      const final = path.join(dir, name);
+      await rename(tmp, final);
+      files.push(final);
+      await conn.run(`DROP TABLE ${stage}`);
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (!db) return;
+    const { instance, conn } = await db;
+    conn.closeSync();
+    instance.closeSync();
+  }
+
+  return {
+    get filesWritten() {
+      return files;
+    },
+    writeRows,
+    close,
+  };
+}
+
+function append(a: DuckDBAppender, type: LakeColumnType, v: string | number | boolean | null): void {
+  if (v === null) return a.appendNull();
+  switch (type) {
+    case 'string':
+    case 'timestamp':
+      return a.appendVarchar(String(v));
+    case 'int':
+      return a.appendInteger(Number(v));
+    case 'bigint':
+      return a.appendBigInt(BigInt(v as number));
+    case 'double':
+      return a.appendDouble(Number(v));
+    case 'boolean':
+      return a.appendBoolean(Boolean(v));
+  }
+}
