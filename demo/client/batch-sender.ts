@@ -5,7 +5,7 @@
  * Retry-After; a 413 splits the batch in two. A duplicate after a retry is fine (messageIds are kept, and
  * the lake dedups by messageId); a loss is not, so a batch is only given up after maxRetries.
  */
-import { chunkByCountAndBytes } from '../../lambdas/index.js';
+import { backoffDelay, chunkByCountAndBytes } from '../../lambdas/index.js';
 
 export interface SendOptions {
   /** Collector base URL, e.g. http://127.0.0.1:8080 */
@@ -71,8 +71,7 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 
 /** Exponential backoff with full jitter; never shorter than Retry-After when the server sent one. */
 export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number, retryAfterMs?: number): number {
-  const exp = Math.min(capMs, baseMs * 2 ** attempt);
-  const jittered = Math.round(random() * exp);
+  const jittered = backoffDelay(attempt, baseMs, capMs, random);
   return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered;
 }
 

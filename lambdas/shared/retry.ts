@@ -89,7 +89,9 @@ export function errorCode(err: unknown): string {
   return 'Error';
 }
 
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Wait `ms` milliseconds (retry backoff). */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const realSleep = sleep;
 
 /**
  * Send `items` with `sendOnce`, then re-send only the failed ones until all are delivered, attempts

@@ -29,7 +29,8 @@ import type { NodeGraph } from './graph.js';
 import type { MergeMeta } from './item.js';
 import { acquireLease, releaseLease, type LeaseOutcome, type LeaseUsers } from './leases.js';
 import { addUsers, createLinked } from './node-writes.js';
-import { sleep } from './sleep.js';
+import { backoffDelay } from '../../shared/retry.js';
+import { sleep } from '../../shared/retry.js';
 import { union, type UnionLease } from './union.js';
 
 export interface ResolveInput extends EventIdentity {
@@ -48,7 +49,7 @@ export interface ResolveResult {
 const MAX_LEASE_ATTEMPTS = 200;
 
 /** Random wait after losing a lease race, growing with the attempt. */
-const contentionBackoffMs = (attempt: number) => Math.floor(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6)));
+const contentionBackoffMs = (attempt: number) => backoffDelay(Math.min(attempt, 6), 5, 200);
 
 /** What every step of one event works on. */
 interface EventScope {
