@@ -12,12 +12,18 @@
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { buildChain, markovFromChain } from '../domain/index.js';
-import { heuristicAttribution, HEURISTIC_MODELS } from '../domain/index.js';
-import { PathTableBuilder, type PathTable } from '../domain/index.js';
-import { shapleySimplified } from '../domain/index.js';
-import { longestPathInStates, simulateRemovalEffects } from '../domain/index.js';
-import { mulberry32 } from '../domain/index.js';
+import {
+  buildChain,
+  HEURISTIC_MODELS,
+  heuristicAttribution,
+  longestPathInStates,
+  markovFromChain,
+  mulberry32,
+  type PathTable,
+  PathTableBuilder,
+  shapleySimplified,
+  simulateRemovalEffects,
+} from '../domain/index.js';
 
 const CHANNELS = 30;
 const MAX_LEN = 10;
@@ -37,7 +43,7 @@ export function generatePaths(n: number, seed = 42): PathTable {
     const j = used[L]!++;
     const mod = capacity(L);
     // affine bijection on [0, 30^L): multiplier coprime to 30, products stay < 2^53
-    let x = (((j % mod) * 7_777_777_777) % mod + 123_456_789) % mod;
+    let x = ((((j % mod) * 7_777_777_777) % mod) + 123_456_789) % mod;
     for (let k = 0; k < L; k++) {
       ids[k] = x % CHANNELS;
       x = Math.floor(x / CHANNELS);
@@ -218,7 +224,9 @@ export async function run(opts: { sizes?: number[]; reps?: number; log?: (s: str
   );
   const simulation = compareWithSimulation(generatePaths(sizes[sizes.length - 1]!));
   log('');
-  log(`exact vs ChannelAttribution-style simulation (order 1, ${last.paths} paths, max_step = longest observed path, ${simulation[0]!.maxSteps - 1} states):`);
+  log(
+    `exact vs ChannelAttribution-style simulation (order 1, ${last.paths} paths, max_step = longest observed path, ${simulation[0]!.maxSteps - 1} states):`,
+  );
   log('    walks  truncated  max |RE error|  max |credit error| / total conversions  CPU ms');
   for (const r of simulation) {
     log(

@@ -11,13 +11,11 @@
  * stays a labelled assumption. The demo data is identity-dense (a few days of ~15 events per person,
  * most identifiers new), so its DynamoDB write figure is an upper bound for a mature deployment.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { MEASURED_FIGURES_PATH, type Figure, type MeasuredFiguresFile, type PerEventFigures } from '../cost/index.js';
+import { type Figure, MEASURED_FIGURES_PATH, type MeasuredFiguresFile, type PerEventFigures } from '../cost/index.js';
 
 function folderBytes(dir: string): number {
   let total = 0;
@@ -51,7 +49,13 @@ async function collectorCpu(events: unknown[]): Promise<{ perRequestMs: number; 
     for (let i = 0; i < events.length; i += size) bodies.push(JSON.stringify({ batch: events.slice(i, i + size) }));
     const run = async () => {
       for (const body of bodies) {
-        await collect({ method: 'POST', path: '/v1/batch', headers: { authorization: auth, 'content-type': 'application/json' }, body, sourceIp: '203.0.113.9' });
+        await collect({
+          method: 'POST',
+          path: '/v1/batch',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          body,
+          sourceIp: '203.0.113.9',
+        });
       }
     };
     await run(); // warm up (JIT, caches)
@@ -180,16 +184,28 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
     },
     envelopeBytes: m(round(envelopeBytes / n, 0), 'mean CollectedEnvelope JSON bytes from the collector stampEvent()'),
     lakeRecordBytes: m(round(rowBytes / rows, 0), 'mean JSON bytes of events rows read back from the lake'),
-    parquetBytes: m(round(folderBytes(join(result.lakeDir, 'events')) / rows, 0), 'events Parquet bytes per row; local files are small, so per-file overhead makes this an upper bound'),
-    lakeRowsPerEvent: m(round(lakeRows / events), `lake rows sent by the processor (${events} events + ${p.identityChanges} identity changes + ${failedRows} failed) / events`),
+    parquetBytes: m(
+      round(folderBytes(join(result.lakeDir, 'events')) / rows, 0),
+      'events Parquet bytes per row; local files are small, so per-file overhead makes this an upper bound',
+    ),
+    lakeRowsPerEvent: m(
+      round(lakeRows / events),
+      `lake rows sent by the processor (${events} events + ${p.identityChanges} identity changes + ${failedRows} failed) / events`,
+    ),
     firehoseRecordsPerEvent: m(
       round(result.stats.firehose.recordsAccepted / events),
       'Firehose records accepted (events + identity changes + failed, rows packed into <= 5 KB records) / events',
     ),
     // BatchGetItem is eventually consistent: 0.5 RRU per item up to 4 KB; GetItem here is strongly consistent.
-    dynamoReadUnitsPerEvent: m(round((0.5 * id.itemsRead + id.getCalls) / events, 4), 'identity store items read x 0.5 RRU (+1 per consistent GetItem) / events'),
+    dynamoReadUnitsPerEvent: m(
+      round((0.5 * id.itemsRead + id.getCalls) / events, 4),
+      'identity store items read x 0.5 RRU (+1 per consistent GetItem) / events',
+    ),
     // Identity items are well under 1 KB: one WRU per UpdateItem (lease writes included).
-    dynamoWriteUnitsPerEvent: m(round(id.updateCalls / events, 4), `identity store UpdateItem calls (incl. ${id.lockWrites} lease writes) / events; identity-dense demo data: upper bound`),
+    dynamoWriteUnitsPerEvent: m(
+      round(id.updateCalls / events, 4),
+      `identity store UpdateItem calls (incl. ${id.lockWrites} lease writes) / events; identity-dense demo data: upper bound`,
+    ),
   };
   return { measuredAt: new Date().toISOString().slice(0, 10), run, figures };
 }
@@ -197,7 +213,7 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { customers: { type: 'string', default: '200' } } });
   const measured = await measureFigures({ customers: Number(values.customers) });
-  writeFileSync(MEASURED_FIGURES_PATH, JSON.stringify(measured, null, 2) + '\n');
+  writeFileSync(MEASURED_FIGURES_PATH, `${JSON.stringify(measured, null, 2)}\n`);
   console.log(`measured (${measured.run}):`);
   for (const [k, v] of Object.entries(measured.figures)) console.log(`  ${k.padEnd(26)} ${v!.value}`);
   console.log(`saved to ${MEASURED_FIGURES_PATH}`);

@@ -17,18 +17,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateDataset, SOURCE_NAMES } from '../demo/index.js';
-import { sendEvents } from '../demo/index.js';
-import { SOURCE_CHANNELS } from '../demo/index.js';
-import { startLocalPipeline } from '../local/index.js';
-import { startLocalDynamo } from '../local/index.js';
-import { startLocalFirehose } from '../local/index.js';
-import type { FirehoseSink } from '../local/index.js';
-import { createProcessor } from '../lambdas/index.js';
-import { DEFAULT_IDENTITY_RULES, localConfig, type IdentityRules } from '../lambdas/index.js';
-import type { StoreStats } from '../lambdas/index.js';
 import type { Dataset, SourceName } from '../demo/index.js';
-import { pairwiseQuality, type PairwiseQuality } from '../domain/index.js';
+import { generateDataset, SOURCE_CHANNELS, SOURCE_NAMES, sendEvents } from '../demo/index.js';
+import { type PairwiseQuality, pairwiseQuality } from '../domain/index.js';
+import type { StoreStats } from '../lambdas/index.js';
+import { createProcessor, DEFAULT_IDENTITY_RULES, type IdentityRules, localConfig } from '../lambdas/index.js';
+import type { FirehoseSink } from '../local/index.js';
+import { startLocalDynamo, startLocalFirehose, startLocalPipeline } from '../local/index.js';
 
 // The pinned AWS SDK runs on Node 20; its notice that later releases need Node 22 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -38,7 +33,14 @@ export type PairwiseScore = Pick<PairwiseQuality, 'precision' | 'recall' | 'f1' 
 /** Pairwise precision/recall of a predicted clustering against the truth, over the same items, with the fields the report prints. */
 export function pairwiseScore(items: Array<{ predicted: string; truth: string }>): PairwiseScore {
   const q = pairwiseQuality(items);
-  return { precision: q.precision, recall: q.recall, f1: q.f1, truePairs: q.truePairs, predictedPairs: q.predictedPairs, correctPairs: q.correctPairs };
+  return {
+    precision: q.precision,
+    recall: q.recall,
+    f1: q.f1,
+    truePairs: q.truePairs,
+    predictedPairs: q.predictedPairs,
+    correctPairs: q.correctPairs,
+  };
 }
 
 /** Follow identity_changes (from -> to) to the final person; tolerant of chains in any order. */
@@ -102,7 +104,11 @@ export interface ClusterScore {
 }
 
 /** Score lake rows (events + identity changes) against the truth (messageId -> true person). */
-export function scoreClusters(events: LakeRow[], changes: Array<{ from: string; to: string }>, truth: Record<string, string>): ClusterScore {
+export function scoreClusters(
+  events: LakeRow[],
+  changes: Array<{ from: string; to: string }>,
+  truth: Record<string, string>,
+): ClusterScore {
   const final = restitch(changes);
   const items: Array<{ predicted: string; truth: string }> = [];
   const oracleRows: Array<{ message_id: string; ids: string[]; truth: string }> = [];
@@ -177,7 +183,13 @@ async function runPipeline(dataset: Dataset) {
     const changesSql = `SELECT DISTINCT from_person_id AS "from", to_person_id AS "to" FROM identity_changes`;
     const changes = (await pipeline.engine.query<{ from: string; to: string }>(changesSql)).rows;
     const stats = pipeline.stats();
-    return { events, changes, processed: stats.processor.events, identity: stats.identity, firehoseRecords: stats.firehose.recordsAccepted };
+    return {
+      events,
+      changes,
+      processed: stats.processor.events,
+      identity: stats.identity,
+      firehoseRecords: stats.firehose.recordsAccepted,
+    };
   } finally {
     await pipeline.stop();
     await rm(dataDir, { recursive: true, force: true });
@@ -190,7 +202,8 @@ class RowsSink implements FirehoseSink {
   async write(stream: string, records: Buffer[]): Promise<void> {
     const list = this.rows.get(stream) ?? this.rows.set(stream, []).get(stream)!;
     // A record holds one or several newline-delimited rows (the processor packs them).
-    for (const r of records) for (const line of r.toString('utf8').split('\n')) if (line.trim()) list.push(JSON.parse(line) as Record<string, unknown>);
+    for (const r of records)
+      for (const line of r.toString('utf8').split('\n')) if (line.trim()) list.push(JSON.parse(line) as Record<string, unknown>);
   }
   async flush(): Promise<void> {}
   async close(): Promise<void> {}
@@ -239,7 +252,10 @@ async function runDirect(dataset: Dataset, identity: IdentityRules) {
       if (res.batchItemFailures.length > 0) throw new Error('unexpected batch item failures in the direct run');
     }
     const events = (sink.rows.get(config.streams.events) ?? []) as LakeRow[];
-    const changes = (sink.rows.get(config.streams.identity) ?? []).map((c) => ({ from: String(c.from_person_id), to: String(c.to_person_id) }));
+    const changes = (sink.rows.get(config.streams.identity) ?? []).map((c) => ({
+      from: String(c.from_person_id),
+      to: String(c.to_person_id),
+    }));
     return { events, changes, processed: processor.stats.events, identity: processor.identity.stats };
   } finally {
     await firehose.close();
@@ -282,7 +298,10 @@ async function main(): Promise<void> {
     };
     comparison = [
       { rules: 'default guard rails', score: scoreClusters(...pick(await runDirect(dataset, DEFAULT_IDENTITY_RULES)), truth) },
-      { rules: 'user-id exclusivity only (no shared detection, weak-only merges on)', score: scoreClusters(...pick(await runDirect(dataset, off)), truth) },
+      {
+        rules: 'user-id exclusivity only (no shared detection, weak-only merges on)',
+        score: scoreClusters(...pick(await runDirect(dataset, off)), truth),
+      },
     ];
     result.comparison = comparison;
   }

@@ -9,14 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateDataset, SOURCE_NAMES } from '../demo/index.js';
-import { sendEvents } from '../demo/index.js';
-import { SOURCE_CHANNELS } from '../demo/index.js';
-import { startLocalPipeline } from '../local/index.js';
-import { startLocalKinesis } from '../local/index.js';
-import { startCollectorServer, DEV_STREAM_NAME } from '../local/index.js';
-import { createFileKeyStore } from '../lambdas/index.js';
-import { createKinesisWriter } from '../lambdas/index.js';
+import { generateDataset, SOURCE_CHANNELS, SOURCE_NAMES, sendEvents } from '../demo/index.js';
+import { createFileKeyStore, createKinesisWriter } from '../lambdas/index.js';
+import { DEV_STREAM_NAME, startCollectorServer, startLocalKinesis, startLocalPipeline } from '../local/index.js';
 import type { BenchReport } from './index.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -36,11 +31,15 @@ export async function run(): Promise<BenchReport> {
     keys[s] = `tl_bench_${s}`;
     await keyStore.ensureKey(keys[s]!, { name: s, ...(SOURCE_CHANNELS[s] ? { defaultChannel: SOURCE_CHANNELS[s] } : {}) });
   }
-  const server = await startCollectorServer({ deps: { keyStore, sink: createKinesisWriter({ client: kinesis.client, streamName: DEV_STREAM_NAME }) } });
+  const server = await startCollectorServer({
+    deps: { keyStore, sink: createKinesisWriter({ client: kinesis.client, streamName: DEV_STREAM_NAME }) },
+  });
   // warm-up (JIT, connections), so that the first measurement is not the cold one
   await sendEvents(ds.sources.web.slice(0, 500), { url: server.url, writeKey: keys.web!, batchSize: 250 });
   let t = performance.now();
-  await Promise.all(SOURCE_NAMES.map((s) => sendEvents(ds.sources[s], { url: server.url, writeKey: keys[s]!, batchSize: 250, concurrency: 1 })));
+  await Promise.all(
+    SOURCE_NAMES.map((s) => sendEvents(ds.sources[s], { url: server.url, writeKey: keys[s]!, batchSize: 250, concurrency: 1 })),
+  );
   const collectorMs = performance.now() - t;
   await server.close();
   await kinesis.close();
@@ -49,9 +48,13 @@ export async function run(): Promise<BenchReport> {
   // 2) the whole pipeline, until everything is in the lake
   const dirB = mkdtempSync(path.join(tmpdir(), 'tl-bench-pipeline-'));
   const pipeline = await startLocalPipeline({ dataDir: dirB, inMemory: true });
-  const pkeys = Object.fromEntries(await Promise.all(SOURCE_NAMES.map(async (s) => [s, await pipeline.sourceKey(s, SOURCE_CHANNELS[s])] as const)));
+  const pkeys = Object.fromEntries(
+    await Promise.all(SOURCE_NAMES.map(async (s) => [s, await pipeline.sourceKey(s, SOURCE_CHANNELS[s])] as const)),
+  );
   t = performance.now();
-  await Promise.all(SOURCE_NAMES.map((s) => sendEvents(ds.sources[s], { url: pipeline.url, writeKey: pkeys[s]!, batchSize: 250, concurrency: 1 })));
+  await Promise.all(
+    SOURCE_NAMES.map((s) => sendEvents(ds.sources[s], { url: pipeline.url, writeKey: pkeys[s]!, batchSize: 250, concurrency: 1 })),
+  );
   const acceptedMs = performance.now() - t;
   await pipeline.drain(600_000);
   const pipelineMs = performance.now() - t;
@@ -71,7 +74,8 @@ export async function run(): Promise<BenchReport> {
     figures: {
       'collector alone, events/s (this machine)': collectorRate,
       'pipeline end to end, events/s (this machine)': pipelineRate,
-      'DynamoDB reads per 1,000 events': ((stats.identity.itemsRead + stats.identity.getCalls) / Math.max(1, stats.processor.events)) * 1000,
+      'DynamoDB reads per 1,000 events':
+        ((stats.identity.itemsRead + stats.identity.getCalls) / Math.max(1, stats.processor.events)) * 1000,
       'DynamoDB writes per 1,000 events': (writes / Math.max(1, stats.processor.events)) * 1000,
     },
   };

@@ -6,12 +6,11 @@
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, configFromContext } from '../lib/index.js';
 import { stackName } from '../lambdas/index.js';
-import { ThreadlineStack } from '../lib/index.js';
+import { ConfigError, configFromContext, ThreadlineStack } from '../lib/index.js';
 
 const app = new App();
-let config;
+let config: ReturnType<typeof configFromContext>;
 try {
   config = configFromContext(app.node.getAllContext());
 } catch (err) {

@@ -1,9 +1,9 @@
 /** The demo's terminal output, from a DemoResult (plain text, no colours: it is also pasted into docs). */
 import path from 'node:path';
-import { formatTable } from './format.js';
 import type { DemoResult } from '../demo/index.js';
 import { ORDER_COMPLETED } from '../schemas/index.js';
 import { ATTRIBUTION_MODELS } from '../sql/index.js';
+import { formatTable } from './format.js';
 
 const n = (v: number) => Math.round(v).toLocaleString('en-GB');
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -16,11 +16,19 @@ export function renderDemoText(r: DemoResult): string {
   const ins = r.insights;
 
   h('Sent through the collector');
-  const bySource = Object.entries(t.stats.bySource).map(([s, c]) => `${s} ${n(c)}`).join(', ');
+  const bySource = Object.entries(t.stats.bySource)
+    .map(([s, c]) => `${s} ${n(c)}`)
+    .join(', ');
   out.push(`${n(r.send.total.sent)} events from 5 sources (${bySource}), each with its own write key`);
-  out.push(`  including ${n(t.stats.duplicates)} duplicates (same messageId twice), ${n(t.stats.lateEvents)} late (sent hours after they happened), ${n(t.stats.invalidEvents)} invalid on purpose`);
-  const reasons = Object.entries(r.send.total.byReason).map(([k, v]) => `${k} ${v}`).join(', ');
-  out.push(`  ${n(r.send.total.accepted)} accepted, ${n(r.send.total.rejected)} rejected${reasons ? ` (${reasons})` : ''}, ${n(r.send.total.failed)} undelivered, in ${sec(r.timings.sendMs)}`);
+  out.push(
+    `  including ${n(t.stats.duplicates)} duplicates (same messageId twice), ${n(t.stats.lateEvents)} late (sent hours after they happened), ${n(t.stats.invalidEvents)} invalid on purpose`,
+  );
+  const reasons = Object.entries(r.send.total.byReason)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  out.push(
+    `  ${n(r.send.total.accepted)} accepted, ${n(r.send.total.rejected)} rejected${reasons ? ` (${reasons})` : ''}, ${n(r.send.total.failed)} undelivered, in ${sec(r.timings.sendMs)}`,
+  );
   out.push(
     r.landed.allLanded
       ? `  all landed in the lake: ${n(r.landed.eventsRows)} event rows, ${n(r.landed.collectorRejections)} rejections in failed_events (waited ${sec(r.timings.drainMs)})`
@@ -30,7 +38,8 @@ export function renderDemoText(r: DemoResult): string {
   const validOrders = new Set<string>();
   for (const events of Object.values(r.dataset.sources)) {
     for (const e of events) {
-      if (e.event === ORDER_COMPLETED && !t.invalidIds.includes(e.messageId)) validOrders.add(String((e.properties as { order_id?: unknown }).order_id));
+      if (e.event === ORDER_COMPLETED && !t.invalidIds.includes(e.messageId))
+        validOrders.add(String((e.properties as { order_id?: unknown }).order_id));
     }
   }
   h('Overview');
@@ -39,7 +48,16 @@ export function renderDemoText(r: DemoResult): string {
   );
 
   h('Top journeys (channel paths; a journey ends in a conversion or at the end of the data)');
-  out.push(formatTable(ins.topJourneys.map((j) => ({ path: j.path, journeys: j.journeys, conversions: j.conversions, 'conv. rate': pct(j.journeys ? j.conversions / j.journeys : 0) }))));
+  out.push(
+    formatTable(
+      ins.topJourneys.map((j) => ({
+        path: j.path,
+        journeys: j.journeys,
+        conversions: j.conversions,
+        'conv. rate': pct(j.journeys ? j.conversions / j.journeys : 0),
+      })),
+    ),
+  );
 
   h('Funnel (persons, in order, within 14 days)');
   out.push(
@@ -59,7 +77,12 @@ export function renderDemoText(r: DemoResult): string {
       ins.handoffs.slice(0, 10).map((x) => ({
         'hand-off': `${x.from} -> ${x.to}`,
         count: x.count,
-        'median gap': x.medianMinutes == null ? '' : x.medianMinutes < 90 ? `${x.medianMinutes.toFixed(0)} min` : `${(x.medianMinutes / 60).toFixed(1)} h`,
+        'median gap':
+          x.medianMinutes == null
+            ? ''
+            : x.medianMinutes < 90
+              ? `${x.medianMinutes.toFixed(0)} min`
+              : `${(x.medianMinutes / 60).toFixed(1)} h`,
         friction: x.friction == null ? '' : pct(x.friction),
       })),
     ),
@@ -67,7 +90,9 @@ export function renderDemoText(r: DemoResult): string {
 
   h('Attribution: share of conversions credited to each channel, every model side by side');
   out.push(attributionTable(r));
-  out.push('  rule-based models: the attribution_summary view; markov (order 1, exact), shapley (simplified) and shapley_exact: analytics/attribution over channel_paths');
+  out.push(
+    '  rule-based models: the attribution_summary view; markov (order 1, exact), shapley (simplified) and shapley_exact: analytics/attribution over channel_paths',
+  );
   out.push('  truth: share of the conversions each channel truly CAUSED (exact Shapley split of the known true lifts; direct causes none)');
   out.push('  why models and truth differ: (1) stitching: ad clicks on devices a person never identified on stay with an');
   out.push('  unlinked anonymous person, so channels seen where people are known (store) collect their credit; (2) confounding:');
@@ -82,13 +107,17 @@ export function renderDemoText(r: DemoResult): string {
   out.push(
     `  ceiling from the evidence (events linked by any identifier they share, shared devices not followed): recall ${pct(r.identityCeiling.recall)}, ${n(r.identityCeiling.predictedPersons)} persons`,
   );
-  out.push(`  ${n(t.stats.sharedDevices)} family tablets shared by two people, ${n(t.stats.resets)} logouts/resets; merges made: ${n(r.stats.processor.identityChanges)}`);
+  out.push(
+    `  ${n(t.stats.sharedDevices)} family tablets shared by two people, ${n(t.stats.resets)} logouts/resets; merges made: ${n(r.stats.processor.identityChanges)}`,
+  );
 
   h('Data quality');
   const rej = ins.quality.rejected.map((x) => `${x.reason} ${x.count}`).join(', ') || 'none';
   const fail = ins.quality.failed.map((x) => `${x.reason} ${x.count}`).join(', ') || 'none';
   out.push(`rejected at the collector: ${rej} · failed later: ${fail}`);
-  out.push(`duplicates removed: ${n(ins.quality.duplicatesRemoved)} · late events (sent > 1 h after they happened): ${n(ins.quality.lateEvents)}`);
+  out.push(
+    `duplicates removed: ${n(ins.quality.duplicatesRemoved)} · late events (sent > 1 h after they happened): ${n(ins.quality.lateEvents)}`,
+  );
 
   return out.join('\n');
 }
@@ -100,7 +129,9 @@ function attributionTable(r: DemoResult): string {
   for (const a of ins.attribution) totals.set(a.model, (totals.get(a.model) ?? 0) + a.conversions);
   const channels = [...new Set(ins.attribution.map((a) => a.channel))];
   const truth = r.dataset.truth.trueIncrementalConversions as Record<string, number>;
-  const truthTotal = Object.entries(truth).filter(([k]) => k !== 'baseline').reduce((s, [, v]) => s + v, 0);
+  const truthTotal = Object.entries(truth)
+    .filter(([k]) => k !== 'baseline')
+    .reduce((s, [, v]) => s + v, 0);
   const rows = channels.map((ch) => {
     const row: Record<string, unknown> = { channel: ch };
     for (const m of models) {

@@ -5,7 +5,11 @@
 import type { Command } from 'commander';
 import { DEFAULT_LAKE_DIR } from './engine.js';
 
-export function withEngineOptions(cmd: Command, engineHelp = 'local (DuckDB over --lake) or athena', lakeHelp = 'lake folder for --engine local'): Command {
+export function withEngineOptions(
+  cmd: Command,
+  engineHelp = 'local (DuckDB over --lake) or athena',
+  lakeHelp = 'lake folder for --engine local',
+): Command {
   return cmd
     .option('--engine <engine>', engineHelp, 'local')
     .option('--lake <dir>', lakeHelp, DEFAULT_LAKE_DIR)

@@ -4,12 +4,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { QueryEngine } from '../query/index.js';
 import { DEFAULT_DEMO_OUT, DEFAULT_LAKE_DIR, LAST_DEMO_LAKE_FILE } from '../demo/index.js';
+import type { QueryEngine } from '../query/index.js';
 import { EXIT, UserError } from './errors.js';
 
 export { DEFAULT_DATA_DIR, DEFAULT_DEMO_OUT, DEFAULT_LAKE_DIR } from '../demo/index.js';
-
 
 export function checkLake(lakeDir: string): void {
   const hasTable = existsSync(lakeDir) && readdirSync(lakeDir).some((d) => ['events', 'identity_changes', 'failed_events'].includes(d));
@@ -63,7 +62,9 @@ export async function openEngine(opts: EngineOptions): Promise<{ engine: QueryEn
       client,
       workgroup,
       database,
-      ...(opts.outputLocation ?? process.env.THREADLINE_ATHENA_OUTPUT ? { outputLocation: opts.outputLocation ?? process.env.THREADLINE_ATHENA_OUTPUT } : {}),
+      ...((opts.outputLocation ?? process.env.THREADLINE_ATHENA_OUTPUT)
+        ? { outputLocation: opts.outputLocation ?? process.env.THREADLINE_ATHENA_OUTPUT }
+        : {}),
     });
     return { engine, dialect: 'athena', describe: `Athena ${workgroup}/${database}` };
   }

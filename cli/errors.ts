@@ -23,4 +23,3 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     }
   };
 }
-

@@ -12,7 +12,11 @@ function cell(v: unknown): string {
   return String(v);
 }
 
-export function formatTable(rows: readonly Record<string, unknown>[], columns?: readonly string[], opts: { maxWidth?: number } = {}): string {
+export function formatTable(
+  rows: readonly Record<string, unknown>[],
+  columns?: readonly string[],
+  opts: { maxWidth?: number } = {},
+): string {
   const cols = columns ?? (rows[0] ? Object.keys(rows[0]) : []);
   if (cols.length === 0) return '(no rows)';
   const maxWidth = opts.maxWidth ?? 60;
@@ -20,7 +24,11 @@ export function formatTable(rows: readonly Record<string, unknown>[], columns?: 
   const body = rows.map((r) => cols.map((c) => cut(cell(r[c]))));
   const widths = cols.map((c, i) => Math.max(c.length, ...body.map((b) => b[i]!.length)));
   const numeric = cols.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
-  const line = (vals: string[]) => vals.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (vals: string[]) =>
+    vals
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [line([...cols]), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   if (rows.length === 0) out.push('(no rows)');
   return out.join('\n');
@@ -32,7 +40,7 @@ export function formatCsv(rows: readonly Record<string, unknown>[], columns?: re
     const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [cols.map(esc).join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n') + '\n';
+  return `${[cols.map(esc).join(','), ...rows.map((r) => cols.map((c) => esc(r[c])).join(','))].join('\n')}\n`;
 }
 
 export function formatRows(rows: readonly Record<string, unknown>[], format: OutputFormat, columns?: readonly string[]): string {

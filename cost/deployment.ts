@@ -3,13 +3,13 @@
  * from the configuration), so the cost model prices what would actually be deployed.
  */
 import { App } from 'aws-cdk-lib';
-import { configFromContext } from '../lib/index.js';
 import { stackName } from '../lambdas/index.js';
-import { ThreadlineStack } from '../lib/index.js';
+import { configFromContext, ThreadlineStack } from '../lib/index.js';
 import type { DeploymentFacts } from './model.js';
 
 interface CfnResource {
   Type: string;
+  // biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are free-form JSON read by path
   Properties?: Record<string, any>;
 }
 export interface CfnTemplateLike {

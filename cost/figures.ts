@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_FIGURES, withFigures, type Figure, type PerEventFigures } from './model.js';
+import { DEFAULT_FIGURES, type Figure, type PerEventFigures, withFigures } from './model.js';
 
 export const MEASURED_FIGURES_PATH = join(dirname(fileURLToPath(import.meta.url)), 'measured-figures.json');
 

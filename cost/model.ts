@@ -143,7 +143,12 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   // ---- Kinesis
   const envelope = f.envelopeBytes.value;
   if (d.streamMode === 'on-demand') {
-    add('Kinesis stream-hours (on-demand)', HOURS_PER_MONTH * PRICES.kinesisOnDemandStreamHour.usd, `${HOURS_PER_MONTH} stream-hours`, true);
+    add(
+      'Kinesis stream-hours (on-demand)',
+      HOURS_PER_MONTH * PRICES.kinesisOnDemandStreamHour.usd,
+      `${HOURS_PER_MONTH} stream-hours`,
+      true,
+    );
     const ingestGb = (N * Math.ceil(envelope / 1024) * 1024) / GB;
     const readGb = (N * envelope) / GB;
     add(
@@ -155,8 +160,16 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
     const configured = d.shardCount ?? 1;
     const peakRate = (N / SECONDS_PER_MONTH) * f.peakToAverage.value;
     const needed = Math.max(1, Math.ceil(Math.max(peakRate / 1000, (peakRate * envelope) / 1e6)));
-    if (needed > configured) warnings.push(`provisioned stream: ${configured} shard(s) configured, ~${needed} needed at ${fmt(N / 1e6)} M events/month (peak x${f.peakToAverage.value}); writes would throttle`);
-    add('Kinesis shards (provisioned)', configured * HOURS_PER_MONTH * PRICES.kinesisShardHour.usd, `${configured} shard(s) x ${HOURS_PER_MONTH} h`, true);
+    if (needed > configured)
+      warnings.push(
+        `provisioned stream: ${configured} shard(s) configured, ~${needed} needed at ${fmt(N / 1e6)} M events/month (peak x${f.peakToAverage.value}); writes would throttle`,
+      );
+    add(
+      'Kinesis shards (provisioned)',
+      configured * HOURS_PER_MONTH * PRICES.kinesisShardHour.usd,
+      `${configured} shard(s) x ${HOURS_PER_MONTH} h`,
+      true,
+    );
     const units = N * Math.ceil(envelope / 25600);
     add('Kinesis PUT payload units', (units / 1e6) * PRICES.kinesisPutPayloadUnitsPerMillion.usd, `${fmt(units / 1e6)} M units of 25 KB`);
   }
@@ -180,7 +193,9 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   const actualBytes = lakeRows * f.lakeRecordBytes.value;
   const fhRecords = N * f.firehoseRecordsPerEvent.value;
   if (f.firehoseRecordsPerEvent.value > f.lakeRowsPerEvent.value + 1e-9) {
-    warnings.push(`figures disagree: ${f.firehoseRecordsPerEvent.value} Firehose records per event but only ${f.lakeRowsPerEvent.value} lake rows (a record holds at least one row)`);
+    warnings.push(
+      `figures disagree: ${f.firehoseRecordsPerEvent.value} Firehose records per event but only ${f.lakeRowsPerEvent.value} lake rows (a record holds at least one row)`,
+    );
   }
   const unitsPerRecord = fhRecords > 0 ? Math.max(1, Math.ceil(actualBytes / fhRecords / 5120)) : 0;
   const billedGb = (fhRecords * unitsPerRecord * 5120) / GB;
@@ -192,25 +207,33 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   );
   add('Firehose Parquet conversion', billedGb * PRICES.firehoseFormatConversionGb.usd, `${fmt(billedGb)} GB (5 KB increments)`);
   // Objects: each stream flushes per partition when the buffer fills or the interval passes.
-  const flushesBySize = actualGb * 1024 / d.bufferingSizeMb;
+  const flushesBySize = (actualGb * 1024) / d.bufferingSizeMb;
   const flushesByTime = d.deliveryStreams * (SECONDS_PER_MONTH / Math.max(60, d.bufferingIntervalSeconds));
   const objects = Math.max(flushesBySize, flushesByTime) * 1.1; // +10%: a flush near midnight spans two date partitions
   // JQ runs after RecordDeAggregation: once per row, not per packed record.
   const jqHours = (lakeRows * f.jqMsPerRecord.value) / 3.6e6;
   add(
     'Firehose dynamic partitioning',
-    actualGb * PRICES.firehoseDynamicPartitioningGb.usd + (objects / 1000) * PRICES.firehoseDynamicPartitioningPer1000Objects.usd + jqHours * PRICES.firehoseJqHour.usd,
+    actualGb * PRICES.firehoseDynamicPartitioningGb.usd +
+      (objects / 1000) * PRICES.firehoseDynamicPartitioningPer1000Objects.usd +
+      jqHours * PRICES.firehoseJqHour.usd,
     `${fmt(actualGb)} GB, ${fmt(objects, 0)} objects, ${fmt(jqHours, 1)} JQ hours`,
   );
 
   // ---- S3
   add('S3 PUT requests', (objects / 1000) * PRICES.s3PutPer1000.usd, `${fmt(objects, 0)} objects`);
   const parquetGb = (N * f.parquetBytes.value) / GB;
-  add('S3 storage (one month of data, one month)', parquetGb * PRICES.s3StandardGbMonth.usd, `${fmt(parquetGb)} GB Parquet; grows by this every month kept`);
+  add(
+    'S3 storage (one month of data, one month)',
+    parquetGb * PRICES.s3StandardGbMonth.usd,
+    `${fmt(parquetGb)} GB Parquet; grows by this every month kept`,
+  );
 
   // ---- CloudWatch
   const logGb =
-    (requests * (f.collectorLogBytesPerInvocation.value + f.accessLogBytesPerRequest.value) + invocations * f.processorLogBytesPerInvocation.value) / GB;
+    (requests * (f.collectorLogBytesPerInvocation.value + f.accessLogBytesPerRequest.value) +
+      invocations * f.processorLogBytesPerInvocation.value) /
+    GB;
   add('CloudWatch Logs ingestion', logGb * PRICES.cloudWatchLogsIngestGb.usd, `${fmt(logGb)} GB (Lambda + API access logs)`);
   add(
     'CloudWatch alarms + dashboard',
@@ -242,7 +265,10 @@ export const DEFAULT_FIGURES: PerEventFigures = {
   lakeRecordBytes: A(1400, '58 named columns in JSON, about half null, properties as a JSON string'),
   parquetBytes: A(200, 'Snappy Parquet of repetitive clickstream columns: ~5-8x smaller than the JSON row'),
   lakeRowsPerEvent: A(1.02, 'one events row; identity changes and failed events add ~2% once most customers are known'),
-  firehoseRecordsPerEvent: A(0.34, 'lambdas/processor/output/firehose.ts packs rows into <= 5 KB records (THREADLINE_FIREHOSE_PACK_BYTES=5120): ~3 rows of ~1.4 KB per record'),
+  firehoseRecordsPerEvent: A(
+    0.34,
+    'lambdas/processor/output/firehose.ts packs rows into <= 5 KB records (THREADLINE_FIREHOSE_PACK_BYTES=5120): ~3 rows of ~1.4 KB per record',
+  ),
   collectorMsPerRequest: A(8, 'key lookup from the warm cache + one PutRecords round trip (~5-10 ms in-region)'),
   collectorMsPerEvent: A(0.15, 'zod validation + envelope JSON per event'),
   processorMsPerInvocation: A(40, 'DynamoDB BatchGetItem + three PutRecordBatch round trips per batch'),
@@ -258,11 +284,15 @@ export const DEFAULT_FIGURES: PerEventFigures = {
 };
 
 /** Replace default figures with measured ones (partial). */
-export function withFigures(base: PerEventFigures, over: Partial<Record<keyof PerEventFigures, Partial<Figure> & { value: number }>>): PerEventFigures {
+export function withFigures(
+  base: PerEventFigures,
+  over: Partial<Record<keyof PerEventFigures, Partial<Figure> & { value: number }>>,
+): PerEventFigures {
   const out = { ...base };
   for (const [k, v] of Object.entries(over) as [keyof PerEventFigures, Partial<Figure> & { value: number }][]) {
     if (!(k in base)) throw new Error(`unknown cost figure "${k}" (known: ${Object.keys(base).join(', ')})`);
-    if (typeof v?.value !== 'number' || !Number.isFinite(v.value) || v.value < 0) throw new Error(`cost figure ${k}: value must be a non-negative number`);
+    if (typeof v?.value !== 'number' || !Number.isFinite(v.value) || v.value < 0)
+      throw new Error(`cost figure ${k}: value must be a non-negative number`);
     out[k] = { value: v.value, basis: v.basis ?? 'measured', source: v.source ?? 'supplied with --figures' };
   }
   return out;

@@ -1,7 +1,7 @@
-export { parseNdjson, sendEvents, type SendResult } from './client/batch-sender.js';
+export { parseNdjson, type SendResult, sendEvents } from './client/batch-sender.js';
 export { type Dataset, generateDataset, SOURCE_NAMES, type SourceName } from './generator/index.js';
 export { collectInsights, DEFAULT_FUNNEL } from './insights.js';
+export * from './paths.js';
 export { toReportData } from './report/from-insights.js';
 export { renderReport } from './report/render.js';
 export { type DemoResult, runDemo, SOURCE_CHANNELS } from './run.js';
-export * from './paths.js';

@@ -7,12 +7,11 @@
  * The SQL here sticks to functions that DuckDB and Trino share (date_diff, count, sum, coalesce), so it
  * would run on either engine.
  */
+
+import { pathTableFromRows, runModels } from '../domain/index.js';
 import type { QueryEngine } from '../query/index.js';
 import { ORDER_COMPLETED } from '../schemas/index.js';
-import { ATTRIBUTION_MODELS } from '../sql/index.js';
-import { buildFunnelSql, type FunnelRow } from '../sql/index.js';
-import { pathTableFromRows } from '../domain/index.js';
-import { runModels } from '../domain/index.js';
+import { ATTRIBUTION_MODELS, buildFunnelSql, type FunnelRow } from '../sql/index.js';
 import type { AttributionRow, FlowRow, HandoffRow, JourneyRow, ReasonCount } from './report/types.js';
 
 export const DEFAULT_FUNNEL = ['Product Viewed', 'Product Added', ORDER_COMPLETED] as const;
@@ -76,19 +75,34 @@ export async function collectInsights(engine: QueryEngine, opts: InsightOptions 
     `SELECT path, total_conversions, total_conversion_value, total_null FROM channel_paths`,
   );
   const topJourneys: JourneyRow[] = paths
-    .map((p) => ({ path: p.path, journeys: num(p.total_conversions) + num(p.total_null), conversions: num(p.total_conversions), revenue: num(p.total_conversion_value) }))
+    .map((p) => ({
+      path: p.path,
+      journeys: num(p.total_conversions) + num(p.total_null),
+      conversions: num(p.total_conversions),
+      revenue: num(p.total_conversion_value),
+    }))
     .sort((a, b) => b.journeys - a.journeys || b.conversions - a.conversions || a.path.localeCompare(b.path))
     .slice(0, opts.topJourneys ?? 10);
 
   const funnel = (
     await q<FunnelRow>(
-      buildFunnelSql('duckdb', { steps: [...(opts.funnelSteps ?? DEFAULT_FUNNEL)], windowSeconds: opts.funnelWindowSeconds ?? 14 * 86400, order: 'strict' }),
+      buildFunnelSql('duckdb', {
+        steps: [...(opts.funnelSteps ?? DEFAULT_FUNNEL)],
+        windowSeconds: opts.funnelWindowSeconds ?? 14 * 86400,
+        order: 'strict',
+      }),
     )
   ).map((r) => ({ ...r, step: num(r.step), persons: num(r.persons) }));
 
   const excludeInto = opts.handoffsExcludeInto ?? ['web'];
   const handoffs: HandoffRow[] = (
-    await q<{ from_channel: string; to_channel: string; handoffs: number; median_seconds_between: number | null; friction_rate: number | null }>(
+    await q<{
+      from_channel: string;
+      to_channel: string;
+      handoffs: number;
+      median_seconds_between: number | null;
+      friction_rate: number | null;
+    }>(
       `SELECT from_channel, to_channel, handoffs, median_seconds_between, friction_rate FROM channel_handoffs
        ${excludeInto.length ? `WHERE to_channel NOT IN (${excludeInto.map((c) => `'${c.replace(/'/g, "''")}'`).join(', ')})` : ''}
        ORDER BY handoffs DESC, from_channel, to_channel LIMIT 15`,
@@ -113,14 +127,24 @@ export async function collectInsights(engine: QueryEngine, opts: InsightOptions 
   const attribution: AttributionRow[] = [];
   for (const row of summary) {
     for (const m of ATTRIBUTION_MODELS) {
-      attribution.push({ model: m, channel: String(row.channel), conversions: num(row[`${m}_conversions`]), revenue: num(row[`${m}_revenue`]) });
+      attribution.push({
+        model: m,
+        channel: String(row.channel),
+        conversions: num(row[`${m}_conversions`]),
+        revenue: num(row[`${m}_revenue`]),
+      });
     }
   }
   // ... and the data-driven ones over channel_paths
   const attributionNotes: string[] = [];
   if (paths.some((p) => num(p.total_conversions) > 0)) {
     const table = pathTableFromRows(
-      paths.map((p) => ({ path: p.path, conversions: num(p.total_conversions), value: num(p.total_conversion_value), nulls: num(p.total_null) })),
+      paths.map((p) => ({
+        path: p.path,
+        conversions: num(p.total_conversions),
+        value: num(p.total_conversion_value),
+        nulls: num(p.total_null),
+      })),
     );
     const out = runModels(table, 'all', { order: opts.markovOrder ?? 1 });
     for (const r of out.results) {
@@ -163,6 +187,10 @@ export async function collectInsights(engine: QueryEngine, opts: InsightOptions 
 
 /** message_id -> canonical person, for stitching quality against the truth. */
 export async function resolvedPersons(engine: QueryEngine): Promise<Map<string, string>> {
-  const rows = (await engine.query<{ message_id: string; canonical_person_id: string | null }>(`SELECT message_id, canonical_person_id FROM events_resolved`)).rows;
+  const rows = (
+    await engine.query<{ message_id: string; canonical_person_id: string | null }>(
+      `SELECT message_id, canonical_person_id FROM events_resolved`,
+    )
+  ).rows;
   return new Map(rows.filter((r) => r.canonical_person_id).map((r) => [r.message_id, r.canonical_person_id!]));
 }

@@ -2,7 +2,7 @@
  * Identity stitching quality of the demo against the generator's truth. The pairwise precision and recall
  * come from the domain; this module adds the evidence-only clustering and the identifiers of an event.
  */
-export { pairwiseQuality, type PairwiseQuality } from '../domain/index.js';
+export { type PairwiseQuality, pairwiseQuality } from '../domain/index.js';
 
 /**
  * The best clustering the evidence allows: events joined whenever they share an identifier (anonymous
@@ -33,6 +33,7 @@ export function evidenceClusters(
   const union = (a: string, b: string) => {
     const ra = find(a);
     const rb = find(b);
+    // biome-ignore lint/complexity/useMathMinMax: ids are strings; the smaller one becomes the root
     if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
   };
   const msgs: string[] = [];

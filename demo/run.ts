@@ -6,15 +6,15 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type LocalPipeline, type PipelineStats, startLocalPipeline } from '../local/index.js';
 import type { TouchpointChannel } from '../schemas/index.js';
-import { startLocalPipeline, type LocalPipeline, type PipelineStats } from '../local/index.js';
-import { generateDataset, SOURCE_NAMES, toNdjson, type Dataset, type SourceName } from './generator/index.js';
-import { sendEvents, type SendResult } from './client/batch-sender.js';
-import { collectInsights, resolvedPersons, type Insights } from './insights.js';
-import { eventIdentifiers, evidenceClusters, pairwiseQuality, type PairwiseQuality } from './metrics.js';
-import { renderReport } from './report/render.js';
-import { toReportData } from './report/from-insights.js';
+import { type SendResult, sendEvents } from './client/batch-sender.js';
+import { type Dataset, generateDataset, SOURCE_NAMES, type SourceName, toNdjson } from './generator/index.js';
+import { collectInsights, type Insights, resolvedPersons } from './insights.js';
+import { eventIdentifiers, evidenceClusters, type PairwiseQuality, pairwiseQuality } from './metrics.js';
 import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from './paths.js';
+import { toReportData } from './report/from-insights.js';
+import { renderReport } from './report/render.js';
 
 /** Each emitting system's default touchpoint channel. The website has none: its visits are classified by rules. */
 export const SOURCE_CHANNELS: Record<SourceName, TouchpointChannel | undefined> = {
@@ -47,7 +47,9 @@ export interface DemoResult {
   outDir: string;
   reportPath: string;
   url: string;
-  send: Record<SourceName, SendResult> & { total: { sent: number; accepted: number; rejected: number; failed: number; byReason: Record<string, number> } };
+  send: Record<SourceName, SendResult> & {
+    total: { sent: number; accepted: number; rejected: number; failed: number; byReason: Record<string, number> };
+  };
   landed: { eventsRows: number; collectorRejections: number; allLanded: boolean };
   insights: Insights;
   identity: PairwiseQuality;
@@ -142,9 +144,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
     const identity = pairwiseQuality(pairs);
     // The ceiling: what a perfect stitcher could link from the identifiers in the same events
-    const shared = new Set(Object.entries(dataset.truth.identifierOwners).filter(([, o]) => o.length > 1).map(([k]) => k));
+    const shared = new Set(
+      Object.entries(dataset.truth.identifierOwners)
+        .filter(([, o]) => o.length > 1)
+        .map(([k]) => k),
+    );
     const evidence = evidenceClusters(
-      SOURCE_NAMES.flatMap((s) => dataset.sources[s]).filter((e) => resolved.has(e.messageId)).map((e) => ({ messageId: e.messageId, identifiers: eventIdentifiers(e) })),
+      SOURCE_NAMES.flatMap((s) => dataset.sources[s])
+        .filter((e) => resolved.has(e.messageId))
+        .map((e) => ({ messageId: e.messageId, identifiers: eventIdentifiers(e) })),
       shared,
     );
     const identityCeiling = pairwiseQuality([...evidence].map(([m, c]) => ({ truth: dataset.truth.eventPerson[m]!, predicted: c })));
@@ -156,7 +164,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         title: `Threadline demo: ${opts.customers} customers, seed ${opts.seed}`,
         sent: send.total.sent,
         accepted: send.total.accepted,
-        identity: { precision: identity.precision, recall: identity.recall, f1: identity.f1, truePersons: identity.truePersons, predictedPersons: identity.predictedPersons },
+        identity: {
+          precision: identity.precision,
+          recall: identity.recall,
+          f1: identity.f1,
+          truePersons: identity.truePersons,
+          predictedPersons: identity.predictedPersons,
+        },
         trueIncremental: dataset.truth.trueIncrementalConversions,
         notes: [
           `Synthetic data: ${opts.customers} customers over ${dataset.truth.start.slice(0, 10)} to ${dataset.truth.end.slice(0, 10)}, seed ${opts.seed}; truth in truth.json.`,

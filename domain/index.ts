@@ -7,6 +7,14 @@
  *   attribution/  data-driven attribution maths (Markov removal effects, Shapley) and rule-based credits
  *   random.ts     the seeded PRNG (mulberry32) for reproducible random draws
  */
+
+export * from './attribution/heuristics.js';
+export * from './attribution/markov.js';
+export * from './attribution/models.js';
+export * from './attribution/paths.js';
+export * from './attribution/paths-file.js';
+export * from './attribution/shapley.js';
+export * from './attribution/simulate.js';
 export * from './enrich/channel.js';
 export * from './enrich/consent.js';
 export * from './enrich/ip.js';
@@ -14,14 +22,7 @@ export * from './enrich/normalise.js';
 export * from './enrich/pii.js';
 export * from './enrich/url.js';
 export * from './enrich/user-agent.js';
-export * from './identity/rules.js';
-export * from './identity/reference-model.js';
 export * from './identity/pairwise-quality.js';
-export * from './attribution/heuristics.js';
-export * from './attribution/markov.js';
-export * from './attribution/models.js';
-export * from './attribution/paths-file.js';
-export * from './attribution/paths.js';
-export * from './attribution/shapley.js';
-export * from './attribution/simulate.js';
+export * from './identity/reference-model.js';
+export * from './identity/rules.js';
 export * from './random.js';

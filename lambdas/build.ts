@@ -9,10 +9,10 @@
  *   npm run build:lambdas -- --json       # machine-readable sizes
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { LAMBDA_BUNDLE, LAMBDA_ENTRIES, PROJECT_ROOT, entryPath, type LambdaName } from './bundling.js';
+import { entryPath, LAMBDA_BUNDLE, LAMBDA_ENTRIES, type LambdaName, PROJECT_ROOT } from './bundling.js';
 
 export interface BundleReport {
   name: LambdaName;
@@ -50,7 +50,8 @@ export async function bundleLambda(name: LambdaName, outRoot = join(PROJECT_ROOT
   const meta = result.metafile as Metafile;
   const output = Object.values(meta.outputs)[0]!;
   const groups = new Map<string, number>();
-  for (const [input, info] of Object.entries(output.inputs)) groups.set(groupOf(input), (groups.get(groupOf(input)) ?? 0) + info.bytesInOutput);
+  for (const [input, info] of Object.entries(output.inputs))
+    groups.set(groupOf(input), (groups.get(groupOf(input)) ?? 0) + info.bytesInOutput);
   writeFileSync(join(outRoot, name, 'meta.json'), JSON.stringify(meta));
   return {
     name,
@@ -58,7 +59,10 @@ export async function bundleLambda(name: LambdaName, outRoot = join(PROJECT_ROOT
     outfile: relative(PROJECT_ROOT, outfile),
     bytes: code.length,
     gzipBytes: gzipSync(code, { level: 9 }).length,
-    top: [...groups].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([input, bytes]) => ({ input, bytes })),
+    top: [...groups]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([input, bytes]) => ({ input, bytes })),
   };
 }
 

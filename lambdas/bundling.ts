@@ -8,8 +8,9 @@
  * versions the tests ran against, and a minified single file starts faster than the runtime's
  * node_modules resolution.
  */
-import { fileURLToPath } from 'node:url';
+
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -6,13 +6,13 @@
 export * from './bundling.js';
 export * from './collector/index.js';
 export * from './processor/index.js';
-export * from './shared/batching.js';
 export * from './shared/athena-query.js';
+export * from './shared/batching.js';
 export * from './shared/clients/dynamodb.js';
 export * from './shared/clients/firehose.js';
 export * from './shared/clients/kinesis.js';
 export * from './shared/clients/ssm.js';
 export * from './shared/failed-events.js';
 export * from './shared/resource-names.js';
-export * from './shared/utf8.js';
 export { backoffDelay } from './shared/retry.js';
+export * from './shared/utf8.js';

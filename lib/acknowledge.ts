@@ -3,7 +3,7 @@
  * its constructor, on the exact child that raises them and, for IAM5, on the exact wildcard resource:
  * a new wildcard anywhere else still fails `cdk synth`.
  */
-import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** Acknowledge one cdk-nag rule (e.g. 'AwsSolutions-L1') on one construct, with the reason it is acceptable. */

@@ -12,8 +12,13 @@
  * <location>/run_date=YYYY-MM-DD/, which is exactly the storage.location.template below, so a saved
  * run is readable at once without MSCK REPAIR (Athena ignores catalog partitions when projection is on).
  */
-import { ATTRIBUTION_RESULTS_TABLE, attributionResultsGlueColumns } from '../sql/index.js';
-import { PARTITION_KEY, glueTableInput, type GlueTableOptions } from '../sql/index.js';
+import {
+  ATTRIBUTION_RESULTS_TABLE,
+  attributionResultsGlueColumns,
+  type GlueTableOptions,
+  glueTableInput,
+  PARTITION_KEY,
+} from '../sql/index.js';
 
 /** The lake table whose TableInput serves as the template (any lake table would do: same format). */
 const TEMPLATE_TABLE = 'events';

@@ -10,16 +10,16 @@
  * body), so the routes carry no API Gateway authorizer; stage throttling caps the request rate before
  * any Lambda is invoked.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge.js';
-import { ThreadlineFunction, logRetention } from './function.js';
+import { logRetention, ThreadlineFunction } from './function.js';
 
 export interface CollectorApiProps {
   readonly entry: string;
@@ -67,7 +67,9 @@ export class CollectorApi extends Construct {
       new iam.PolicyStatement({
         sid: 'ReadWriteKeyHashes',
         actions: [...COLLECTOR_ACTIONS.ssm],
-        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: props.sourcesPath.replace(/^\//, '') })],
+        resources: [
+          Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: props.sourcesPath.replace(/^\//, '') }),
+        ],
       }),
     );
 

@@ -18,11 +18,9 @@ import { DEFAULT_VIEW_CONFIG, resolveViewConfig, type ViewConfig } from '../sql/
 
 const STAGE_RE = /^[a-z][a-z0-9-]{0,19}$/;
 
-const originSchema = z
-  .string()
-  .refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
-    message: "must be '*' or an origin like https://shop.example.com (scheme and host, no path)",
-  });
+const originSchema = z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
+  message: "must be '*' or an origin like https://shop.example.com (scheme and host, no path)",
+});
 
 export const configSchema = z
   .strictObject({
@@ -51,7 +49,11 @@ export const configSchema = z
     /** Firehose buffering: Parquet conversion needs >= 64 MB; Firehose allows <= 128 MB and 60..900 s with dynamic partitioning. */
     buffering: z.strictObject({
       sizeMb: z.number().int().min(64, 'must be >= 64 (Parquet conversion minimum)').max(128, 'must be <= 128 (Firehose maximum)'),
-      intervalSeconds: z.number().int().min(60, 'must be >= 60 (zero buffering is not available with dynamic partitioning)').max(900, 'must be <= 900 (Firehose maximum)'),
+      intervalSeconds: z
+        .number()
+        .int()
+        .min(60, 'must be >= 60 (zero buffering is not available with dynamic partitioning)')
+        .max(900, 'must be <= 900 (Firehose maximum)'),
     }),
     stream: z.strictObject({
       mode: z.enum(['on-demand', 'provisioned']),
@@ -64,7 +66,13 @@ export const configSchema = z
       /** Browser origins allowed by CORS on the HTTP API. */
       // `-c threadline.collector.allowedOrigins=https://a.com,https://b.com` arrives as one string.
       allowedOrigins: z.preprocess(
-        (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
+        (v) =>
+          typeof v === 'string'
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter((s) => s.length > 0)
+            : v,
         z.array(originSchema).min(1),
       ),
       /** HTTP API stage throttling (steady requests/s and burst). */
@@ -80,21 +88,32 @@ export const configSchema = z
       maxBatchingWindowSeconds: z.number().int().min(0).max(300),
       retryAttempts: z.number().int().min(0).max(10000),
       /** Records older than this go to the DLQ instead of being retried (60..604800, or -1 = infinite). */
-      maxRecordAgeSeconds: z.number().int().refine((n) => n === -1 || (n >= 60 && n <= 604800), {
-        message: 'must be -1 (infinite) or between 60 and 604800',
-      }),
+      maxRecordAgeSeconds: z
+        .number()
+        .int()
+        .refine((n) => n === -1 || (n >= 60 && n <= 604800), {
+          message: 'must be -1 (infinite) or between 60 and 604800',
+        }),
       parallelizationFactor: z.number().int().min(1).max(10),
     }),
     athena: z.strictObject({
       /** Per-query scan limit of the workgroup, in MB (Athena minimum 10 MB). */
       bytesScannedCutoffMb: z.number().int().min(10),
       /** Glue database name; defaults to threadline_<stage> with dashes as underscores. */
-      database: z.string().regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be lower-case letters, digits, underscores').optional(),
+      database: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be lower-case letters, digits, underscores')
+        .optional(),
     }),
     /** View parameters (sql/config.ts ViewConfig: session timeout, lookback, conversion events...). */
     views: z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
       for (const key of Object.keys(v)) {
-        if (!(key in DEFAULT_VIEW_CONFIG)) ctx.addIssue({ code: 'custom', path: [key], message: `unknown view option (known: ${Object.keys(DEFAULT_VIEW_CONFIG).join(', ')})` });
+        if (!(key in DEFAULT_VIEW_CONFIG))
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `unknown view option (known: ${Object.keys(DEFAULT_VIEW_CONFIG).join(', ')})`,
+          });
       }
       try {
         resolveViewConfig(v as Partial<ViewConfig>);
@@ -115,7 +134,11 @@ export const configSchema = z
     }
     // Past the stream's retention a record is gone: a longer max age would only hide that.
     if (c.processor.maxRecordAgeSeconds !== -1 && c.processor.maxRecordAgeSeconds > c.retention.streamHours * 3600) {
-      ctx.addIssue({ code: 'custom', path: ['processor', 'maxRecordAgeSeconds'], message: `must be <= retention.streamHours x 3600 (${c.retention.streamHours * 3600})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['processor', 'maxRecordAgeSeconds'],
+        message: `must be <= retention.streamHours x 3600 (${c.retention.streamHours * 3600})`,
+      });
     }
     // A processor invocation that outlives the batching window plus retries starves the shard.
     if (c.processor.maxBatchingWindowSeconds >= c.processor.timeoutSeconds) {
@@ -169,7 +192,9 @@ export function defaultConfig(stage = 'dev'): z.input<typeof configSchema> {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid Threadline configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Invalid Threadline configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }

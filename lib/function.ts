@@ -5,14 +5,14 @@
  * tests can assert each role's action list (no AWSLambdaBasicExecutionRole, no grant*() wildcards).
  */
 import { createRequire } from 'node:module';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { resolve } from 'node:path';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLE, PROJECT_ROOT } from '../lambdas/index.js';
-import { resolve } from 'node:path';
 import { acknowledge } from './acknowledge.js';
 
 export interface ThreadlineFunctionProps {
@@ -47,7 +47,10 @@ const RETENTION: Record<number, logs.RetentionDays> = Object.fromEntries(
 
 /** CloudWatch only accepts certain retention values: take the smallest allowed one >= wanted. */
 export function logRetention(days: number): logs.RetentionDays {
-  const allowed = Object.keys(RETENTION).map(Number).filter((d) => d > 0).sort((a, b) => a - b);
+  const allowed = Object.keys(RETENTION)
+    .map(Number)
+    .filter((d) => d > 0)
+    .sort((a, b) => a - b);
   const pick = allowed.find((d) => d >= days) ?? allowed[allowed.length - 1]!;
   return RETENTION[pick]!;
 }

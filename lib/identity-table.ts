@@ -3,7 +3,7 @@
  * (lambdas/processor/identity/table.ts), the same definition the offline dynalite tables are created
  * from, so that the deployed table cannot drift from what the code was tested against.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { IDENTITY_TABLE_DEFINITION, type KeyAttribute } from './identity-table-definition.js';

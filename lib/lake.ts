@@ -16,11 +16,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { type LakeTableName } from '../schemas/index.js';
-import { LAKE_TABLE_NAMES, firehosePrefixes, glueTableInput, tablePrefix } from '../sql/index.js';
+import type { LakeTableName } from '../schemas/index.js';
+import { firehosePrefixes, glueTableInput, LAKE_TABLE_NAMES, tablePrefix } from '../sql/index.js';
 import { acknowledge, nagArnToken } from './acknowledge.js';
-import { logRetention } from './function.js';
 import { attributionResultsTableInput } from './attribution-results-table.js';
+import { logRetention } from './function.js';
 
 export { LAKE_TABLE_NAMES };
 
@@ -39,7 +39,7 @@ export const LAKE_PREFIXES = {
   /** Firehose error output: records it could not partition or convert, kept for replay. */
   errors: (t: LakeTableName) => staticPart(firehosePrefixes(t).errorOutputPrefix),
   /** Common root of every table's error output (for the lifecycle rule). */
-  errorsRoot: () => staticPart(firehosePrefixes(LAKE_TABLE_NAMES[0]!).errorOutputPrefix).split('/')[0] + '/',
+  errorsRoot: () => `${staticPart(firehosePrefixes(LAKE_TABLE_NAMES[0]!).errorOutputPrefix).split('/')[0]}/`,
   athenaResults: 'athena-results/',
 } as const;
 
@@ -204,20 +204,24 @@ export class Lake extends Construct {
       new iam.PolicyStatement({
         sid: 'DeliveryLogs',
         actions: ['logs:PutLogEvents'],
-        resources: [Stack.of(this).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: `${logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        })],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: `${logGroup.logGroupName}:log-stream:${logStream.logStreamName}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     ];
     if (this.key) {
-      statements.push(new iam.PolicyStatement({
-        sid: 'LakeKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-      }));
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'LakeKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.key.keyArn],
+        }),
+      );
     }
     const policy = new iam.Policy(this, `FirehosePolicy-${id}`, { statements, roles: [role] });
     for (const prefix of [LAKE_PREFIXES.table(t), LAKE_PREFIXES.errors(t)]) {

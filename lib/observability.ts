@@ -4,16 +4,16 @@
  * the alarm descriptions so an operator knows what "bad" means without reading this file.
  */
 import { Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface ObservabilityProps {
@@ -44,7 +44,13 @@ export class Observability extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
     const action = new actions.SnsAction(this.topic);
 
-    const alarm = (name: string, metric: cloudwatch.Metric | cloudwatch.MathExpression, threshold: number, description: string, opts: Partial<cloudwatch.CreateAlarmOptions> = {}) => {
+    const alarm = (
+      name: string,
+      metric: cloudwatch.Metric | cloudwatch.MathExpression,
+      threshold: number,
+      description: string,
+      opts: Partial<cloudwatch.CreateAlarmOptions> = {},
+    ) => {
       const a = metric.createAlarm(this, name, {
         alarmDescription: description,
         threshold,
@@ -77,17 +83,34 @@ export class Observability extends Construct {
     });
     alarm('Collector4xxRate', share4xx, 10, 'More than 10% of collector requests answered 4xx over 5 minutes (with >= 100 requests).');
     alarm('Collector5xx', e5, 5, 'More than 5 collector 5xx responses in 5 minutes: events may be retried or lost by clients.');
-    alarm('CollectorLatencyP99', latencyP99, 1000, 'Collector p99 latency above 1 s for 3 consecutive 5-minute periods.', { evaluationPeriods: 3 });
-    alarm('CollectorErrors', props.collectorFunction.metricErrors({ period: FIVE_MIN, statistic: 'Sum' }), 0, 'Collector Lambda invocation errors (unhandled exceptions or timeouts).');
+    alarm('CollectorLatencyP99', latencyP99, 1000, 'Collector p99 latency above 1 s for 3 consecutive 5-minute periods.', {
+      evaluationPeriods: 3,
+    });
+    alarm(
+      'CollectorErrors',
+      props.collectorFunction.metricErrors({ period: FIVE_MIN, statistic: 'Sum' }),
+      0,
+      'Collector Lambda invocation errors (unhandled exceptions or timeouts).',
+    );
 
     // ---- stream
     const iteratorAge = props.stream.metricGetRecordsIteratorAgeMilliseconds({ period: FIVE_MIN, statistic: 'Maximum' });
     alarm('StreamIteratorAge', iteratorAge, 5 * 60 * 1000, 'Kinesis iterator age above 5 minutes: the processor is falling behind.');
     const throttled = props.stream.metricPutRecordsThrottledRecords({ period: FIVE_MIN, statistic: 'Sum' });
-    alarm('StreamWriteThrottles', throttled, 0, 'Kinesis throttled PutRecords records: the collector retries, but capacity is short (add shards or use on-demand).');
+    alarm(
+      'StreamWriteThrottles',
+      throttled,
+      0,
+      'Kinesis throttled PutRecords records: the collector retries, but capacity is short (add shards or use on-demand).',
+    );
 
     // ---- processor
-    alarm('ProcessorErrors', props.processorFunction.metricErrors({ period: FIVE_MIN, statistic: 'Sum' }), 0, 'Processor Lambda invocation errors: batches are being retried/bisected.');
+    alarm(
+      'ProcessorErrors',
+      props.processorFunction.metricErrors({ period: FIVE_MIN, statistic: 'Sum' }),
+      0,
+      'Processor Lambda invocation errors: batches are being retried/bisected.',
+    );
     const lambdaIteratorAge = new cloudwatch.Metric({
       namespace: 'AWS/Lambda',
       metricName: 'IteratorAge',
@@ -96,7 +119,12 @@ export class Observability extends Construct {
       period: FIVE_MIN,
     });
     const dlqDepth = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MIN, statistic: 'Maximum' });
-    alarm('ProcessorDeadLetters', dlqDepth, 0, 'Stream batches given up by the processor are waiting in the DLQ: replay them from the stream before retention ends.');
+    alarm(
+      'ProcessorDeadLetters',
+      dlqDepth,
+      0,
+      'Stream batches given up by the processor are waiting in the DLQ: replay them from the stream before retention ends.',
+    );
 
     // ---- Firehose / lake
     const freshnessLimit = props.bufferingIntervalSeconds + 900;
@@ -112,11 +140,26 @@ export class Observability extends Construct {
         });
       const freshness = fh('DeliveryToS3.DataFreshness', 'Maximum');
       const failedConversion = fh('FailedConversion.Records', 'Sum');
-      alarm(`Firehose-${name}-Freshness`, freshness, freshnessLimit, `Oldest ${name} record in Firehose older than ${freshnessLimit} s: delivery to S3 is stuck.`);
-      alarm(`Firehose-${name}-FailedConversion`, failedConversion, 0, `${name} records failed Parquet conversion: see the processing-failed/ prefix in the lake bucket.`);
+      alarm(
+        `Firehose-${name}-Freshness`,
+        freshness,
+        freshnessLimit,
+        `Oldest ${name} record in Firehose older than ${freshnessLimit} s: delivery to S3 is stuck.`,
+      );
+      alarm(
+        `Firehose-${name}-FailedConversion`,
+        failedConversion,
+        0,
+        `${name} records failed Parquet conversion: see the processing-failed/ prefix in the lake bucket.`,
+      );
       firehoseWidgets.push(
         new cloudwatch.GraphWidget({ title: `Firehose ${name}: freshness (s)`, left: [freshness], width: 6 }),
-        new cloudwatch.GraphWidget({ title: `Firehose ${name}: records in / failed conversion`, left: [fh('IncomingRecords', 'Sum')], right: [failedConversion], width: 6 }),
+        new cloudwatch.GraphWidget({
+          title: `Firehose ${name}: records in / failed conversion`,
+          left: [fh('IncomingRecords', 'Sum')],
+          right: [failedConversion],
+          width: 6,
+        }),
       );
     }
 
@@ -142,13 +185,32 @@ export class Observability extends Construct {
       defaultInterval: Duration.hours(6),
     });
     this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: `# Threadline ${props.stage}\nCollector -> Kinesis -> processor -> Firehose -> S3/Athena`, width: 24, height: 2 }),
+      new cloudwatch.TextWidget({
+        markdown: `# Threadline ${props.stage}\nCollector -> Kinesis -> processor -> Firehose -> S3/Athena`,
+        width: 24,
+        height: 2,
+      }),
       new cloudwatch.GraphWidget({ title: 'Collector requests / 4xx / 5xx', left: [requests, e4, e5], width: 8 }),
       new cloudwatch.GraphWidget({ title: 'Collector latency p99 (ms)', left: [latencyP99], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Collector Lambda errors / duration', left: [props.collectorFunction.metricErrors({ period: FIVE_MIN })], right: [props.collectorFunction.metricDuration({ period: FIVE_MIN, statistic: 'p99' })], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Kinesis incoming records / throttled', left: [props.stream.metricIncomingRecords({ period: FIVE_MIN, statistic: 'Sum' })], right: [throttled], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Collector Lambda errors / duration',
+        left: [props.collectorFunction.metricErrors({ period: FIVE_MIN })],
+        right: [props.collectorFunction.metricDuration({ period: FIVE_MIN, statistic: 'p99' })],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Kinesis incoming records / throttled',
+        left: [props.stream.metricIncomingRecords({ period: FIVE_MIN, statistic: 'Sum' })],
+        right: [throttled],
+        width: 8,
+      }),
       new cloudwatch.GraphWidget({ title: 'Iterator age (ms): stream / processor', left: [iteratorAge, lambdaIteratorAge], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Processor errors / DLQ depth', left: [props.processorFunction.metricErrors({ period: FIVE_MIN })], right: [dlqDepth], width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Processor errors / DLQ depth',
+        left: [props.processorFunction.metricErrors({ period: FIVE_MIN })],
+        right: [dlqDepth],
+        width: 8,
+      }),
       ...firehoseWidgets,
       new cloudwatch.GraphWidget({ title: 'Identity table throttles', left: [ddbThrottles], width: 6 }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }),

@@ -10,11 +10,11 @@
  *     whole retention; what is given up on is described (shard, sequence range) in the SQS DLQ and can
  *     be replayed from the stream while it is retained.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -29,7 +29,11 @@ export interface ProcessorFunctionProps {
   /** Global secondary indexes the code queries (authorised one by one: no index wildcard). */
   readonly identityIndexNames: readonly string[];
   /** Delivery streams by role: events, identity changes, failed events. */
-  readonly deliveryStreams: { readonly events: firehose.CfnDeliveryStream; readonly identityChanges: firehose.CfnDeliveryStream; readonly failed: firehose.CfnDeliveryStream };
+  readonly deliveryStreams: {
+    readonly events: firehose.CfnDeliveryStream;
+    readonly identityChanges: firehose.CfnDeliveryStream;
+    readonly failed: firehose.CfnDeliveryStream;
+  };
   /** Builds the handler's environment from the resource names (the stack owns the variable names). */
   readonly environment: Record<string, string>;
   /** DynamoDB actions the identity code issues (see the stack: derived from the processor's code). */
@@ -102,7 +106,11 @@ export class ProcessorFunction extends Construct {
       }),
     );
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'IdentityTable', actions: [...props.dynamoDbActions], resources: identityResources(props.identityTable, props.identityIndexNames) }),
+      new iam.PolicyStatement({
+        sid: 'IdentityTable',
+        actions: [...props.dynamoDbActions],
+        resources: identityResources(props.identityTable, props.identityIndexNames),
+      }),
     );
   }
 }

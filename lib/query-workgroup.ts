@@ -8,7 +8,7 @@
  * which is exactly when CloudFormation sends an Update. The resources are chained in the renderer's
  * dependency order, so creation runs base-first and deletion runs in reverse.
  */
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,7 +16,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ATTRIBUTION_RESULTS_TABLE } from '../sql/index.js';
 import { acknowledge, nagArnToken } from './acknowledge.js';
-import { ThreadlineFunction, logRetention } from './function.js';
+import { logRetention, ThreadlineFunction } from './function.js';
 import { LAKE_PREFIXES, LAKE_TABLE_NAMES, type Lake } from './lake.js';
 
 export interface RenderedView {
@@ -52,7 +52,14 @@ export const VIEWS_DEPLOYER_ACTIONS = {
 export const ATHENA_USER_ACTIONS = {
   athena: ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution', 'athena:StopQueryExecution'],
   glueRead: ['glue:GetDatabase', 'glue:GetTable'],
-  gluePartitions: ['glue:BatchCreatePartition', 'glue:BatchGetPartition', 'glue:CreatePartition', 'glue:GetPartition', 'glue:GetPartitions', 'glue:UpdatePartition'],
+  gluePartitions: [
+    'glue:BatchCreatePartition',
+    'glue:BatchGetPartition',
+    'glue:CreatePartition',
+    'glue:GetPartition',
+    'glue:GetPartitions',
+    'glue:UpdatePartition',
+  ],
   s3Bucket: ['s3:GetBucketLocation', 's3:ListBucket'],
   s3Read: ['s3:GetObject'],
   s3Write: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
@@ -87,9 +94,7 @@ export class QueryWorkgroup extends Construct {
         engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
         resultConfiguration: {
           outputLocation: resultsLocation,
-          encryptionConfiguration: lake.key
-            ? { encryptionOption: 'SSE_KMS', kmsKey: lake.key.keyArn }
-            : { encryptionOption: 'SSE_S3' },
+          encryptionConfiguration: lake.key ? { encryptionOption: 'SSE_KMS', kmsKey: lake.key.keyArn } : { encryptionOption: 'SSE_S3' },
         },
       },
     });
@@ -157,7 +162,11 @@ export class QueryWorkgroup extends Construct {
       description: 'Threadline views provider framework (invokes the views deployer)',
     });
     this.frameworkRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [providerLogs.logGroupArn] }),
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [providerLogs.logGroupArn],
+      }),
     );
     this.provider = new cr.Provider(this, 'ViewsProvider', {
       onEventHandler: this.deployer.fn,
@@ -228,7 +237,9 @@ export class QueryWorkgroup extends Construct {
       }),
     ];
     if (lake.key) {
-      statements.push(new iam.PolicyStatement({ sid: 'LakeKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.key.keyArn] }));
+      statements.push(
+        new iam.PolicyStatement({ sid: 'LakeKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [lake.key.keyArn] }),
+      );
     }
     const policy = new iam.ManagedPolicy(this, 'AthenaUserPolicy', {
       description: `Threadline: query ${lake.databaseName} in ${props.workGroupName} and save attribution runs (attach to analysts)`,

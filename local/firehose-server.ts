@@ -11,9 +11,10 @@
  * Fault injection (tests only) imitates the real error shapes: per-record ServiceUnavailableException
  * inside a 200 response, or whole-call 5xx/4xx errors with a JSON `__type`.
  */
+
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { MAX_BYTES_PER_CALL, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL } from '../lambdas/index.js';
@@ -108,8 +109,10 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
 
   const streamName = (input: Record<string, unknown>): string => {
     const name = input.DeliveryStreamName;
-    if (typeof name !== 'string' || name.length === 0) throw new ApiError(400, 'InvalidArgumentException', 'DeliveryStreamName is required');
-    if (known && !known.has(name)) throw new ApiError(400, 'ResourceNotFoundException', `Firehose ${name} under account 000000000000 not found.`);
+    if (typeof name !== 'string' || name.length === 0)
+      throw new ApiError(400, 'InvalidArgumentException', 'DeliveryStreamName is required');
+    if (known && !known.has(name))
+      throw new ApiError(400, 'ResourceNotFoundException', `Firehose ${name} under account 000000000000 not found.`);
     return name;
   };
 
@@ -122,7 +125,10 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
   };
 
   /** Accept or fail each record; deliver the accepted ones to the sink. */
-  async function put(stream: string, records: Buffer[]): Promise<Array<{ RecordId: string } | { ErrorCode: string; ErrorMessage: string }>> {
+  async function put(
+    stream: string,
+    records: Buffer[],
+  ): Promise<Array<{ RecordId: string } | { ErrorCode: string; ErrorMessage: string }>> {
     const out: Array<{ RecordId: string } | { ErrorCode: string; ErrorMessage: string }> = [];
     const accepted: Buffer[] = [];
     const acceptedAt: number[] = [];
@@ -135,7 +141,12 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
         continue;
       }
       acceptedAt.push(out.length);
-      out.push({ RecordId: randomBytes(28).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 32) });
+      out.push({
+        RecordId: randomBytes(28)
+          .toString('base64')
+          .replace(/[^A-Za-z0-9]/g, '')
+          .slice(0, 32),
+      });
       accepted.push(data);
     }
     if (accepted.length > 0) {
@@ -172,7 +183,8 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
         }
         const buffers = records.map(decodeRecord);
         const total = buffers.reduce((n, b) => n + b.length, 0);
-        if (total > MAX_BYTES_PER_CALL) throw new ApiError(400, 'InvalidArgumentException', `Batch size exceeds ${MAX_BYTES_PER_CALL} bytes`);
+        if (total > MAX_BYTES_PER_CALL)
+          throw new ApiError(400, 'InvalidArgumentException', `Batch size exceeds ${MAX_BYTES_PER_CALL} bytes`);
         const responses = await put(stream, buffers);
         return { FailedPutCount: responses.filter((r) => 'ErrorCode' in r).length, Encrypted: false, RequestResponses: responses };
       }

@@ -22,18 +22,19 @@
  * the stream's retention expires it. Callers that want poison records routed away set a limit (the
  * local pipeline sets maximumRetryAttempts: 10).
  */
-import { writeFileSync, readFileSync, renameSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  type _Record,
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  ListShardsCommand,
   type KinesisClient,
-  type _Record,
+  ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 
+// biome-ignore lint/suspicious/noConfusingVoidType: the same return type as a Lambda Kinesis handler, which may return nothing
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
 export interface FailureInfo {
@@ -234,13 +235,18 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
       if (!running) return;
       const expired = expiredPrefix(remaining);
       if (expired > 0) {
-        await exhaust(s, remaining.slice(0, expired).map((r) => toLambdaRecord(s.shardId, r)), 'record_age_exceeded', attempts);
+        await exhaust(
+          s,
+          remaining.slice(0, expired).map((r) => toLambdaRecord(s.shardId, r)),
+          'record_age_exceeded',
+          attempts,
+        );
         remaining = remaining.slice(expired);
         continue;
       }
       const lambdaRecords = remaining.map((r) => toLambdaRecord(s.shardId, r));
       stats.invocations++;
-      let response: KinesisStreamBatchResponse | void;
+      let response: Awaited<ReturnType<KinesisHandler>>;
       try {
         response = await opts.handler({ Records: lambdaRecords });
       } catch (error) {
@@ -285,7 +291,12 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
         attempts++;
       }
       if (retriesExhausted(attempts)) {
-        await exhaust(s, remaining.map((r) => toLambdaRecord(s.shardId, r)), 'batch_item_failures', attempts);
+        await exhaust(
+          s,
+          remaining.map((r) => toLambdaRecord(s.shardId, r)),
+          'batch_item_failures',
+          attempts,
+        );
         return;
       }
       stats.retries++;
@@ -293,7 +304,13 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
     }
   }
 
-  async function exhaust(s: ShardState, records: KinesisStreamRecord[], reason: FailureInfo['reason'], attempts: number, error?: unknown): Promise<void> {
+  async function exhaust(
+    s: ShardState,
+    records: KinesisStreamRecord[],
+    reason: FailureInfo['reason'],
+    attempts: number,
+    error?: unknown,
+  ): Promise<void> {
     stats.recordsToOnFailure += records.length;
     await opts.onFailure?.({ shardId: s.shardId, reason, attempts, records, ...(error === undefined ? {} : { error }) });
     checkpoint(s.shardId, records[records.length - 1]!.kinesis.sequenceNumber);

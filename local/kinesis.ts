@@ -4,9 +4,10 @@
  *
  * `path` keeps the streams in a LevelDB folder across restarts; without it everything is in memory.
  */
+
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import {
   CreateStreamCommand,
   GetRecordsCommand,
@@ -17,7 +18,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
-type KinesaliteFactory = (opts: { path?: string; createStreamMs?: number; deleteStreamMs?: number; updateStreamMs?: number; shardLimit?: number }) => Server;
+type KinesaliteFactory = (opts: {
+  path?: string;
+  createStreamMs?: number;
+  deleteStreamMs?: number;
+  updateStreamMs?: number;
+  shardLimit?: number;
+}) => Server;
 const kinesalite = createRequire(import.meta.url)('kinesalite') as KinesaliteFactory;
 
 export interface LocalKinesisOptions {
@@ -48,7 +55,13 @@ export interface LocalKinesis {
 }
 
 export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise<LocalKinesis> {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100, ...(opts.path ? { path: opts.path } : {}) });
+  const server = kinesalite({
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: 100,
+    ...(opts.path ? { path: opts.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -86,7 +99,12 @@ export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise
       while (iterator) {
         const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
         for (const r of page.Records ?? []) {
-          const rec: StoredRecord = { shardId: shard.ShardId!, sequenceNumber: r.SequenceNumber!, partitionKey: r.PartitionKey!, data: r.Data! };
+          const rec: StoredRecord = {
+            shardId: shard.ShardId!,
+            sequenceNumber: r.SequenceNumber!,
+            partitionKey: r.PartitionKey!,
+            data: r.Data!,
+          };
           if (r.ApproximateArrivalTimestamp) rec.approximateArrivalTimestamp = r.ApproximateArrivalTimestamp;
           out.push(rec);
         }

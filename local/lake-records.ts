@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { failedEventRecord } from '../lambdas/index.js';
 import type { FailureReason } from '../schemas/index.js';
-import { LAKE_TABLES, eventDateOf, toLakeTimestamp, type LakeColumnType, type LakeTableName } from '../schemas/index.js';
+import { eventDateOf, LAKE_TABLES, type LakeColumnType, type LakeTableName, toLakeTimestamp } from '../schemas/index.js';
 
 /** One lake row: column name -> value in its wire form (timestamps as lake timestamp strings). */
 export type LakeRow = Record<string, string | number | boolean | null>;
@@ -31,7 +31,12 @@ const DATE_SOURCE: Record<LakeTableName, string> = {
 };
 
 /** The rows a batch of delivered records becomes: those of the target table and those for failed_events. */
-export function convertRecords(table: LakeTableName, stream: string, records: readonly Buffer[], at: Date): { good: LakeRow[]; failed: LakeRow[] } {
+export function convertRecords(
+  table: LakeTableName,
+  stream: string,
+  records: readonly Buffer[],
+  at: Date,
+): { good: LakeRow[]; failed: LakeRow[] } {
   const good: LakeRow[] = [];
   const failed: LakeRow[] = [];
   for (const record of records) {
@@ -49,7 +54,10 @@ function splitLines(record: Buffer): string[] {
   // newline-terminated. Several newline-separated objects in one record are each a row, as with the
   // OpenX deserializer reading newline-delimited JSON.
   const text = record.toString('utf8');
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   return lines.length > 0 ? lines : [text];
 }
 

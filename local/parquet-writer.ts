@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_TABLES, duckdbColumns, eventDateOf, type LakeColumnType, type LakeTableName } from '../schemas/index.js';
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { duckdbColumns, eventDateOf, LAKE_TABLES, type LakeColumnType, type LakeTableName } from '../schemas/index.js';
 import { partFileName, partitionPrefix } from '../sql/index.js';
 import type { LakeRow } from './lake-records.js';
 
@@ -64,7 +64,7 @@ export function createParquetWriter(opts: ParquetWriterOptions): ParquetWriter {
       );
       const appender = await conn.createAppender(stage);
       for (const row of list) {
-        cols.forEach((c, i) => append(appender, types[i]!, row[c.name] ?? null));
+        for (const [i, c] of cols.entries()) append(appender, types[i]!, row[c.name] ?? null);
         appender.endRow();
       }
       appender.closeSync();
@@ -100,18 +100,26 @@ export function createParquetWriter(opts: ParquetWriterOptions): ParquetWriter {
 }
 
 function append(a: DuckDBAppender, type: LakeColumnType, v: string | number | boolean | null): void {
-  if (v === null) return a.appendNull();
+  if (v === null) {
+    a.appendNull();
+    return;
+  }
   switch (type) {
     case 'string':
     case 'timestamp':
-      return a.appendVarchar(String(v));
+      a.appendVarchar(String(v));
+      break;
     case 'int':
-      return a.appendInteger(Number(v));
+      a.appendInteger(Number(v));
+      break;
     case 'bigint':
-      return a.appendBigInt(BigInt(v as number));
+      a.appendBigInt(BigInt(v as number));
+      break;
     case 'double':
-      return a.appendDouble(Number(v));
+      a.appendDouble(Number(v));
+      break;
     case 'boolean':
-      return a.appendBoolean(Boolean(v));
+      a.appendBoolean(Boolean(v));
+      break;
   }
 }

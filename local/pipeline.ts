@@ -15,20 +15,23 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createFileKeyStore, type FileKeyStore } from '../lambdas/index.js';
-import { createKinesisWriter } from '../lambdas/index.js';
-import { createProcessor, type Processor } from '../lambdas/index.js';
-import { localConfig } from '../lambdas/index.js';
-import { failureRecord } from '../lambdas/index.js';
-import { toJsonLine } from '../lambdas/index.js';
-import type { TouchpointChannel } from '../schemas/index.js';
-import type { LakeTableName } from '../schemas/index.js';
+import {
+  createFileKeyStore,
+  createKinesisWriter,
+  createProcessor,
+  type FileKeyStore,
+  failureRecord,
+  localConfig,
+  type Processor,
+  toJsonLine,
+} from '../lambdas/index.js';
 import { createDuckDbEngine, type DuckDbEngine } from '../query/index.js';
+import type { LakeTableName, TouchpointChannel } from '../schemas/index.js';
 import type { ViewConfig } from '../sql/index.js';
-import { startLocalKinesis, type LocalKinesis } from './kinesis.js';
-import { startCollectorServer, DEV_WRITE_KEY, DEV_STREAM_NAME, type CollectorServer } from './collector-server.js';
-import { startLocalDynamo, type LocalDynamo } from './dynamodb.js';
-import { startLocalFirehose, type FaultInjection, type LocalFirehose } from './firehose-server.js';
+import { type CollectorServer, DEV_STREAM_NAME, DEV_WRITE_KEY, startCollectorServer } from './collector-server.js';
+import { type LocalDynamo, startLocalDynamo } from './dynamodb.js';
+import { type FaultInjection, type LocalFirehose, startLocalFirehose } from './firehose-server.js';
+import { type LocalKinesis, startLocalKinesis } from './kinesis.js';
 import { createKinesisPoller, type KinesisPoller } from './kinesis-poller.js';
 import { createLakeWriter, type LakeWriter } from './lake-writer.js';
 

@@ -4,7 +4,7 @@
  * the column types Athena reports, and the bytes scanned (what Athena bills: $5/TB, 10 MB minimum per
  * query) are returned with the rows.
  */
-import { paginateGetQueryResults, StopQueryExecutionCommand, type AthenaClient, type ColumnInfo, type Row } from '@aws-sdk/client-athena';
+import { type AthenaClient, type ColumnInfo, paginateGetQueryResults, type Row, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { AthenaQueryError, runAthenaQuery } from '../lambdas/index.js';
 import type { QueryEngine, QueryResult } from './types.js';
 

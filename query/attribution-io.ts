@@ -7,10 +7,9 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { AttributionInputError, PathsFileParser, type PathTable, PathTableBuilder } from '../domain/index.js';
+import { ATTRIBUTION_RESULTS_TABLE_NAME, insertResultsSql, type ResultRow, selectRowsSql } from '../sql/index.js';
 import type { QueryEngine } from './types.js';
-import { PathsFileParser } from '../domain/index.js';
-import { AttributionInputError, PathTableBuilder, type PathTable } from '../domain/index.js';
-import { ATTRIBUTION_RESULTS_TABLE_NAME, insertResultsSql, selectRowsSql, type ResultRow } from '../sql/index.js';
 
 export interface LoadedPaths {
   table: PathTable;
@@ -49,8 +48,7 @@ export async function loadPathsFile(file: string): Promise<LoadedPaths> {
   return { table: parsed.table, hasNulls: parsed.hasNullColumn, source: path.basename(file), skipped: 0 };
 }
 
-export const CHANNEL_PATHS_SQL =
-  'SELECT path, total_conversions, total_conversion_value, total_null FROM channel_paths';
+export const CHANNEL_PATHS_SQL = 'SELECT path, total_conversions, total_conversion_value, total_null FROM channel_paths';
 
 const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
 

@@ -5,15 +5,10 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import type { LakeTableName } from '../schemas/index.js';
 import type { ViewConfig } from '../sql/index.js';
-import {
-  LAKE_TABLE_NAMES,
-  duckdbEmptyTableSql,
-  duckdbTableOverParquetSql,
-} from '../sql/index.js';
-import { renderViews, type RenderedView } from '../sql/index.js';
+import { duckdbEmptyTableSql, duckdbTableOverParquetSql, LAKE_TABLE_NAMES, type RenderedView, renderViews } from '../sql/index.js';
 import type { QueryEngine, QueryResult } from './types.js';
 
 export interface DuckDbEngineOptions {

@@ -1,5 +1,12 @@
-export type { QueryEngine, QueryResult } from './types.js';
+export { type RenderedView, renderViews } from '../sql/index.js';
+export { type AthenaEngineOptions, AthenaQueryError, createAthenaEngine } from './athena.js';
+export {
+  type LoadedPaths,
+  loadPathsFile,
+  loadPathsFromEngine,
+  localResultsQuery,
+  saveResultsAthena,
+  saveResultsLocal,
+} from './attribution-io.js';
 export { createDuckDbEngine, type DuckDbEngine, type DuckDbEngineOptions } from './duckdb.js';
-export { createAthenaEngine, AthenaQueryError, type AthenaEngineOptions } from './athena.js';
-export { renderViews, type RenderedView } from '../sql/index.js';
-export { type LoadedPaths, loadPathsFile, loadPathsFromEngine, localResultsQuery, saveResultsAthena, saveResultsLocal } from './attribution-io.js';
+export type { QueryEngine, QueryResult } from './types.js';

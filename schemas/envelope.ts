@@ -10,8 +10,9 @@
  * Request-level refusals (401, 413 for the whole body, bad JSON body) are answered to the client and not
  * written: the client still holds the data and is told why.
  */
-import type { ThreadlineEvent } from './event.js';
+
 import type { TouchpointChannel } from './channels.js';
+import type { ThreadlineEvent } from './event.js';
 import type { FailureReason } from './failure-reasons.js';
 
 export const ENVELOPE_VERSION = 1;

@@ -150,14 +150,7 @@ export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'ali
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** One event of any type. */
-export const eventSchema = z.discriminatedUnion('type', [
-  trackSchema,
-  identifySchema,
-  pageSchema,
-  screenSchema,
-  groupSchema,
-  aliasSchema,
-]);
+export const eventSchema = z.discriminatedUnion('type', [trackSchema, identifySchema, pageSchema, screenSchema, groupSchema, aliasSchema]);
 
 /** The /v1/batch (and /v1/import) body. */
 export const batchSchema = z.looseObject({

@@ -9,7 +9,7 @@
  * cannot express (a date that parses) are enforced by the collector only; the depth/size/forbidden-key
  * and time-range checks of schemas/validate.ts are documented in the description.
  */
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as z from 'zod/mini';
@@ -25,10 +25,13 @@ const LIMITS_NOTE =
   'event time at most 24 h in the future and (live routes) at most 2 years in the past.';
 
 function render(schema: z.ZodMiniType, id: string, title: string, description: string): string {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any', reused: 'ref' }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any', reused: 'ref' }) as Record<
+    string,
+    unknown
+  >;
   const { $schema, ...rest } = json;
   const doc = { $schema, $id: `${SCHEMA_ID_BASE}/${id}`, title, description, ...rest };
-  return JSON.stringify(doc, null, 2) + '\n';
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 /** File name -> content. Pure: the staleness test compares it with the committed files. */

@@ -121,11 +121,7 @@ export const LAKE_TABLES = {
 
 export type LakeTableName = keyof typeof LAKE_TABLES;
 
-type TsOf<T extends LakeColumnType> = T extends 'string' | 'timestamp'
-  ? string
-  : T extends 'boolean'
-    ? boolean
-    : number;
+type TsOf<T extends LakeColumnType> = T extends 'string' | 'timestamp' ? string : T extends 'boolean' ? boolean : number;
 
 /** The JSON record type of a table, as written to Firehose (timestamps as lake timestamp strings). */
 export type LakeRecord<C extends readonly LakeColumn[]> = {

@@ -127,10 +127,7 @@ export function usableMessageId(raw: unknown): string | undefined {
  * Walk a JSON value without recursion. Returns the first problem: a forbidden key (with its path)
  * or a nesting deeper than maxDepth.
  */
-export function checkStructure(
-  value: unknown,
-  maxDepth: number,
-): { reason: 'forbidden_key' | 'too_deep'; detail: string } | undefined {
+export function checkStructure(value: unknown, maxDepth: number): { reason: 'forbidden_key' | 'too_deep'; detail: string } | undefined {
   const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 1, path: '' }];
   while (stack.length > 0) {
     const { v, depth, path } = stack.pop()!;
@@ -211,7 +208,10 @@ export function validateEvent(raw: unknown, opts: ValidateOptions = {}): Validat
     messageId === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, messageId };
 
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return fail('schema_violation', `(root): expected an event object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'array' : typeof raw}`);
+    return fail(
+      'schema_violation',
+      `(root): expected an event object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'array' : typeof raw}`,
+    );
   }
   const structural = checkStructure(raw, maxDepth);
   if (structural) return fail(structural.reason, structural.detail);

@@ -13,8 +13,9 @@
  * Parquet Hive tables; locally the rows go through DuckDB COPY ... (FORMAT parquet).
  * Pure: builds rows and SQL text, runs nothing.
  */
-import type { LakeColumn, LakeColumnType } from '../schemas/index.js';
+
 import type { ModelResult } from '../domain/index.js';
+import type { LakeColumn, LakeColumnType } from '../schemas/index.js';
 
 export const ATTRIBUTION_RESULTS_TABLE_NAME = 'attribution_results';
 
@@ -34,7 +35,11 @@ export const ATTRIBUTION_RESULTS_COLUMNS: readonly LakeColumn[] = [
   col('computed_at', 'timestamp', 'When the run was computed (UTC, ms)'),
 ];
 
-export const ATTRIBUTION_RESULTS_PARTITION = { name: 'run_date', type: 'string', doc: 'UTC date of the run (partition), YYYY-MM-DD' } as const;
+export const ATTRIBUTION_RESULTS_PARTITION = {
+  name: 'run_date',
+  type: 'string',
+  doc: 'UTC date of the run (partition), YYYY-MM-DD',
+} as const;
 
 export const ATTRIBUTION_RESULTS_TABLE = {
   name: ATTRIBUTION_RESULTS_TABLE_NAME,
@@ -45,8 +50,22 @@ export const ATTRIBUTION_RESULTS_TABLE = {
   format: 'parquet',
 } as const;
 
-const GLUE: Record<LakeColumnType, string> = { string: 'string', bigint: 'bigint', int: 'int', double: 'double', boolean: 'boolean', timestamp: 'timestamp' };
-const DUCK: Record<LakeColumnType, string> = { string: 'VARCHAR', bigint: 'BIGINT', int: 'INTEGER', double: 'DOUBLE', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP_MS' };
+const GLUE: Record<LakeColumnType, string> = {
+  string: 'string',
+  bigint: 'bigint',
+  int: 'int',
+  double: 'double',
+  boolean: 'boolean',
+  timestamp: 'timestamp',
+};
+const DUCK: Record<LakeColumnType, string> = {
+  string: 'VARCHAR',
+  bigint: 'BIGINT',
+  int: 'INTEGER',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp: 'TIMESTAMP_MS',
+};
 
 /** Glue column list for the CDK table (partition key not included; see ATTRIBUTION_RESULTS_TABLE.partitionKeys). */
 export function attributionResultsGlueColumns(): { name: string; type: string; comment: string }[] {

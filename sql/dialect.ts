@@ -107,7 +107,11 @@ export function minusSeconds(ts: string, seconds: number): string {
 export function intervalLiteral(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`bad interval ${seconds}`);
   const s = Math.round(seconds);
-  for (const [unit, size] of [['DAY', 86_400], ['HOUR', 3_600], ['MINUTE', 60]] as const) {
+  for (const [unit, size] of [
+    ['DAY', 86_400],
+    ['HOUR', 3_600],
+    ['MINUTE', 60],
+  ] as const) {
     if (s > 0 && s % size === 0) return `INTERVAL '${s / size}' ${unit}`;
   }
   return `INTERVAL '${s}' SECOND`;

@@ -11,13 +11,7 @@
  * The partition column is a Glue `string` (projection type `date` formats it as yyyy-MM-dd) and is NOT
  * stored inside the Parquet files (Hive convention; Firehose does the same).
  */
-import {
-  LAKE_TABLES,
-  PARTITION_COLUMN,
-  duckdbColumns,
-  glueColumns,
-  type LakeTableName,
-} from '../schemas/index.js';
+import { duckdbColumns, glueColumns, LAKE_TABLES, type LakeTableName, PARTITION_COLUMN } from '../schemas/index.js';
 
 export const LAKE_TABLE_NAMES = Object.keys(LAKE_TABLES) as LakeTableName[];
 export const PARTITION_KEY = PARTITION_COLUMN.name; // 'event_date'
@@ -47,7 +41,10 @@ export function partFileName(writtenAt: Date, uuid: string): string {
  * carry event_date, so the partition is the event's date, not the arrival date. The error prefix is
  * what Firehose requires with dynamic partitioning; records that fail format conversion land there.
  */
-export function firehosePrefixes(table: LakeTableName, rootPrefix = ''): { prefix: string; errorOutputPrefix: string; partitionKeyQuery: string } {
+export function firehosePrefixes(
+  table: LakeTableName,
+  rootPrefix = '',
+): { prefix: string; errorOutputPrefix: string; partitionKeyQuery: string } {
   const root = normalisePrefix(rootPrefix);
   return {
     prefix: `${root}${table}/${PARTITION_KEY}=!{partitionKeyFromQuery:${PARTITION_KEY}}/`,

@@ -3,7 +3,7 @@
  * The CDK views-deployer runs the Athena ones; the DuckDB engine runs the DuckDB ones.
  */
 import { resolveViewConfig, type ViewConfig } from './config.js';
-import { dialectFor, type Dialect } from './dialect.js';
+import { type Dialect, dialectFor } from './dialect.js';
 import { orderedViews } from './registry.js';
 
 export interface RenderedView {

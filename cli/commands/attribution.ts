@@ -5,14 +5,29 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { openEngine } from '../engine.js';
-import { action, EXIT, UserError } from '../errors.js';
-import { withEngineOptions } from '../engine-options.js';
-import { loadPathsFile, loadPathsFromEngine, localResultsQuery, saveResultsAthena, saveResultsLocal, type LoadedPaths } from '../../query/index.js';
-import { MODEL_SELECTORS, runModels, type ModelResult, type ModelSelector, type RunOutput } from '../../domain/index.js';
-import { MAX_ORDER, type Transition } from '../../domain/index.js';
-import { AttributionInputError, totalsOf } from '../../domain/index.js';
+import {
+  AttributionInputError,
+  MAX_ORDER,
+  MODEL_SELECTORS,
+  type ModelResult,
+  type ModelSelector,
+  type RunOutput,
+  runModels,
+  type Transition,
+  totalsOf,
+} from '../../domain/index.js';
+import {
+  type LoadedPaths,
+  loadPathsFile,
+  loadPathsFromEngine,
+  localResultsQuery,
+  saveResultsAthena,
+  saveResultsLocal,
+} from '../../query/index.js';
 import { resultRows } from '../../sql/index.js';
+import { openEngine } from '../engine.js';
+import { withEngineOptions } from '../engine-options.js';
+import { action, EXIT, UserError } from '../errors.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 type Format = (typeof FORMATS)[number];
@@ -37,16 +52,19 @@ interface Opts {
 export function register(program: Command): void {
   withEngineOptions(
     program
-    .command('attribution')
-    .description('Markov-chain, Shapley and rule-based attribution of conversions and value to channels')
-    .option('--model <model>', `${MODEL_SELECTORS.join(' | ')}`, 'markov')
-    .option('--order <k>', `Markov order, 1 to ${MAX_ORDER} (states = windows of k consecutive channels)`, '1')
-    .option('--paths <file>', 'read paths from a ChannelAttribution file (path;total_conversions;total_conversion_value;total_null) instead of the channel_paths view')
-    .option('--format <format>', 'table, json or csv', 'table')
-    .option('--converting-only', 'Markov on converting paths only (ChannelAttribution without var_null)')
-    .option('--show-matrix', 'also print the Markov transition matrix')
-    .option('--save', 'write the results to the attribution_results lake table (local Parquet, or Athena INSERT INTO)')
-    .option('--direct <channels>', "comma-separated channels last_non_direct skips", 'direct'),
+      .command('attribution')
+      .description('Markov-chain, Shapley and rule-based attribution of conversions and value to channels')
+      .option('--model <model>', `${MODEL_SELECTORS.join(' | ')}`, 'markov')
+      .option('--order <k>', `Markov order, 1 to ${MAX_ORDER} (states = windows of k consecutive channels)`, '1')
+      .option(
+        '--paths <file>',
+        'read paths from a ChannelAttribution file (path;total_conversions;total_conversion_value;total_null) instead of the channel_paths view',
+      )
+      .option('--format <format>', 'table, json or csv', 'table')
+      .option('--converting-only', 'Markov on converting paths only (ChannelAttribution without var_null)')
+      .option('--show-matrix', 'also print the Markov transition matrix')
+      .option('--save', 'write the results to the attribution_results lake table (local Parquet, or Athena INSERT INTO)')
+      .option('--direct <channels>', 'comma-separated channels last_non_direct skips', 'direct'),
     'where channel_paths lives: local (DuckDB over --lake) or athena',
     'lake folder for --engine local (and for --save)',
   )
@@ -117,7 +135,10 @@ async function attributionCommand(opts: Opts): Promise<void> {
       out = runModels(loaded.table, selector, {
         order,
         convertingOnly: Boolean(opts.convertingOnly),
-        directChannels: opts.direct.split(',').map((s) => s.trim()).filter(Boolean),
+        directChannels: opts.direct
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         transitionMatrix: Boolean(opts.showMatrix),
       });
     } catch (err) {
@@ -141,7 +162,10 @@ async function attributionCommand(opts: Opts): Promise<void> {
     if (format !== 'table') for (const n of notes) console.error(`note: ${n}`);
 
     if (opts.save) {
-      const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+      const runId = `${new Date()
+        .toISOString()
+        .replace(/[-:]/g, '')
+        .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
       const rows = resultRows(out.results, {
         runId,
         computedAt: new Date(),
@@ -235,7 +259,10 @@ function sideBySide(out: RunOutput, measure: 'conversions' | 'value', total: num
   while (totalRow.length < header.length) totalRow.push('');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length), (totalRow[i] ?? '').length));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 || i === header.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 || i === header.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line), line(totalRow)];
 }
 

@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('--markdown', 'print the full markdown report (docs/cost.md)')
     .option('--write <file>', 'write the markdown report to a file')
     .option('--json', 'print the deployment facts, figures and estimates as JSON')
-    .action(async (opts: { context: string[]; figures?: string; markdown?: boolean; write?: string; json?: boolean; }) => {
+    .action(async (opts: { context: string[]; figures?: string; markdown?: boolean; write?: string; json?: boolean }) => {
       // CDK's CloudFormation schema validation adds seconds and nothing to a price.
       process.env.CDK_VALIDATION ??= 'false';
       const { template, stage } = synthesizeTemplate(parseContext(opts.context));
@@ -49,14 +49,20 @@ export function register(program: Command): void {
       let figures = loadDefaultFigures();
       if (opts.figures) figures = withFigures(figures, JSON.parse(readFileSync(opts.figures, 'utf8')));
       if (opts.json) {
-        console.log(JSON.stringify({ stage, deployment, figures, estimates: VOLUMES.map((n) => estimateMonthlyCost(deployment, figures, n)) }, null, 2));
+        console.log(
+          JSON.stringify(
+            { stage, deployment, figures, estimates: VOLUMES.map((n) => estimateMonthlyCost(deployment, figures, n)) },
+            null,
+            2,
+          ),
+        );
         return;
       }
       const generatedBy = `npm run cost -- --write docs/cost.md${opts.context.map((c) => ` -c ${c}`).join('')}`;
       if (opts.markdown || opts.write) {
         const md = renderCostMarkdown({ stage, deployment, figures, generatedBy });
         if (opts.write) {
-          writeFileSync(opts.write, md + '\n');
+          writeFileSync(opts.write, `${md}\n`);
           console.log(`wrote ${opts.write}`);
         } else console.log(md);
         return;

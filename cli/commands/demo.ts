@@ -3,12 +3,13 @@
  * local pipeline, sends generated omnichannel data through the real HTTP API, waits until it has landed,
  * prints journeys, funnel, hand-offs, attribution and stitching quality, and writes the HTML report.
  */
-import type { Command } from 'commander';
+
 import cliProgress from 'cli-progress';
-import { action, UserError } from '../errors.js';
+import type { Command } from 'commander';
 import { runDemo } from '../../demo/index.js';
-import { DEFAULT_DEMO_OUT } from '../engine.js';
 import { renderDemoFooter, renderDemoText } from '../demo-print.js';
+import { DEFAULT_DEMO_OUT } from '../engine.js';
+import { action, UserError } from '../errors.js';
 
 export const DEFAULT_DEMO_CUSTOMERS = 1000;
 
@@ -16,7 +17,11 @@ export function register(program: Command): void {
   program
     .command('demo')
     .description('run the local pipeline on generated omnichannel data and print journeys, attribution and stitching quality')
-    .option('--customers <n>', 'customers to simulate, about 14 events each (max 20,000; 5,000 take ~1.5 min and ~2 GB RAM)', String(DEFAULT_DEMO_CUSTOMERS))
+    .option(
+      '--customers <n>',
+      'customers to simulate, about 14 events each (max 20,000; 5,000 take ~1.5 min and ~2 GB RAM)',
+      String(DEFAULT_DEMO_CUSTOMERS),
+    )
     .option('--seed <n>', 'random seed: the same seed gives the same data', '42')
     .option('--days <n>', 'days of history to simulate', '21')
     .option('--out <dir>', 'folder for report.html, truth.json and the generated NDJSON', DEFAULT_DEMO_OUT)
@@ -38,7 +43,12 @@ Exit codes: 0 ok (every accepted event landed), 1 failure, 2 bad usage.`,
         const log = (s: string) => (opts.json ? process.stderr : process.stdout).write(`${s}\n`);
         log(`Threadline demo: ${customers} customers, seed ${seed}, ${days} days of history`);
         const bar = new cliProgress.SingleBar(
-          { format: 'sending  [{bar}] {percentage}% | {value}/{total} events', stream: process.stderr, hideCursor: true, clearOnComplete: false },
+          {
+            format: 'sending  [{bar}] {percentage}% | {value}/{total} events',
+            stream: process.stderr,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
           cliProgress.Presets.shades_classic,
         );
         let barStarted = false;
@@ -66,7 +76,13 @@ Exit codes: 0 ok (every accepted event landed), 1 failure, 2 bad usage.`,
         });
         if (opts.json) {
           const { dataset, ...rest } = result;
-          console.log(JSON.stringify({ ...rest, truth: { stats: dataset.truth.stats, trueIncrementalConversions: dataset.truth.trueIncrementalConversions } }, null, 2));
+          console.log(
+            JSON.stringify(
+              { ...rest, truth: { stats: dataset.truth.stats, trueIncrementalConversions: dataset.truth.trueIncrementalConversions } },
+              null,
+              2,
+            ),
+          );
         } else {
           console.log(renderDemoText(result));
           console.log(renderDemoFooter(result));

@@ -6,10 +6,8 @@
  * The plain key is printed ONCE by `add` and stored nowhere.
  */
 import type { Command } from 'commander';
+import { createFileKeyStore, createSsmClient, createSsmKeyStore, type KeyStore, sourcesParameterPath } from '../../lambdas/index.js';
 import { TOUCHPOINT_CHANNELS, type TouchpointChannel } from '../../schemas/index.js';
-import { createFileKeyStore, createSsmKeyStore, type KeyStore } from '../../lambdas/index.js';
-import { createSsmClient } from '../../lambdas/index.js';
-import { sourcesParameterPath } from '../../lambdas/index.js';
 
 export const DEFAULT_LOCAL_KEY_FILE = '.threadline/sources.json';
 

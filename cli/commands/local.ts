@@ -4,10 +4,11 @@
  * processed, the lake writer flushes, everything closes. A second Ctrl-C exits at once (data already
  * acknowledged is still safe in the stream folder and is processed at the next start).
  */
-import type { Command } from 'commander';
+
 import path from 'node:path';
-import { action, UserError } from '../errors.js';
+import type { Command } from 'commander';
 import { startLocalPipeline } from '../../local/index.js';
+import { action, UserError } from '../errors.js';
 
 export function register(program: Command): void {
   program
@@ -32,14 +33,17 @@ New write keys for the running pipeline: npx threadline keys add --local --name 
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0-65535, got "${opts.port}"`);
         const shards = Number(opts.shards);
         if (!Number.isInteger(shards) || shards < 1 || shards > 16) throw new UserError(`--shards must be 1-16, got "${opts.shards}"`);
-        let pipeline;
+        let pipeline: Awaited<ReturnType<typeof startLocalPipeline>>;
         try {
           pipeline = await startLocalPipeline({ dataDir: opts.dataDir, port, host: opts.host, shards });
         } catch (err) {
           const e = err as NodeJS.ErrnoException;
-          if (e.code === 'EADDRINUSE') throw new UserError(`port ${port} is in use: is another \`threadline local\` running? Use --port <other> (0 picks a free one)`);
+          if (e.code === 'EADDRINUSE')
+            throw new UserError(`port ${port} is in use: is another \`threadline local\` running? Use --port <other> (0 picks a free one)`);
           if (/LOCK|lock/.test(e.message ?? '')) {
-            throw new UserError(`${path.resolve(opts.dataDir)} is in use by another process (another \`threadline local\`?): stop it or use --data-dir <other>`);
+            throw new UserError(
+              `${path.resolve(opts.dataDir)} is in use by another process (another \`threadline local\`?): stop it or use --data-dir <other>`,
+            );
           }
           throw err;
         }
@@ -83,7 +87,9 @@ New write keys for the running pipeline: npx threadline keys add --local --name 
             p.stop()
               .then(() => {
                 const s = p.stats();
-                console.log(`stopped cleanly: ${s.processor.events} events processed this run, ${s.lake.files} lake files written. Data kept in ${p.dataDir}`);
+                console.log(
+                  `stopped cleanly: ${s.processor.events} events processed this run, ${s.lake.files} lake files written. Data kept in ${p.dataDir}`,
+                );
                 resolve();
               })
               .catch((err: Error) => {

@@ -1,19 +1,20 @@
 /** `threadline query <view|SQL>`: a Threadline view or any SQL, on the local lake (DuckDB) or Athena. */
 import type { Command } from 'commander';
-import { orderedViews } from '../../sql/index.js';
-import { LAKE_TABLE_NAMES } from '../../sql/index.js';
+import { LAKE_TABLE_NAMES, orderedViews } from '../../sql/index.js';
 import { openEngine } from '../engine.js';
-import { action, UserError } from '../errors.js';
 import { withEngineOptions } from '../engine-options.js';
+import { action, UserError } from '../errors.js';
 import { formatRows, OUTPUT_FORMATS, type OutputFormat } from '../format.js';
 
 export function register(program: Command): void {
-  withEngineOptions(program
-    .command('query')
-    .description('run a view (by name) or a SQL statement on the local lake (DuckDB) or Athena')
-    .argument('<view-or-sql>', 'a view or table name (e.g. journeys) or a SQL statement in quotes')
-    .option('--format <format>', 'table, json or csv', 'table')
-    .option('--limit <n>', 'rows to show when a view name is given (0 = all)', '50'))
+  withEngineOptions(
+    program
+      .command('query')
+      .description('run a view (by name) or a SQL statement on the local lake (DuckDB) or Athena')
+      .argument('<view-or-sql>', 'a view or table name (e.g. journeys) or a SQL statement in quotes')
+      .option('--format <format>', 'table, json or csv', 'table')
+      .option('--limit <n>', 'rows to show when a view name is given (0 = all)', '50'),
+  )
     .addHelpText(
       'after',
       `
@@ -31,25 +32,41 @@ Examples:
 Exit codes: 0 ok, 2 bad usage or SQL error, 3 no lake yet, 1 other errors.`,
     )
     .action(
-      action(async (target: string, opts: { engine: string; format: string; lake: string; limit: string; workgroup?: string; database?: string; outputLocation?: string; region?: string }) => {
-        const format = checkFormat(opts.format);
-        const sql = toSql(target, Number(opts.limit));
-        const { engine } = await openEngine(opts);
-        try {
-          const res = await engine.query(sql).catch((err: Error) => {
-            throw new UserError(`query failed: ${err.message}`);
-          });
-          console.log(formatRows(res.rows, format, res.columns));
-          if (format === 'table') console.error(`(${res.rows.length} rows${res.bytesScanned !== undefined ? `, ${res.bytesScanned} bytes scanned` : ''})`);
-        } finally {
-          await engine.close();
-        }
-      }),
+      action(
+        async (
+          target: string,
+          opts: {
+            engine: string;
+            format: string;
+            lake: string;
+            limit: string;
+            workgroup?: string;
+            database?: string;
+            outputLocation?: string;
+            region?: string;
+          },
+        ) => {
+          const format = checkFormat(opts.format);
+          const sql = toSql(target, Number(opts.limit));
+          const { engine } = await openEngine(opts);
+          try {
+            const res = await engine.query(sql).catch((err: Error) => {
+              throw new UserError(`query failed: ${err.message}`);
+            });
+            console.log(formatRows(res.rows, format, res.columns));
+            if (format === 'table')
+              console.error(`(${res.rows.length} rows${res.bytesScanned !== undefined ? `, ${res.bytesScanned} bytes scanned` : ''})`);
+          } finally {
+            await engine.close();
+          }
+        },
+      ),
     );
 }
 
 export function checkFormat(format: string): OutputFormat {
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new UserError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${format}"`);
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format))
+    throw new UserError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${format}"`);
   return format as OutputFormat;
 }
 

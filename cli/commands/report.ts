@@ -2,11 +2,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { collectInsights, DEFAULT_FUNNEL, renderReport, toReportData } from '../../demo/index.js';
 import { openEngine } from '../engine.js';
 import { action, UserError } from '../errors.js';
-import { collectInsights, DEFAULT_FUNNEL } from '../../demo/index.js';
-import { renderReport } from '../../demo/index.js';
-import { toReportData } from '../../demo/index.js';
 
 export function register(program: Command): void {
   program
@@ -15,10 +13,16 @@ export function register(program: Command): void {
     .option('--lake <dir>', 'lake folder', '.threadline/lake')
     .option('--out <file>', 'HTML file to write', 'threadline-report.html')
     .option('--funnel <names>', 'comma-separated funnel steps', DEFAULT_FUNNEL.join(','))
-    .addHelpText('after', '\nThe page needs no network: open it from disk in any browser.\nExit codes: 0 ok, 3 no lake yet, 2 bad usage, 1 other errors.')
+    .addHelpText(
+      'after',
+      '\nThe page needs no network: open it from disk in any browser.\nExit codes: 0 ok, 3 no lake yet, 2 bad usage, 1 other errors.',
+    )
     .action(
       action(async (opts: { lake: string; out: string; funnel: string }) => {
-        const steps = opts.funnel.split(',').map((s) => s.trim()).filter(Boolean);
+        const steps = opts.funnel
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         if (steps.length === 0) throw new UserError('--funnel needs at least one event name');
         const { engine, describe } = await openEngine({ engine: 'local', lake: opts.lake });
         try {

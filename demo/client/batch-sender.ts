@@ -155,7 +155,8 @@ export async function sendEvents(events: readonly Record<string, unknown>[], opt
         if (retryable) result.failed += batch.length;
         else {
           // the whole request was refused (401, 400...): every event in it is rejected with that reason
-          for (const e of batch) result.rejected.push({ messageId: e.messageId as string | undefined, reason: body?.error?.reason ?? `http_${status}` });
+          for (const e of batch)
+            result.rejected.push({ messageId: e.messageId as string | undefined, reason: body?.error?.reason ?? `http_${status}` });
         }
         onProgress?.(batch.length);
         return;

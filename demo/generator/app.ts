@@ -1,5 +1,5 @@
 /** Mobile app sessions (screens, identify by e-mail, product screens) and in-app orders. */
-import { productPages, type Order } from './catalog.js';
+import { type Order, productPages } from './catalog.js';
 import { appContext, appIds } from './envelopes.js';
 import { handOverSharedApp, identifyInApp } from './identity.js';
 import { lateSessionDelay } from './noise.js';
@@ -14,7 +14,14 @@ export function appSession(state: GeneratorState, person: Person, t: number, pur
   const lateBy = lateSessionDelay(state);
   let tt = t;
   const identifyNow = purpose === 'identify' || ((purpose === 'buy' || app.shared) && app.loggedInAs !== person.userId);
-  emit(state, 'app', person.id, tt, { type: 'screen', name: 'Home', ...appIds(state, person, app), context: appContext(state, person, app) }, { lateBy });
+  emit(
+    state,
+    'app',
+    person.id,
+    tt,
+    { type: 'screen', name: 'Home', ...appIds(state, person, app), context: appContext(state, person, app) },
+    { lateBy },
+  );
   if (identifyNow) {
     tt += 30_000;
     identifyInApp(state, person, app, tt, lateBy);

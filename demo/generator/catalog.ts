@@ -2,8 +2,26 @@
 import type { Rng } from './rng.js';
 
 export const FIRST_NAMES = [
-  'ana', 'ben', 'chloe', 'dev', 'emma', 'farid', 'grace', 'hugo', 'ines', 'jon',
-  'kai', 'lena', 'milo', 'nora', 'omar', 'priya', 'quinn', 'rosa', 'sam', 'tara',
+  'ana',
+  'ben',
+  'chloe',
+  'dev',
+  'emma',
+  'farid',
+  'grace',
+  'hugo',
+  'ines',
+  'jon',
+  'kai',
+  'lena',
+  'milo',
+  'nora',
+  'omar',
+  'priya',
+  'quinn',
+  'rosa',
+  'sam',
+  'tara',
 ];
 export const LAST_NAMES = ['lopez', 'smith', 'nguyen', 'okafor', 'muller', 'rossi', 'kim', 'patel', 'dubois', 'silva', 'novak', 'berg'];
 

@@ -1,7 +1,7 @@
 /** The contact centre: phone calls (identified by phone number) and the website chat widget. */
 import { webIds } from './envelopes.js';
 import type { Person } from './people.js';
-import { emit, own, type GeneratorState } from './state.js';
+import { emit, type GeneratorState, own } from './state.js';
 
 export function callTouch(state: GeneratorState, person: Person, t: number, purpose: 'sales' | 'support'): void {
   const { rng } = state;

@@ -1,6 +1,7 @@
 /** Puts the queued events in arrival order per source and completes the truth's statistics. */
-import { SOURCE_NAMES, type Dataset, type DatasetTruth, type GeneratedEvent, type SourceName } from './types.js';
+
 import type { GeneratorState } from './state.js';
+import { type Dataset, type DatasetTruth, type GeneratedEvent, SOURCE_NAMES, type SourceName } from './types.js';
 
 export function deliver(state: GeneratorState, uniqueEvents: number): Dataset {
   const { pending, truth } = state;

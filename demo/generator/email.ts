@@ -1,6 +1,7 @@
 /** Newsletter e-mails as reported by the e-mail service provider's webhook: opens and link clicks. */
-import { MINUTE, emit, own, type GeneratorState } from './state.js';
+
 import type { Person } from './people.js';
+import { emit, type GeneratorState, MINUTE, own } from './state.js';
 
 /** A newsletter open and, often, a click; returns the time after it, whether it was clicked and the campaign. */
 export function emailTouch(state: GeneratorState, person: Person, t: number): { t: number; clicked: boolean; campaign: string } {

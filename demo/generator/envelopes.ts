@@ -3,7 +3,7 @@
  * emits on those sources. The id builders record each identifier they put on an event in the truth.
  */
 import type { AppInstall, Browser, Person } from './people.js';
-import { own, type GeneratorState } from './state.js';
+import { type GeneratorState, own } from './state.js';
 
 /** Page title derived from a URL path. */
 export function titleOf(path: string): string {

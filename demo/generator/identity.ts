@@ -5,7 +5,7 @@
 import { SITE } from './catalog.js';
 import { appContext, appIds, webContext } from './envelopes.js';
 import type { AppInstall, Browser, Person } from './people.js';
-import { emit, own, type GeneratorState } from './state.js';
+import { emit, type GeneratorState, own } from './state.js';
 
 /** Logs the person in on the browser: `alias` first when signing up, then `identify` a second later. */
 export function login(state: GeneratorState, person: Person, browser: Browser, t: number, viaAlias: boolean): void {
@@ -63,7 +63,12 @@ export function identifyInApp(state: GeneratorState, person: Person, app: AppIns
     'app',
     person.id,
     t,
-    { type: 'identify', ...appIds(state, person, app), traits: { email: person.email }, context: { ...appContext(state, person, app), identifiers } },
+    {
+      type: 'identify',
+      ...appIds(state, person, app),
+      traits: { email: person.email },
+      context: { ...appContext(state, person, app), identifiers },
+    },
     { lateBy },
   );
   person.hasAccount = true;

@@ -24,10 +24,10 @@ import { createPeople } from './people.js';
 import { createState } from './state.js';
 import type { Dataset, GenerateOptions } from './types.js';
 
-export * from './types.js';
-export { PERSONAS, PERSONA_SPECS, TOUCH_CHANNELS, TRUE_CHANNEL_LIFT, conversionProbability, trueShapleyCredit } from './personas.js';
-export type { Persona, TouchChannel } from './personas.js';
 export { toNdjson } from './delivery.js';
+export type { Persona, TouchChannel } from './personas.js';
+export { conversionProbability, PERSONA_SPECS, PERSONAS, TOUCH_CHANNELS, TRUE_CHANNEL_LIFT, trueShapleyCredit } from './personas.js';
+export * from './types.js';
 
 export function generateDataset(options: GenerateOptions): Dataset {
   const state = createState(options);

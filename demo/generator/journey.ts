@@ -2,14 +2,15 @@
  * A person's life over the period: buying cycles of pre-purchase marketing touches, a purchase decided
  * by the true conversion model (personas.ts) through the web, the app or a store, then support contacts.
  */
-import type { Rng } from './rng.js';
-import { PERSONA_SPECS, conversionProbability, trueShapleyCredit, type PersonaSpec, type TouchChannel } from './personas.js';
-import { PRODUCTS, type Order } from './catalog.js';
+
 import { appPurchase, appSession } from './app.js';
+import { type Order, PRODUCTS } from './catalog.js';
 import { callTouch, chatTouch } from './contact-centre.js';
 import { emailTouch } from './email.js';
 import type { Person } from './people.js';
-import { DAY, HOUR, MINUTE, nextOrderId, type GeneratorState } from './state.js';
+import { conversionProbability, PERSONA_SPECS, type PersonaSpec, type TouchChannel, trueShapleyCredit } from './personas.js';
+import type { Rng } from './rng.js';
+import { DAY, type GeneratorState, HOUR, MINUTE, nextOrderId } from './state.js';
 import { storePurchase, storeVisit } from './store.js';
 import type { CycleTruth } from './types.js';
 import { webPurchase, webSession } from './web.js';
@@ -105,7 +106,12 @@ function convert(state: GeneratorState, person: Person, spec: PersonaSpec, t: nu
   if (via === 'app' && !person.app) via = 'web';
   const revenue = Math.round(spec.revenue.median * Math.exp(spec.revenue.sigma * gaussian(rng)) * 100) / 100;
   const orderId = nextOrderId(state);
-  const order: Order = { order_id: orderId, revenue, currency: 'GBP', products: [{ product_id: rng.pick(PRODUCTS).sku, quantity: 1, price: revenue }] };
+  const order: Order = {
+    order_id: orderId,
+    revenue,
+    currency: 'GBP',
+    products: [{ product_id: rng.pick(PRODUCTS).sku, quantity: 1, price: revenue }],
+  };
   if (via === 'web') webPurchase(state, person, t, order, lastTouch);
   else if (via === 'app') appPurchase(state, person, t, order);
   else storePurchase(state, person, t, order);

@@ -2,7 +2,7 @@
  * Delivery noise: app sessions buffered offline and sent hours late, client retries that send the same
  * messageId twice, and events made invalid on purpose.
  */
-import { HOUR, type GeneratorState } from './state.js';
+import { type GeneratorState, HOUR } from './state.js';
 
 /** Delay for a whole app session when it is buffered offline (2 to 9 hours), else undefined. */
 export function lateSessionDelay(state: GeneratorState): number | undefined {

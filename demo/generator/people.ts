@@ -1,6 +1,7 @@
 /** The simulated customers: persona, contact identifiers, browsers, app installs and shared family tablets. */
-import { PERSONAS, PERSONA_SPECS, type Persona } from './personas.js';
+
 import { FIRST_NAMES, LAST_NAMES, UA } from './catalog.js';
+import { PERSONA_SPECS, PERSONAS, type Persona } from './personas.js';
 import type { GeneratorState } from './state.js';
 
 export interface Browser {
@@ -63,9 +64,7 @@ function createPerson(state: GeneratorState, i: number, personaWeights: Record<P
   // Mixed case and stray spaces on purpose: the processor must normalise before hashing.
   const rawEmail = `${first}.${last}${i}@example.com`;
   const email = rng.chance(0.15) ? ` ${rawEmail[0]!.toUpperCase()}${rawEmail.slice(1)} ` : rawEmail;
-  const browsers: Browser[] = [
-    { anonymousId: rng.uuid(), userAgent: rng.chance(0.5) ? UA.desktop : UA.mac, loggedIn: false },
-  ];
+  const browsers: Browser[] = [{ anonymousId: rng.uuid(), userAgent: rng.chance(0.5) ? UA.desktop : UA.mac, loggedIn: false }];
   if (persona === 'researcher' || rng.chance(0.3)) {
     browsers.push({ anonymousId: rng.uuid(), userAgent: rng.chance(0.5) ? UA.iphone : UA.android, loggedIn: false });
   }

@@ -25,7 +25,10 @@ export function createRng(seed: number): Rng {
   const next = mulberry32(seed >>> 0 || 0x9e3779b9);
   const hex = (length: number): string => {
     let s = '';
-    while (s.length < length) s += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+    while (s.length < length)
+      s += Math.floor(next() * 0x100000000)
+        .toString(16)
+        .padStart(8, '0');
     return s.slice(0, length);
   };
   return {

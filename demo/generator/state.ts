@@ -4,9 +4,10 @@
  * Every behaviour module receives it explicitly; nothing is kept at module level, so two runs with
  * the same options are independent and give the same output.
  */
+
+import { PERSONA_SPECS, PERSONAS, type Persona, TOUCH_CHANNELS, TRUE_CHANNEL_LIFT } from './personas.js';
 import { createRng, type Rng } from './rng.js';
-import { PERSONAS, PERSONA_SPECS, TOUCH_CHANNELS, TRUE_CHANNEL_LIFT, type Persona } from './personas.js';
-import { SOURCE_NAMES, type DatasetTruth, type GenerateOptions, type GeneratedEvent, type SourceName } from './types.js';
+import { type DatasetTruth, type GeneratedEvent, type GenerateOptions, SOURCE_NAMES, type SourceName } from './types.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -56,9 +57,7 @@ export function createState(options: GenerateOptions): GeneratorState {
   const seed = Math.floor(options.seed) >>> 0;
   const days = options.days ?? 21;
   const now = options.now ? new Date(options.now).getTime() : Date.now();
-  const start = options.start
-    ? new Date(options.start).getTime()
-    : Math.floor((now - days * DAY) / DAY) * DAY;
+  const start = options.start ? new Date(options.start).getTime() : Math.floor((now - days * DAY) / DAY) * DAY;
   const end = Math.min(start + days * DAY, now);
   return {
     rng: createRng(seed),

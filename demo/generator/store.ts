@@ -1,7 +1,7 @@
 /** Physical stores: loyalty-card scans by the clienteling app and point-of-sale orders. */
-import { STORES, type Order } from './catalog.js';
+import { type Order, STORES } from './catalog.js';
 import type { Person } from './people.js';
-import { emit, own, type GeneratorState } from './state.js';
+import { emit, type GeneratorState, own } from './state.js';
 
 /** A store visit; only observable for a person with a loyalty card. */
 export function storeVisit(state: GeneratorState, person: Person, t: number): void {

@@ -1,10 +1,11 @@
 /** Website visits: a landing page from a marketing channel, product views and adds to cart, and web checkout. */
-import type { TouchChannel } from './personas.js';
-import { PRODUCTS, SITE, productPages, type Order } from './catalog.js';
+
+import { type Order, PRODUCTS, productPages, SITE } from './catalog.js';
 import { titleOf, webContext, webIds } from './envelopes.js';
 import { login, logout } from './identity.js';
 import type { Browser, Person } from './people.js';
-import { emit, own, type GeneratorState } from './state.js';
+import type { TouchChannel } from './personas.js';
+import { emit, type GeneratorState, own } from './state.js';
 
 /** Channels that can bring a visitor to the site through a link (utm parameters, click id or referrer). */
 const LANDABLE: TouchChannel[] = ['paid_search', 'paid_social', 'display', 'email', 'organic_search'];
@@ -28,7 +29,10 @@ function landingPage(state: GeneratorState, channel: TouchChannel, campaign: str
       };
     }
     case 'display':
-      return { url: `${SITE}/c/apparel?utm_source=dv360&utm_medium=display&utm_campaign=${campaign}`, referrer: 'https://news.example.net/' };
+      return {
+        url: `${SITE}/c/apparel?utm_source=dv360&utm_medium=display&utm_campaign=${campaign}`,
+        referrer: 'https://news.example.net/',
+      };
     case 'email':
       return { url: `${SITE}/c/new?utm_source=newsletter&utm_medium=email&utm_campaign=${campaign}` };
     case 'organic_search': {

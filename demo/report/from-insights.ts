@@ -18,7 +18,9 @@ export function toReportData(ins: Insights, extras: ReportExtras = {}): ReportDa
   const attribution = [...ins.attribution];
   if (extras.trueIncremental) {
     // scale the truth to the observed conversions so that it sits on the same axis as the models
-    const total = Object.entries(extras.trueIncremental).filter(([k]) => k !== 'baseline').reduce((s, [, v]) => s + v, 0);
+    const total = Object.entries(extras.trueIncremental)
+      .filter(([k]) => k !== 'baseline')
+      .reduce((s, [, v]) => s + v, 0);
     const converted = ins.attribution.filter((a) => a.model === 'linear').reduce((s, a) => s + a.conversions, 0);
     if (total > 0 && converted > 0) {
       for (const [channel, v] of Object.entries(extras.trueIncremental)) {

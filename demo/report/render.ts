@@ -35,7 +35,19 @@ const PALETTE: Record<string, string> = {
   '(null)': '#d62728',
 };
 const EXTRA = ['#17becf', '#bcbd22', '#8c564b', '#e377c2', '#7f7f7f', '#1f77b4', '#ff7f0e', '#9467bd'];
-const MODEL_COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac', '#2f4b7c'];
+const MODEL_COLORS = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+  '#2f4b7c',
+];
 
 export function esc(s: unknown): string {
   return String(s ?? '')
@@ -138,10 +150,14 @@ export function renderFlow(rows: readonly FlowRow[], maxLinks = 80): string {
     );
     // outcomes are what a reader looks for: label them even when thin
     if (n.h >= 9 || (n.name.startsWith('(') && n.h >= 2)) {
-      nodeMarks.push(`<text class="label" x="${r1(x + nodeW + 4)}" y="${r1(n.y + n.h / 2 + 4)}">${esc(n.name)} <tspan class="muted">${fmt(value(n))}</tspan></text>`);
+      nodeMarks.push(
+        `<text class="label" x="${r1(x + nodeW + 4)}" y="${r1(n.y + n.h / 2 + 4)}">${esc(n.name)} <tspan class="muted">${fmt(value(n))}</tspan></text>`,
+      );
     }
   }
-  const stepLabels = Array.from({ length: cols }, (_, c) => `<text class="axis" x="${r1(xOf(c))}" y="14">step ${c + minStep}</text>`).join('');
+  const stepLabels = Array.from({ length: cols }, (_, c) => `<text class="axis" x="${r1(xOf(c))}" y="14">step ${c + minStep}</text>`).join(
+    '',
+  );
   return `<svg data-chart="flow" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Channel path flows">${stepLabels}<g class="links">${links.join('')}</g><g class="nodes">${nodeMarks.join('')}</g></svg>`;
 }
 
@@ -197,7 +213,9 @@ export function renderAttribution(rows: readonly AttributionRow[], metric: 'conv
         `<rect class="bar" x="${gx + mi * barW}" y="${r1(top + plotH - h)}" width="${barW - 1}" height="${r1(h)}" fill="${MODEL_COLORS[mi % MODEL_COLORS.length]}" data-model="${esc(m)}" data-channel="${esc(ch)}" data-value="${v}"><title>${esc(ch)} · ${esc(m)}: ${fmt(v, 2)}</title></rect>`,
       );
     });
-    marks.push(`<text class="tick" transform="translate(${gx + (models.length * barW) / 2},${top + plotH + 10}) rotate(35)">${esc(ch)}</text>`);
+    marks.push(
+      `<text class="tick" transform="translate(${gx + (models.length * barW) / 2},${top + plotH + 10}) rotate(35)">${esc(ch)}</text>`,
+    );
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const y = top + plotH - plotH * f;
@@ -297,8 +315,27 @@ ${hasRevenue ? ' <button type="button" data-metric="conversions" aria-pressed="t
 <div data-view="conversions">${renderAttribution(data.attribution, 'conversions')}</div>
 ${hasRevenue ? `<div data-view="revenue" class="hidden">${renderAttribution(data.attribution, 'revenue')}</div>` : ''}
 </section>
-${journeys.length ? `<section id="journeys"><h2>Top journeys</h2>${table(['path', 'journeys', 'conversions', 'conv. rate'], journeys.map((j) => [esc(j.path), fmt(j.journeys), fmt(j.conversions), pct(j.journeys ? j.conversions / j.journeys : 0)]))}</section>` : ''}
-${handoffs.length ? `<section id="handoffs"><h2>Channel hand-offs and friction</h2>${table(['hand-off', 'count', 'median gap', 'ends without conversion'], handoffs.map((h) => [`${esc(h.from)} → ${esc(h.to)}`, fmt(h.count), h.medianMinutes == null ? '–' : humanMinutes(h.medianMinutes), h.friction == null ? '–' : pct(h.friction)]))}</section>` : ''}
+${
+  journeys.length
+    ? `<section id="journeys"><h2>Top journeys</h2>${table(
+        ['path', 'journeys', 'conversions', 'conv. rate'],
+        journeys.map((j) => [esc(j.path), fmt(j.journeys), fmt(j.conversions), pct(j.journeys ? j.conversions / j.journeys : 0)]),
+      )}</section>`
+    : ''
+}
+${
+  handoffs.length
+    ? `<section id="handoffs"><h2>Channel hand-offs and friction</h2>${table(
+        ['hand-off', 'count', 'median gap', 'ends without conversion'],
+        handoffs.map((h) => [
+          `${esc(h.from)} → ${esc(h.to)}`,
+          fmt(h.count),
+          h.medianMinutes == null ? '–' : humanMinutes(h.medianMinutes),
+          h.friction == null ? '–' : pct(h.friction),
+        ]),
+      )}</section>`
+    : ''
+}
 ${data.notes?.length ? `<section class="wide" id="notes"><h2>Notes</h2><ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : ''}
 </main>
 <script>

@@ -101,7 +101,7 @@ export function solveDense(sys: AbsorbingSystem, removed: Uint8Array | undefined
   const kept: number[] = [];
   const idx = new Int32Array(sys.size).fill(-1);
   for (let s = 0; s < sys.size; s++) {
-    if (removed && removed[s]) continue;
+    if (removed?.[s]) continue;
     idx[s] = kept.length;
     kept.push(s);
   }

@@ -3,7 +3,8 @@
  * exact removal effects and credits on it (removal-effects.ts, solved with absorbing-chain.ts).
  * Pure: no I/O.
  */
-export { CONVERSION, MAX_ORDER, NULL, START, buildChain, stateName, transitionMatrix } from './markov-chain.js';
+
 export type { Chain, Transition } from './markov-chain.js';
-export { DENSE_MAX_STATES, markovAttribution, markovFromChain } from './removal-effects.js';
+export { buildChain, CONVERSION, MAX_ORDER, NULL, START, stateName, transitionMatrix } from './markov-chain.js';
 export type { MarkovChannel, MarkovOptions, MarkovResult } from './removal-effects.js';
+export { DENSE_MAX_STATES, markovAttribution, markovFromChain } from './removal-effects.js';

@@ -3,9 +3,9 @@
  * { model, total_conversions, total_value, channels: [{ channel, conversions, value, removal_effect? }] }.
  * Pure: no I/O.
  */
-import { heuristicAttribution, HEURISTIC_MODELS, type ChannelCredit, type HeuristicModel } from './heuristics.js';
-import { markovAttribution, type MarkovResult, type Transition } from './markov.js';
-import { AttributionInputError, totalsOf, type PathTable } from './paths.js';
+import { type ChannelCredit, HEURISTIC_MODELS, type HeuristicModel, heuristicAttribution } from './heuristics.js';
+import { type MarkovResult, markovAttribution, type Transition } from './markov.js';
+import { AttributionInputError, type PathTable, totalsOf } from './paths.js';
 import { EXACT_SHAPLEY_MAX_CHANNELS, shapleyExact, shapleySimplified } from './shapley.js';
 
 export const MODEL_NAMES = ['markov', 'shapley', 'shapley_exact', ...HEURISTIC_MODELS] as const;

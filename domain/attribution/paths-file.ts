@@ -8,7 +8,7 @@
  *   channel names may contain commas.
  * Errors name the line so a user can fix the file. Pure: feed it lines, it never reads files.
  */
-import { AttributionInputError, PathTableBuilder, type PathTable } from './paths.js';
+import { AttributionInputError, type PathTable, PathTableBuilder } from './paths.js';
 
 export const PATH_FILE_COLUMNS = ['path', 'total_conversions', 'total_conversion_value', 'total_null'] as const;
 

@@ -20,14 +20,14 @@
  */
 import {
   AbsorbingChainNotConvergedError,
+  type AbsorbingSolution,
   Ancestors,
+  type OrderedSystem,
   solveDense,
   solveIterative,
   sweepOrdered,
-  type AbsorbingSolution,
-  type OrderedSystem,
 } from './absorbing-chain.js';
-import { buildChain, transitionMatrix, type Chain, type Transition } from './markov-chain.js';
+import { buildChain, type Chain, type Transition, transitionMatrix } from './markov-chain.js';
 import { AttributionInputError, type PathTable } from './paths.js';
 
 export interface MarkovOptions {
@@ -166,7 +166,10 @@ export function markovFromChain(chain: Chain, t: PathTable, opts: MarkovOptions 
     if (list.length === 0) continue; // channel only in rows that count for nothing
     for (const s of list) removed[sys.id[s]!] = 1;
     // Only states that can reach a removed state change; if (start) cannot, RE(c) = 0 exactly.
-    const active = ancestors?.of(list.map((s) => sys.id[s]!), removed);
+    const active = ancestors?.of(
+      list.map((s) => sys.id[s]!),
+      removed,
+    );
     if (active && !active.includes(sys.root)) {
       for (const s of list) removed[sys.id[s]!] = 0;
       continue;
@@ -211,5 +214,5 @@ export function markovFromChain(chain: Chain, t: PathTable, opts: MarkovOptions 
 
 function clamp01(x: number): number {
   if (x < 1e-15) return 0;
-  return x > 1 ? 1 : x;
+  return Math.min(x, 1);
 }

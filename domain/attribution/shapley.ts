@@ -19,8 +19,9 @@
  * computation is an independent check of the simplified one (tests compare them) and the base for
  * other characteristic functions. Pure: no I/O.
  */
-import { AttributionInputError, type PathTable } from './paths.js';
+
 import type { ChannelCredit } from './heuristics.js';
+import { AttributionInputError, type PathTable } from './paths.js';
 
 export const EXACT_SHAPLEY_MAX_CHANNELS = 20;
 

@@ -28,11 +28,46 @@ export type ClickIdType = keyof typeof CLICK_ID_CHANNELS;
 export const CLICK_ID_ORDER: ClickIdType[] = ['gclid', 'wbraid', 'gbraid', 'dclid', 'msclkid', 'fbclid', 'ttclid', 'li_fat_id'];
 
 /** Search engines (GA4 "search sites" list, abridged): matched on the host's labels. */
-const SEARCH_ENGINES = ['google', 'bing', 'yahoo', 'duckduckgo', 'baidu', 'yandex', 'ecosia', 'naver', 'ask', 'seznam', 'qwant', 'startpage', 'search.brave', 'aol'];
+const SEARCH_ENGINES = [
+  'google',
+  'bing',
+  'yahoo',
+  'duckduckgo',
+  'baidu',
+  'yandex',
+  'ecosia',
+  'naver',
+  'ask',
+  'seznam',
+  'qwant',
+  'startpage',
+  'search.brave',
+  'aol',
+];
 /** Social sites (GA4 "social sites" list, abridged). */
 const SOCIAL_SITES = [
-  'facebook', 'fb', 'instagram', 'twitter', 'x', 't.co', 'linkedin', 'lnkd.in', 'pinterest', 'reddit', 'tiktok',
-  'youtube', 'snapchat', 'whatsapp', 'threads', 'tumblr', 'vk', 'weibo', 'quora', 'discord', 'telegram', 'mastodon',
+  'facebook',
+  'fb',
+  'instagram',
+  'twitter',
+  'x',
+  't.co',
+  'linkedin',
+  'lnkd.in',
+  'pinterest',
+  'reddit',
+  'tiktok',
+  'youtube',
+  'snapchat',
+  'whatsapp',
+  'threads',
+  'tumblr',
+  'vk',
+  'weibo',
+  'quora',
+  'discord',
+  'telegram',
+  'mastodon',
 ];
 const SOCIAL_SOURCE_NAMES = new Set([...SOCIAL_SITES.filter((s) => !s.includes('.')), 'ig', 'meta', 'tw', 'li', 'yt']);
 const SEARCH_SOURCE_NAMES = new Set(SEARCH_ENGINES.filter((s) => !s.includes('.')));
@@ -85,7 +120,8 @@ export function channelFromUtm(mediumIn?: string, sourceIn?: string): Touchpoint
 /** Referrer host -> channel; undefined for internal referrers (same site) or none. */
 export function channelFromReferrer(referrerHost: string | undefined, pageHost: string | undefined): TouchpointChannel | undefined {
   if (!referrerHost) return undefined;
-  if (pageHost && (referrerHost === pageHost || referrerHost.endsWith(`.${pageHost}`) || pageHost.endsWith(`.${referrerHost}`))) return undefined;
+  if (pageHost && (referrerHost === pageHost || referrerHost.endsWith(`.${pageHost}`) || pageHost.endsWith(`.${referrerHost}`)))
+    return undefined;
   // Webmail before search: mail.google.com is not a search.
   if (/^(mail\.|outlook\.|webmail\.)/.test(referrerHost) || referrerHost.startsWith('outlook.')) return 'email';
   if (isSearchHost(referrerHost)) return 'organic_search';

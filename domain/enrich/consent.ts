@@ -14,7 +14,6 @@ export interface ConsentPolicy {
   categories: string[];
 }
 
-
 export type ConsentDecision = 'keep' | 'strip' | 'drop';
 
 /**

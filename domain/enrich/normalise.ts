@@ -3,14 +3,12 @@
  * the identifiers that identity stitching links. Pure and deterministic except for `processedAt`,
  * which is passed in.
  */
-import type { CollectedEnvelope } from '../../schemas/index.js';
-import type { ThreadlineEvent } from '../../schemas/index.js';
-import { DEFAULT_CONVERSION_EVENTS } from '../../schemas/index.js';
-import type { Identifier } from '../../schemas/index.js';
-import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type EventRecord } from '../../schemas/index.js';
+
 import type { CountryCode } from 'libphonenumber-js';
-import { CLICK_ID_ORDER, classifyChannel, type ClickIdType } from './channel.js';
-import { consentDecision, type ConsentDecision, type ConsentPolicy } from './consent.js';
+import type { CollectedEnvelope, Identifier, ThreadlineEvent } from '../../schemas/index.js';
+import { DEFAULT_CONVERSION_EVENTS, type EventRecord, eventDateOf, LAKE_SCHEMA_VERSION, toLakeTimestamp } from '../../schemas/index.js';
+import { CLICK_ID_ORDER, type ClickIdType, classifyChannel } from './channel.js';
+import { type ConsentDecision, type ConsentPolicy, consentDecision } from './consent.js';
 
 /** The per-deployment settings enrichment needs. */
 export interface EnrichOptions {
@@ -19,6 +17,7 @@ export interface EnrichOptions {
   defaultPhoneRegion: CountryCode;
   consent: ConsentPolicy;
 }
+
 import { truncateIp } from './ip.js';
 import { emailHash, emailHashFromSha256, phoneHash, scrubPii } from './pii.js';
 import { hostOf, parseUrl, queryParams } from './url.js';
@@ -40,8 +39,7 @@ const ts = (v: string | undefined): string | null => (v && !Number.isNaN(Date.pa
 
 function campaignOf(ctx: Ctx | undefined, params: URLSearchParams) {
   const c = ctx?.campaign ?? {};
-  const pick = (field: 'name' | 'source' | 'medium' | 'term' | 'content', utm: string) =>
-    str(c[field]) ?? str(params.get(utm)) ?? null;
+  const pick = (field: 'name' | 'source' | 'medium' | 'term' | 'content', utm: string) => str(c[field]) ?? str(params.get(utm)) ?? null;
   return {
     name: pick('name', 'utm_campaign'),
     source: pick('source', 'utm_source'),
@@ -97,7 +95,13 @@ export function pageOf(event: ThreadlineEvent): PageInfo | undefined {
     const fromProps = props[k];
     return typeof fromProps === 'string' && fromProps !== '' ? fromProps : undefined;
   };
-  const merged: PageInfo = { url: pick('url'), path: pick('path'), referrer: pick('referrer'), search: pick('search'), title: pick('title') };
+  const merged: PageInfo = {
+    url: pick('url'),
+    path: pick('path'),
+    referrer: pick('referrer'),
+    search: pick('search'),
+    title: pick('title'),
+  };
   return Object.values(merged).some((v) => v !== undefined) ? merged : undefined;
 }
 
@@ -188,7 +192,10 @@ export function normaliseEvent(
     referrer: page?.referrer ? redactUrl(page.referrer) : null,
     referrer_host: referrerHost ?? null,
     device_id: strip ? null : deviceId,
-    device_type: deviceTypeFromContext(ctx?.device?.type) ?? ua.deviceType ?? (channel.channel === 'store' || channel.channel === 'kiosk' ? 'pos' : null),
+    device_type:
+      deviceTypeFromContext(ctx?.device?.type) ??
+      ua.deviceType ??
+      (channel.channel === 'store' || channel.channel === 'kiosk' ? 'pos' : null),
     os_name: str(ctx?.os?.name) ?? ua.osName ?? null,
     os_version: str(ctx?.os?.version) ?? ua.osVersion ?? null,
     browser_name: ua.browserName ?? null,
@@ -234,7 +241,9 @@ export function normaliseEvent(
   if (event.type === 'alias') {
     // analytics.js sends previousId = current userId, or the anonymousId when not logged in.
     const previous: Identifier =
-      event.previousId === event.anonymousId ? { type: 'anonymous_id', value: event.previousId } : { type: 'user_id', value: event.previousId };
+      event.previousId === event.anonymousId
+        ? { type: 'anonymous_id', value: event.previousId }
+        : { type: 'user_id', value: event.previousId };
     add(previous.type, previous.value);
     alias = { previous, user: { type: 'user_id', value: event.userId } };
   }
@@ -244,7 +253,7 @@ export function normaliseEvent(
 /** Drop e-mail addresses and phone-like query values from URLs (newsletter links carry them). */
 function redactUrl(url: string): string {
   const parsed = parseUrl(url);
-  if (!parsed || !parsed.search) return url.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[email]');
+  if (!parsed?.search) return url.replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, '[email]');
   let changed = false;
   for (const [k, v] of [...parsed.searchParams.entries()]) {
     if (/e-?mail|phone|mobile|tel/i.test(k) || /@/.test(v)) {
@@ -252,5 +261,5 @@ function redactUrl(url: string): string {
       changed = true;
     }
   }
-  return changed ? url.split('?')[0] + '?' + parsed.searchParams.toString() + (parsed.hash ?? '') : url;
+  return changed ? `${url.split('?')[0]}?${parsed.searchParams.toString()}${parsed.hash ?? ''}` : url;
 }

@@ -9,7 +9,7 @@
  * dictionary of known addresses without the key.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // RFC 5322 atext local part (what real clients accept), dotted domain.
@@ -53,7 +53,7 @@ export function emailHash(key: string, raw: string): string | undefined {
 
 export function normalisePhone(raw: string, defaultRegion: CountryCode): string | undefined {
   const parsed = parsePhoneNumberFromString(raw.trim(), defaultRegion);
-  return parsed && parsed.isValid() ? parsed.number : undefined;
+  return parsed?.isValid() ? parsed.number : undefined;
 }
 
 export function phoneHash(key: string, raw: string, defaultRegion: CountryCode): string | undefined {

@@ -24,7 +24,7 @@ export function hostOf(text: string | undefined): string | undefined {
 /** Query parameters of a page URL, falling back to context.page.search ("?a=b"). */
 export function queryParams(url: string | undefined, search?: string): URLSearchParams {
   const parsed = parseUrl(url);
-  if (parsed && parsed.search) return parsed.searchParams;
+  if (parsed?.search) return parsed.searchParams;
   if (search) return new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   return new URLSearchParams();
 }

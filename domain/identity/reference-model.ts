@@ -4,7 +4,7 @@
  * processors, ends with a partition this model produces for some serial order of the same events.
  */
 import type { Identifier } from '../../schemas/index.js';
-import { type IdentityRules, aliasOverride, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode, type EventIdentity } from './rules.js';
+import { aliasOverride, type EventIdentity, type IdentityRules, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode } from './rules.js';
 
 export class ReferenceIdentityModel {
   private parent = new Map<string, string>();

@@ -42,7 +42,6 @@ export const DEFAULT_IDENTITY_RULES: IdentityRules = {
   weakTypes: ['anonymous_id', 'device_id'],
 };
 
-
 export function rankOf(type: IdentifierType, rules: IdentityRules): number {
   const r = rules.priority.indexOf(type);
   if (r < 0) throw new Error(`identifier type ${type} has no priority`);
@@ -99,7 +98,11 @@ export function nodesOf(ev: EventIdentity, rules: IdentityRules): NodeRef[] {
  * user ids were added to it. Returns them sorted by node id (first = anchor), or an empty list when
  * the event may not merge (weak-only events unless mergeWeakOnly).
  */
-export function linkableNodes(nodes: NodeRef[], usersOf: (node: string) => ReadonlySet<string> | undefined, rules: IdentityRules): NodeRef[] {
+export function linkableNodes(
+  nodes: NodeRef[],
+  usersOf: (node: string) => ReadonlySet<string> | undefined,
+  rules: IdentityRules,
+): NodeRef[] {
   const linkable = nodes.filter((n) => !isShared(n.id.type, usersOf(n.node), rules));
   const strong = linkable.some((n) => !rules.weakTypes.includes(n.id.type));
   if (!strong && !rules.mergeWeakOnly) return [];
@@ -107,7 +110,12 @@ export function linkableNodes(nodes: NodeRef[], usersOf: (node: string) => Reado
 }
 
 /** The node whose person an event is stamped with: highest priority linkable node, else any. */
-export function stampNode(nodes: NodeRef[], linkable: NodeRef[], usersOf: (node: string) => ReadonlySet<string> | undefined, rules: IdentityRules): string | undefined {
+export function stampNode(
+  nodes: NodeRef[],
+  linkable: NodeRef[],
+  usersOf: (node: string) => ReadonlySet<string> | undefined,
+  rules: IdentityRules,
+): string | undefined {
   if (linkable.length > 0) return linkable[0]!.node;
   const unshared = nodes.filter((n) => !isShared(n.id.type, usersOf(n.node), rules));
   const pool = unshared.length > 0 ? unshared : nodes;

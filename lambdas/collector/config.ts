@@ -83,7 +83,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CollectorCo
   if (importAge !== undefined) limits.importMaxAgeMs = importAge === 0 ? null : importAge * 86_400_000;
   const out: CollectorConfigInput = { limits };
   if (env.THREADLINE_ALLOWED_ORIGINS) {
-    out.allowedOrigins = env.THREADLINE_ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+    out.allowedOrigins = env.THREADLINE_ALLOWED_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   const retryAfter = num(env.THREADLINE_RETRY_AFTER_SECONDS);
   if (retryAfter !== undefined) out.retryAfterSeconds = retryAfter;

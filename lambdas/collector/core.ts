@@ -13,17 +13,15 @@
  * retries; a duplicate is possible, a loss is not).
  */
 import { randomUUID } from 'node:crypto';
-import type { StreamEnvelope } from '../../schemas/index.js';
-import type { EventType } from '../../schemas/index.js';
-import type { FailureReason } from '../../schemas/index.js';
+import type { EventType, FailureReason, StreamEnvelope } from '../../schemas/index.js';
 import { checkStructure, validateEvent } from '../../schemas/index.js';
 import type { AppLogger } from '../shared/logger.js';
 import { writeKeyFromBody, writeKeyFromHeader } from './auth.js';
-import { resolveConfig, type CollectorConfig, type CollectorConfigInput } from './config.js';
+import { type CollectorConfig, type CollectorConfigInput, resolveConfig } from './config.js';
 import { originAllowed, preflightHeaders, responseCorsHeaders } from './cors.js';
 import { decodeBody } from './decode.js';
 import { partitionKeyOf, rejectedEnvelope, stampEvent } from './envelope.js';
-import { errorResponse, json, type CollectorRequest, type CollectorResponse, type RejectedItem } from './http.js';
+import { type CollectorRequest, type CollectorResponse, errorResponse, json, type RejectedItem } from './http.js';
 import { resolveRoute } from './routes.js';
 import type { EnvelopeSink, StreamRecord } from './sink.js';
 import type { KeyStore, SourceConfig } from './sources/types.js';
@@ -56,7 +54,13 @@ export function createCollector(deps: CollectorDeps): Collector {
   const log = deps.log;
   const metrics = deps.metrics;
 
-  function refuse(status: number, reason: Parameters<typeof errorResponse>[1], message: string, cors: Record<string, string> = {}, extraHeaders: Record<string, string> = {}) {
+  function refuse(
+    status: number,
+    reason: Parameters<typeof errorResponse>[1],
+    message: string,
+    cors: Record<string, string> = {},
+    extraHeaders: Record<string, string> = {},
+  ) {
     metrics?.count('RequestsRefused', 1);
     log?.info('request refused', { status, reason });
     return errorResponse(status, reason, message, {}, { ...cors, ...extraHeaders });
@@ -102,7 +106,8 @@ export function createCollector(deps: CollectorDeps): Collector {
     // 3. Write key from the body (Segment's alternative to Basic auth).
     if (!source) {
       const bodyKey = writeKeyFromBody(body);
-      if (bodyKey === undefined) return refuse(401, 'unauthorized', 'missing write key (HTTP Basic "KEY:" or "writeKey" in the body)', anyOriginCors);
+      if (bodyKey === undefined)
+        return refuse(401, 'unauthorized', 'missing write key (HTTP Basic "KEY:" or "writeKey" in the body)', anyOriginCors);
       source = await deps.keyStore.lookup(bodyKey);
       if (!source) return refuse(401, 'unauthorized', 'unknown write key', anyOriginCors);
     }
@@ -159,7 +164,14 @@ export function createCollector(deps: CollectorDeps): Collector {
         trustTimestamps: isImport,
       });
       if (result.ok) {
-        const env = stampEvent(result.event, { receivedAt, eventTimeMs: result.eventTimeMs, source, clientIp: req.sourceIp, batchSentAt, newId });
+        const env = stampEvent(result.event, {
+          receivedAt,
+          eventTimeMs: result.eventTimeMs,
+          source,
+          clientIp: req.sourceIp,
+          batchSentAt,
+          newId,
+        });
         envelopes.push({ env, key: partitionKeyOf(env.event) });
         accepted.push(env.event.messageId);
       } else {
@@ -184,14 +196,25 @@ export function createCollector(deps: CollectorDeps): Collector {
     const written = await deps.sink.put(records);
     if (!written.ok) {
       metrics?.count('StreamWriteFailed', written.failed);
-      log?.warn('stream write failed', { sourceId: source.id, records: records.length, failed: written.failed, attempts: written.attempts, code: written.lastError });
+      log?.warn('stream write failed', {
+        sourceId: source.id,
+        records: records.length,
+        failed: written.failed,
+        attempts: written.attempts,
+        code: written.lastError,
+      });
       return refuse(503, 'service_unavailable', 'events could not be stored; retry later', cors, {
         'retry-after': String(config.retryAfterSeconds),
       });
     }
     metrics?.count('EventsAccepted', accepted.length);
     if (rejected.length > 0) metrics?.count('EventsRejected', rejected.length);
-    log?.info('request stored', { sourceId: source.id, accepted: accepted.length, rejected: rejected.length, reasons: summarize(rejected) });
+    log?.info('request stored', {
+      sourceId: source.id,
+      accepted: accepted.length,
+      rejected: rejected.length,
+      reasons: summarize(rejected),
+    });
 
     if (accepted.length === 0) {
       const first = rejected[0]!;
@@ -212,7 +235,13 @@ export function createCollector(deps: CollectorDeps): Collector {
       const transient = isTransient(err);
       metrics?.count('RequestsRefused', 1);
       return transient
-        ? errorResponse(503, 'service_unavailable', 'temporarily unavailable; retry later', {}, { 'retry-after': String(config.retryAfterSeconds) })
+        ? errorResponse(
+            503,
+            'service_unavailable',
+            'temporarily unavailable; retry later',
+            {},
+            { 'retry-after': String(config.retryAfterSeconds) },
+          )
         : errorResponse(500, 'internal_error', 'internal error');
     }
   };
@@ -243,7 +272,7 @@ function prepareEvent(
 ): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const e: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
-  if (Object.prototype.hasOwnProperty.call(e, 'writeKey')) delete e.writeKey;
+  if (Object.hasOwn(e, 'writeKey')) delete e.writeKey;
   // analytics.js (analytics-next normalize) sends `"userId": null` for every anonymous visitor; Segment
   // reads null as absent, so must we, or each first page view is rejected.
   for (const k of ['userId', 'anonymousId'] as const) if (e[k] === null) delete e[k];
@@ -264,4 +293,3 @@ function summarize(rejected: RejectedItem[]): Partial<Record<FailureReason, numb
   for (const r of rejected) out[r.reason] = (out[r.reason] ?? 0) + 1;
   return out;
 }
-

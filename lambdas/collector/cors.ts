@@ -21,7 +21,11 @@ export function preflightHeaders(origin: string | undefined): Record<string, str
   };
 }
 
-export function originAllowed(origin: string | undefined, globalList: readonly string[], sourceList: readonly string[] | undefined): boolean {
+export function originAllowed(
+  origin: string | undefined,
+  globalList: readonly string[],
+  sourceList: readonly string[] | undefined,
+): boolean {
   if (!origin) return true; // not a browser cross-origin request
   const lists = [...globalList, ...(sourceList ?? [])];
   if (lists.length === 0) return true;

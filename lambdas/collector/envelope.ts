@@ -2,14 +2,9 @@
  * Building what goes on the stream: CollectedEnvelope for accepted events (enrichment stamps) and
  * RejectedEnvelope for refused ones (raw payload + typed reason). Pure functions.
  */
-import {
-  ENVELOPE_VERSION,
-  type CollectedEnvelope,
-  type RejectedEnvelope,
-  type SourceRef,
-} from '../../schemas/index.js';
-import type { ThreadlineEvent } from '../../schemas/index.js';
-import type { FailureReason } from '../../schemas/index.js';
+
+import type { FailureReason, ThreadlineEvent } from '../../schemas/index.js';
+import { type CollectedEnvelope, ENVELOPE_VERSION, type RejectedEnvelope, type SourceRef } from '../../schemas/index.js';
 import { cutUtf8 } from '../shared/utf8.js';
 import type { SourceConfig } from './sources/types.js';
 
@@ -41,7 +36,13 @@ export function stampEvent(event: ThreadlineEvent, s: StampInput): CollectedEnve
     receivedAt: s.receivedAt,
   } as CollectedEnvelope['event'];
   if (stamped.sentAt === undefined && s.batchSentAt !== undefined) stamped.sentAt = s.batchSentAt;
-  const env: CollectedEnvelope = { v: ENVELOPE_VERSION, kind: 'event', source: sourceRef(s.source), receivedAt: s.receivedAt, event: stamped };
+  const env: CollectedEnvelope = {
+    v: ENVELOPE_VERSION,
+    kind: 'event',
+    source: sourceRef(s.source),
+    receivedAt: s.receivedAt,
+    event: stamped,
+  };
   if (s.clientIp) env.clientIp = s.clientIp;
   return env;
 }
@@ -72,7 +73,12 @@ function cutDepth(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => cutDepth(v, depth - 1));
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(value)) {
-    Object.defineProperty(out, k, { value: cutDepth((value as Record<string, unknown>)[k], depth - 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, k, {
+      value: cutDepth((value as Record<string, unknown>)[k], depth - 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

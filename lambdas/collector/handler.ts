@@ -13,14 +13,14 @@
  * Everything is built on the first invocation and reused while the instance is warm; the SSM client
  * is only loaded when the SSM key store is configured.
  */
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createKinesisClient } from '../shared/clients/kinesis.js';
 import { createLogger } from '../shared/logger.js';
 import { fromApiGatewayV2, toApiGatewayV2 } from './apigw.js';
 import { configFromEnv } from './config.js';
-import { createCollector, type Collector, type CollectorDeps } from './core.js';
+import { type Collector, type CollectorDeps, createCollector } from './core.js';
 import { createKinesisWriter } from './kinesis-writer.js';
 import { keyStoreFromEnv } from './sources/from-env.js';
 
@@ -70,7 +70,9 @@ export const handler: ApiGatewayV2Handler = async (event) => {
   envCollector ??= buildFromEnv(process.env).catch((err: unknown) => {
     envCollector = undefined; // let the next invocation try again (e.g. SSM throttled at cold start)
     // Configuration errors carry no personal data: log them so that a broken deployment is visible.
-    createLogger('threadline-collector').error('collector init failed', { error: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown' });
+    createLogger('threadline-collector').error('collector init failed', {
+      error: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown',
+    });
     throw err;
   });
   let built: { collect: Collector; metrics: Metrics };

@@ -11,9 +11,9 @@
  * - If a chunk cannot be written, the rest is not attempted: the client will get 503 and resend the
  *   whole request, and every record written now would be a duplicate then.
  */
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { chunkByCountAndBytes } from '../shared/batching.js';
-import { retryPartialBatch, type ItemOutcome, type RetryOptions } from '../shared/retry.js';
+import { type ItemOutcome, type RetryOptions, retryPartialBatch } from '../shared/retry.js';
 import type { EnvelopeSink, SinkResult, StreamRecord } from './sink.js';
 
 export const PUT_RECORDS_MAX_RECORDS = 500;
@@ -29,8 +29,16 @@ export interface KinesisWriterOptions {
 }
 
 /** PutRecords-sized chunks; a record's size is its data plus its partition key, as the API counts it. */
-export function chunkRecords(records: readonly StreamRecord[], maxRecords = PUT_RECORDS_MAX_RECORDS, maxBytes = PUT_RECORDS_MAX_BYTES): StreamRecord[][] {
-  return chunkByCountAndBytes(records, { maxCount: maxRecords, maxBytes }, (r) => r.data.byteLength + Buffer.byteLength(r.partitionKey, 'utf8'));
+export function chunkRecords(
+  records: readonly StreamRecord[],
+  maxRecords = PUT_RECORDS_MAX_RECORDS,
+  maxBytes = PUT_RECORDS_MAX_BYTES,
+): StreamRecord[][] {
+  return chunkByCountAndBytes(
+    records,
+    { maxCount: maxRecords, maxBytes },
+    (r) => r.data.byteLength + Buffer.byteLength(r.partitionKey, 'utf8'),
+  );
 }
 
 export function createKinesisWriter(opts: KinesisWriterOptions): EnvelopeSink {

@@ -36,8 +36,9 @@ export function resolveRoute(method: string, rawPath: string): Route {
   const path = rawPath.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1');
   if (m === 'OPTIONS') return { kind: 'preflight' };
   if (path === '/v1/m' && m === 'POST') return { kind: 'sdk_metrics' };
-  if (path === '/health') return m === 'GET' || m === 'HEAD' ? { kind: 'health' } : { kind: 'method_not_allowed', allow: 'GET, HEAD, OPTIONS' };
-  const type = Object.prototype.hasOwnProperty.call(EVENT_ROUTES, path) ? EVENT_ROUTES[path] : undefined;
+  if (path === '/health')
+    return m === 'GET' || m === 'HEAD' ? { kind: 'health' } : { kind: 'method_not_allowed', allow: 'GET, HEAD, OPTIONS' };
+  const type = Object.hasOwn(EVENT_ROUTES, path) ? EVENT_ROUTES[path] : undefined;
   const isBatch = BATCH_ROUTES.has(path);
   if (!type && !isBatch) return { kind: 'not_found' };
   if (m !== 'POST') return { kind: 'method_not_allowed', allow: 'POST, OPTIONS' };

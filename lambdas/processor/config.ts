@@ -3,10 +3,11 @@
  * pipeline, tests). Everything that changes behaviour per deployment lives here, so the pure modules
  * take plain values and never read process.env themselves.
  */
-import type { IdentifierType } from '../../schemas/index.js';
+
 import type { CountryCode } from 'libphonenumber-js';
 import type { ConsentMode, EnrichOptions } from '../../domain/index.js';
 import { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../domain/index.js';
+import type { IdentifierType } from '../../schemas/index.js';
 
 export type { ConsentMode, ConsentPolicy } from '../../domain/index.js';
 export { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../domain/index.js';

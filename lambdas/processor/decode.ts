@@ -3,11 +3,9 @@
  * event is a typed failure carrying the raw record (PII-redacted) for failed_events. Pure.
  */
 import { createHash } from 'node:crypto';
-import type { CollectedEnvelope, RejectedEnvelope } from '../../schemas/index.js';
-import type { ThreadlineEvent } from '../../schemas/index.js';
-import type { FailedEventRecord, FailureReason } from '../../schemas/index.js';
-import { validateEvent } from '../../schemas/index.js';
 import { redactRaw } from '../../domain/index.js';
+import type { CollectedEnvelope, FailedEventRecord, FailureReason, RejectedEnvelope, ThreadlineEvent } from '../../schemas/index.js';
+import { validateEvent } from '../../schemas/index.js';
 import { failedEventRecord } from '../shared/failed-events.js';
 
 export type Decoded =
@@ -81,7 +79,8 @@ export function decodeRecord(dataBase64: string, recordKey: string, now: Date): 
       }),
     };
   }
-  if (parsed.kind !== 'event' || typeof parsed.receivedAt !== 'string') return fail('schema_violation', 'unknown envelope kind', { sourceId });
+  if (parsed.kind !== 'event' || typeof parsed.receivedAt !== 'string')
+    return fail('schema_violation', 'unknown envelope kind', { sourceId });
   const envelope = parsed as unknown as CollectedEnvelope;
   const receivedMs = Date.parse(envelope.receivedAt);
   // Re-validate: the stream may hold records from an older collector, or replays after a contract fix.

@@ -10,8 +10,8 @@ import { createLogger } from '../shared/logger.js';
 import { configFromEnv } from './config.js';
 import { createProcessor, type Processor } from './processor.js';
 
-export { createProcessor } from './processor.js';
 export type { Processor, ProcessorDeps, ProcessorStats } from './processor.js';
+export { createProcessor } from './processor.js';
 
 let processor: Processor | undefined;
 const metrics = new Metrics({ namespace: 'Threadline', serviceName: 'processor' });

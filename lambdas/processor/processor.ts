@@ -19,15 +19,15 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { type NormalisedEvent, normaliseEvent } from '../../domain/index.js';
 import type { EventRecord } from '../../schemas/index.js';
 import type { AppLogger } from '../shared/logger.js';
 import { silentLogger } from '../shared/logger.js';
 import type { RetryOptions } from '../shared/retry.js';
 import type { ProcessorConfig } from './config.js';
 import { decodeRecord, failureRecord } from './decode.js';
-import { normaliseEvent, type NormalisedEvent } from '../../domain/index.js';
 import { IdentityStore } from './identity/store.js';
-import { deliver, pack, toJsonLine, type OutRecord } from './output/firehose.js';
+import { deliver, type OutRecord, pack, toJsonLine } from './output/firehose.js';
 
 export interface ProcessorDeps {
   dynamo: DynamoDBClient;
@@ -89,25 +89,54 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       outputs[i]!.push({ stream: config.streams.failed, data: toJsonLine(f), origin: i });
     };
 
-    records.forEach((r, i) => {
+    for (const [i, r] of records.entries()) {
       const recordKey = `${r.eventSourceARN}/${r.kinesis.sequenceNumber}`;
       const d = decodeRecord(r.kinesis.data, recordKey, now);
-      if (d.kind === 'failed') return failOut(i, d.failure);
+      if (d.kind === 'failed') {
+        failOut(i, d.failure);
+        continue;
+      }
       const messageId = d.event.messageId!;
       let norm: NormalisedEvent;
       try {
         norm = normaliseEvent(d.envelope, d.event, d.eventTimeMs, config, now);
       } catch (err) {
         log.error('enrichment failed', { messageId, error: (err as Error).name });
-        return failOut(i, failureRecord({ recordKey, stage: 'processor', reason: 'enrichment_failed', detail: `${(err as Error).name ?? 'Error'} while enriching (message withheld: it may quote event values)`, sourceId: d.envelope.source.id, messageId, raw: JSON.stringify(d.event), failedAt: now }));
+        failOut(
+          i,
+          failureRecord({
+            recordKey,
+            stage: 'processor',
+            reason: 'enrichment_failed',
+            detail: `${(err as Error).name ?? 'Error'} while enriching (message withheld: it may quote event values)`,
+            sourceId: d.envelope.source.id,
+            messageId,
+            raw: JSON.stringify(d.event),
+            failedAt: now,
+          }),
+        );
+        continue;
       }
       if (norm.consent === 'drop') {
         // Counted, never kept: no raw payload for an event the person did not consent to.
-        return failOut(i, failureRecord({ recordKey, stage: 'processor', reason: 'consent_denied', detail: `denied category among ${config.consent.categories.join(',')}`, sourceId: d.envelope.source.id, messageId, raw: null, failedAt: now }));
+        failOut(
+          i,
+          failureRecord({
+            recordKey,
+            stage: 'processor',
+            reason: 'consent_denied',
+            detail: `denied category among ${config.consent.categories.join(',')}`,
+            sourceId: d.envelope.source.id,
+            messageId,
+            raw: null,
+            failedAt: now,
+          }),
+        );
+        continue;
       }
       if (norm.consent === 'strip') stats.consentStripped++;
       pending.push({ index: i, norm, messageId, eventTimeMs: d.eventTimeMs });
-    });
+    }
 
     // Identity, in record order: one batched read for everything the cache does not know, then
     // per-event decisions. A store failure stops here (the rest is retried by Kinesis, in order).
@@ -149,7 +178,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     for (const f of delivery.failed) firstFailure = Math.min(firstFailure, f.record.origin);
     if (delivery.failed.length > 0) {
       stats.deliveryFailures += delivery.failed.length;
-      log.warn('firehose records undeliverable; failing their batch items', { count: delivery.failed.length, code: delivery.failed[0]!.code });
+      log.warn('firehose records undeliverable; failing their batch items', {
+        count: delivery.failed.length,
+        code: delivery.failed[0]!.code,
+      });
     }
     // Kinesis resumes from the lowest reported sequence number; reporting every later record too
     // keeps the response truthful about what was not completed.

@@ -4,10 +4,10 @@
  * Athena query engine, which then reads the results itself.
  */
 import {
-  GetQueryExecutionCommand,
-  StartQueryExecutionCommand,
   type AthenaClient,
+  GetQueryExecutionCommand,
   type QueryExecution,
+  StartQueryExecutionCommand,
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 
@@ -53,7 +53,11 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * Start `input` and wait until it SUCCEEDED. A FAILED or CANCELLED query throws an AthenaQueryError
  * carrying Athena's reason; running out of time throws what `onTimeout` returns.
  */
-export async function runAthenaQuery(client: AthenaClient, input: StartQueryExecutionCommandInput, opts: AthenaPollOptions): Promise<CompletedAthenaQuery> {
+export async function runAthenaQuery(
+  client: AthenaClient,
+  input: StartQueryExecutionCommandInput,
+  opts: AthenaPollOptions,
+): Promise<CompletedAthenaQuery> {
   const sleep = opts.sleep ?? defaultSleep;
   const remaining = opts.remainingMs ?? (() => Number.POSITIVE_INFINITY);
   const reserveMs = opts.reserveMs ?? 0;

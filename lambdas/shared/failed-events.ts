@@ -5,12 +5,12 @@
  * failed_at, its partition date and the lake schema version. Pure.
  */
 import {
-  LAKE_SCHEMA_VERSION,
-  MAX_RAW_BYTES,
   eventDateOf,
-  toLakeTimestamp,
   type FailedEventRecord,
   type FailureReason,
+  LAKE_SCHEMA_VERSION,
+  MAX_RAW_BYTES,
+  toLakeTimestamp,
 } from '../../schemas/index.js';
 import { cutUtf8 } from './utf8.js';
 

@@ -107,7 +107,10 @@ export function createHandler(deps: DeployerDeps) {
 
 let athena: AthenaClient | undefined;
 
-export async function handler(event: CustomResourceEvent, context?: { getRemainingTimeInMillis?: () => number }): Promise<CustomResourceResult> {
+export async function handler(
+  event: CustomResourceEvent,
+  context?: { getRemainingTimeInMillis?: () => number },
+): Promise<CustomResourceResult> {
   athena ??= new AthenaClient(resolveClientConfig('ATHENA'));
   return createHandler({
     athena,

@@ -11,7 +11,7 @@
  *   name the same event.
  * Output: step (1-based), step_name, persons, rate_from_first, rate_from_previous.
  */
-import { dialectFor, dbl, inList, lit, plusSeconds, type Dialect } from '../dialect.js';
+import { type Dialect, dbl, dialectFor, inList, lit, plusSeconds } from '../dialect.js';
 
 export interface FunnelStep {
   /** Event name to match (event_name). */
@@ -58,8 +58,7 @@ export function buildFunnelSql(dialect: Dialect, spec: FunnelSpec): string {
   const steps = normaliseSteps(spec.steps);
   if (!(spec.windowSeconds > 0)) throw new RangeError('windowSeconds must be positive');
   const order = spec.order ?? 'strict';
-  const cond = (s: FunnelStep) =>
-    `(event_name = ${lit(s.event)}${s.eventType ? ` AND event_type = ${lit(s.eventType)}` : ''})`;
+  const cond = (s: FunnelStep) => `(event_name = ${lit(s.event)}${s.eventType ? ` AND event_type = ${lit(s.eventType)}` : ''})`;
   const flags = steps.map((s, i) => `CASE WHEN ${cond(s)} THEN 1 ELSE 0 END AS is_s${i + 1}`).join(',\n    ');
   const bounds = [
     spec.from ? `AND event_time >= ${timeBound(spec.from)}` : '',
@@ -97,7 +96,13 @@ export function buildFunnelSql(dialect: Dialect, spec: FunnelSpec): string {
     const reachedCase = steps
       .map((_, i) => i)
       .reverse()
-      .map((i) => `WHEN ${steps.slice(0, i + 1).map((__, j) => `h${j + 1} = 1`).join(' AND ')} THEN ${i + 1}`)
+      .map(
+        (i) =>
+          `WHEN ${steps
+            .slice(0, i + 1)
+            .map((__, j) => `h${j + 1} = 1`)
+            .join(' AND ')} THEN ${i + 1}`,
+      )
       .join(' ');
     ctes.push(`windows AS (
   SELECT a.person_id, a.seq, ${hits}
@@ -110,9 +115,7 @@ export function buildFunnelSql(dialect: Dialect, spec: FunnelSpec): string {
   SELECT person_id, max(CASE ${reachedCase} ELSE 0 END) AS reached FROM windows GROUP BY person_id
 )`);
     steps.forEach((_, i) => {
-      counts.push(
-        `SELECT ${i + 1} AS step, ${label(i)} AS step_name, count(*) AS persons FROM reach WHERE reached >= ${i + 1}`,
-      );
+      counts.push(`SELECT ${i + 1} AS step, ${label(i)} AS step_name, count(*) AS persons FROM reach WHERE reached >= ${i + 1}`);
     });
   } else {
     throw new RangeError(`funnel order must be 'strict' or 'any'`);

@@ -9,7 +9,7 @@
  * Output: cohort ('YYYY-MM-DD' start of the cohort period), period_number, cohort_size, persons,
  * retention_rate (persons / cohort_size).
  */
-import { dialectFor, dbl, inList, lit, type Dialect } from '../dialect.js';
+import { type Dialect, dbl, dialectFor, inList, lit } from '../dialect.js';
 import { timeBound } from './funnel.js';
 
 export interface RetentionSpec {

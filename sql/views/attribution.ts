@@ -18,14 +18,7 @@
 import { dbl, lit } from '../dialect.js';
 import { c, defineView } from '../view.js';
 
-export const ATTRIBUTION_MODELS = [
-  'first_touch',
-  'last_touch',
-  'last_non_direct',
-  'linear',
-  'time_decay',
-  'position_based',
-] as const;
+export const ATTRIBUTION_MODELS = ['first_touch', 'last_touch', 'last_non_direct', 'linear', 'time_decay', 'position_based'] as const;
 export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];
 
 export const attribution = defineView({

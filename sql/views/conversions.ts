@@ -12,7 +12,7 @@ import { c, defineView } from '../view.js';
 export const conversions = defineView({
   name: 'conversions',
   description:
-    "Conversion events (track events named in conversionEvents), deduplicated by order_id where present (earliest kept), each with the canonical person.",
+    'Conversion events (track events named in conversionEvents), deduplicated by order_id where present (earliest kept), each with the canonical person.',
   dependsOn: ['events_sessionized'],
   columns: [
     c('conversion_id', 'VARCHAR', 'order_id when present, else message_id'),

@@ -25,8 +25,8 @@
  *   twice, which is why 'global' stays the default.
  */
 import { EVENTS_COLUMNS } from '../../schemas/index.js';
-import { c, defineView } from '../view.js';
 import type { ViewColumnType } from '../view.js';
+import { c, defineView } from '../view.js';
 
 const LAKE_TO_VIEW: Record<string, ViewColumnType> = {
   string: 'VARCHAR',

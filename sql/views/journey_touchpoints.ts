@@ -11,7 +11,7 @@ import { c, defineView } from '../view.js';
 export const journeyTouchpoints = defineView({
   name: 'journey_touchpoints',
   description:
-    "One row per (conversion, touchpoint in its lookback window), ordered: the long form of journeys and the input of the attribution models.",
+    'One row per (conversion, touchpoint in its lookback window), ordered: the long form of journeys and the input of the attribution models.',
   dependsOn: ['conversions', 'touchpoints'],
   columns: [
     c('conversion_id', 'VARCHAR', 'Conversion'),
@@ -43,8 +43,6 @@ JOIN touchpoints t
   ON t.person_id = cv.person_id
   AND t.touch_time <= cv.conversion_time
   AND t.touch_time >= ${minusSeconds('cv.conversion_time', cfg.lookbackDays * 86_400)}${
-    cfg.resetJourneyAfterConversion
-      ? `\n  AND (cv.previous_conversion_time IS NULL OR t.touch_time > cv.previous_conversion_time)`
-      : ''
+    cfg.resetJourneyAfterConversion ? `\n  AND (cv.previous_conversion_time IS NULL OR t.touch_time > cv.previous_conversion_time)` : ''
   }`,
 });

@@ -5,7 +5,7 @@ import { c, defineView } from '../view.js';
 
 export const sessions = defineView({
   name: 'sessions',
-  description: "One row per session of a canonical person. Sessions of one person never overlap: each ends before the next starts.",
+  description: 'One row per session of a canonical person. Sessions of one person never overlap: each ends before the next starts.',
   dependsOn: ['events_sessionized'],
   columns: [
     c('session_id', 'VARCHAR', "person_id || '#' || session_number"),

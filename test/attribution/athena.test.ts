@@ -9,10 +9,10 @@ import path from 'node:path';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAthenaEngine } from '../../query/athena.js';
-import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
-import { loadPathsFromEngine, saveResultsAthena } from '../../query/attribution-io.js';
 import { runModels } from '../../domain/attribution/models.js';
+import { createAthenaEngine } from '../../query/athena.js';
+import { loadPathsFromEngine, saveResultsAthena } from '../../query/attribution-io.js';
+import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
 import {
   ATTRIBUTION_RESULTS_PARTITION,
   attributionResultsDuckdbColumns,
@@ -20,7 +20,7 @@ import {
   insertResultsSql,
   resultRows,
 } from '../../sql/attribution-results-table.js';
-import { startAthenaStandIn, athenaClientFor, type AthenaStandIn } from '../sql/athena-standin.js';
+import { type AthenaStandIn, athenaClientFor, startAthenaStandIn } from '../sql/athena-standin.js';
 import { eventRecord, writeLake } from '../sql/fixtures.js';
 
 const t = (day: number, hour = 10) => `2024-06-${String(day).padStart(2, '0')} ${String(hour).padStart(2, '0')}:00:00.000`;
@@ -37,7 +37,16 @@ beforeAll(async () => {
       eventRecord({ id: '1a', person: 'p1', time: t(1), channel: 'C1' }),
       eventRecord({ id: '1b', person: 'p1', time: t(2), channel: 'C2' }),
       eventRecord({ id: '1c', person: 'p1', time: t(3), channel: 'C3' }),
-      eventRecord({ id: '1d', person: 'p1', time: t(3, 15), type: 'track', name: 'Order Completed', orderId: 'o1', revenue: 42, channel: 'web' }),
+      eventRecord({
+        id: '1d',
+        person: 'p1',
+        time: t(3, 15),
+        type: 'track',
+        name: 'Order Completed',
+        orderId: 'o1',
+        revenue: 42,
+        channel: 'web',
+      }),
       eventRecord({ id: '2a', person: 'p2', time: t(1), channel: 'C1' }),
       eventRecord({ id: '3a', person: 'p3', time: t(2), channel: 'C2' }),
       eventRecord({ id: '3b', person: 'p3', time: t(4), channel: 'C3' }),
@@ -85,7 +94,13 @@ describe('attribution through Athena', () => {
   it('saves results with INSERT INTO that parses as Trino and lands every row', async () => {
     const loaded = await loadPathsFromEngine(athena(), 'athena');
     const out = runModels(loaded.table, 'all');
-    const rows = resultRows(out.results, { runId: "run-'1", computedAt: new Date('2026-11-29T06:00:00.000Z'), order: 1, convertingOnly: false, source: 'athena' });
+    const rows = resultRows(out.results, {
+      runId: "run-'1",
+      computedAt: new Date('2026-11-29T06:00:00.000Z'),
+      order: 1,
+      convertingOnly: false,
+      source: 'athena',
+    });
     expect(new TrinoSQL().validate(insertResultsSql(rows)).map((e) => e.message)).toEqual([]);
     const sent: string[] = [];
     await saveResultsAthena(

@@ -92,7 +92,9 @@ describe('threadline attribution', () => {
     expect(csv.out.split('\n')[0]).toBe('model,channel,conversions,value,removal_effect');
     expect(csv.out.split('\n')).toContain('first_touch,C1,1,10,');
     const table = await cli('--paths', worked, '--model', 'all', '--show-matrix');
-    expect(table.out).toMatch(/channel\s+first_touch\s+last_touch\s+last_non_direct\s+linear\s+position_based\s+shapley\s+shapley_exact\s+markov\s+removal_effect\s+markov share/);
+    expect(table.out).toMatch(
+      /channel\s+first_touch\s+last_touch\s+last_non_direct\s+linear\s+position_based\s+shapley\s+shapley_exact\s+markov\s+removal_effect\s+markov share/,
+    );
     expect(table.out).toMatch(/C1 .* 0\.20 +0\.5000 +████ +20\.0%/);
     expect(table.out).toContain('P(conversion) = 0.333333');
     expect(table.out).toContain('C2 -> C3: 1.000000');

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
-import { loadPathsFromEngine, localResultsQuery, saveResultsLocal } from '../../query/attribution-io.js';
 import { runModels } from '../../domain/attribution/models.js';
+import { loadPathsFromEngine, localResultsQuery, saveResultsLocal } from '../../query/attribution-io.js';
+import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
 import { ATTRIBUTION_RESULTS_COLUMNS, resultRows } from '../../sql/attribution-results-table.js';
 import { eventRecord, writeLake } from '../sql/fixtures.js';
 
@@ -73,9 +73,12 @@ describe('attribution from the channel_paths view', () => {
   });
 
   it('on single-channel journeys every model agrees with the rule-based attribution_summary view', async () => {
-    const { rows } = await single.query<{ channel: string; last_touch_conversions: number; last_touch_revenue: number; time_decay_conversions: number }>(
-      'SELECT channel, last_touch_conversions, last_touch_revenue, time_decay_conversions FROM attribution_summary',
-    );
+    const { rows } = await single.query<{
+      channel: string;
+      last_touch_conversions: number;
+      last_touch_revenue: number;
+      time_decay_conversions: number;
+    }>('SELECT channel, last_touch_conversions, last_touch_revenue, time_decay_conversions FROM attribution_summary');
     const view = new Map(rows.map((r) => [r.channel, r]));
     // hand check of the view itself: email 1 (30), paid_search 2 (60), display not converting
     expect(view.get('email')?.last_touch_conversions).toBeCloseTo(1, 12);

@@ -2,7 +2,7 @@
  * Markov removal-effect attribution: the published worked example and cases derived by hand below.
  */
 import { describe, expect, it } from 'vitest';
-import { buildChain, markovAttribution, transitionMatrix, type MarkovResult } from '../../domain/attribution/markov.js';
+import { buildChain, type MarkovResult, markovAttribution, transitionMatrix } from '../../domain/attribution/markov.js';
 import { parsePathsText } from '../../domain/attribution/paths-file.js';
 import { simulateRemovalEffects } from '../../domain/attribution/simulate.js';
 
@@ -167,9 +167,7 @@ describe('Markov chain construction', () => {
 
 describe('exact removal effects are the limit of ChannelAttribution-style simulation', () => {
   it('simulated walks agree within Monte-Carlo error (seeded), on a chain with cycles, orders 1 and 2', () => {
-    const t = table(
-      'a > b > a > c;3;30;5\nb > c;2;10;6\nc > a;1;5;4\na;1;2;7\nb > b > a;0;0;3\nc > b > a > b;2;8;2\n',
-    );
+    const t = table('a > b > a > c;3;30;5\nb > c;2;10;6\nc > a;1;5;4\na;1;2;7\nb > b > a;0;0;3\nc > b > a > b;2;8;2\n');
     for (const order of [1, 2]) {
       const chain = buildChain(t, order);
       const exact = markovAttribution(t, { order });

@@ -2,8 +2,8 @@
  * ChannelAttribution path files: accepted shapes and the errors a user gets (with line numbers).
  */
 import { describe, expect, it } from 'vitest';
-import { parsePathsText } from '../../domain/attribution/paths-file.js';
 import { pathChannels, splitPath, totalsOf } from '../../domain/attribution/paths.js';
+import { parsePathsText } from '../../domain/attribution/paths-file.js';
 
 describe('path file parsing', () => {
   it('reads the 4-column format with a header', () => {

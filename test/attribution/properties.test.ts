@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildChain, markovAttribution, transitionMatrix } from '../../domain/attribution/markov.js';
-import { runModels, type ModelResult } from '../../domain/attribution/models.js';
-import { PathTableBuilder, type PathTable } from '../../domain/attribution/paths.js';
+import { type ModelResult, runModels } from '../../domain/attribution/models.js';
+import { type PathTable, PathTableBuilder } from '../../domain/attribution/paths.js';
 import { shapleyExact, shapleySimplified } from '../../domain/attribution/shapley.js';
 
 interface Row {

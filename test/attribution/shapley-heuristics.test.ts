@@ -4,13 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { heuristicAttribution, timeDecayWeights } from '../../domain/attribution/heuristics.js';
 import { runModels } from '../../domain/attribution/models.js';
-import { parsePathsText } from '../../domain/attribution/paths-file.js';
 import { PathTableBuilder } from '../../domain/attribution/paths.js';
+import { parsePathsText } from '../../domain/attribution/paths-file.js';
 import { shapleyExact, shapleySimplified } from '../../domain/attribution/shapley.js';
 
 const table = (text: string) => parsePathsText(text).table;
-const asMap = (rows: { channel: string; conversions: number; value: number }[]) =>
-  Object.fromEntries(rows.map((r) => [r.channel, r]));
+const asMap = (rows: { channel: string; conversions: number; value: number }[]) => Object.fromEntries(rows.map((r) => [r.channel, r]));
 
 describe('Shapley on three channels (derived by hand)', () => {
   // R({A}) = 2, R({A,B}) = 3, R({B,C}) = 6 ("B > C > B": sets ignore order and repeats), R({A,B,C}) = 3.

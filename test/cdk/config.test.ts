@@ -81,7 +81,9 @@ describe('validation', () => {
     expect(problemsOf(() => resolveConfig({ processor: { maxRecordAgeSeconds: 90000 } }))).toEqual([
       'processor.maxRecordAgeSeconds: must be <= retention.streamHours x 3600 (86400) (got 90000)',
     ]);
-    expect(resolveConfig({ processor: { maxRecordAgeSeconds: 90000 }, retention: { streamHours: 48 } }).processor.maxRecordAgeSeconds).toBe(90000);
+    expect(resolveConfig({ processor: { maxRecordAgeSeconds: 90000 }, retention: { streamHours: 48 } }).processor.maxRecordAgeSeconds).toBe(
+      90000,
+    );
     expect(problemsOf(() => resolveConfig({ collector: { throttling: { rateLimit: 100, burstLimit: 50 } } }))).toEqual([
       'collector.throttling.burstLimit: must be >= rateLimit (got 50)',
     ]);
@@ -90,11 +92,15 @@ describe('validation', () => {
   it('unknown keys are errors, not silently ignored typos', () => {
     const problems = problemsOf(() => resolveConfig({ buffering: { sizeMB: 64 } } as never));
     expect(problems.join('\n')).toMatch(/buffering.*sizeMB/);
-    expect(problemsOf(() => resolveConfig({ views: { sessionTimeoutMins: 30 } } as never)).join('\n')).toMatch(/views\.sessionTimeoutMins: unknown view option/);
+    expect(problemsOf(() => resolveConfig({ views: { sessionTimeoutMins: 30 } } as never)).join('\n')).toMatch(
+      /views\.sessionTimeoutMins: unknown view option/,
+    );
   });
 
   it('view options are checked by the view renderer’s own rules', () => {
-    expect(problemsOf(() => resolveConfig({ views: { lookbackDays: 0 } })).join('\n')).toMatch(/views: view config lookbackDays must be a positive number/);
+    expect(problemsOf(() => resolveConfig({ views: { lookbackDays: 0 } })).join('\n')).toMatch(
+      /views: view config lookbackDays must be a positive number/,
+    );
   });
 
   it('property: buffering is accepted exactly inside Firehose’s Parquet limits', () => {
@@ -135,7 +141,10 @@ describe('from CDK context', () => {
 
   it('precedence: defaults < config file < threadline object < dotted keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'threadline-cfg-'));
-    writeFileSync(join(dir, 'prod.json'), JSON.stringify({ stage: 'prod', buffering: { sizeMb: 64, intervalSeconds: 600 }, alarmEmail: 'ops@example.com' }));
+    writeFileSync(
+      join(dir, 'prod.json'),
+      JSON.stringify({ stage: 'prod', buffering: { sizeMb: 64, intervalSeconds: 600 }, alarmEmail: 'ops@example.com' }),
+    );
     const c = configFromContext(
       {
         'threadline.configFile': 'prod.json',
@@ -154,7 +163,9 @@ describe('from CDK context', () => {
     expect(configFromContext({}).views.dedupScope).toBe('global');
     const c = configFromContext({ 'threadline.views.dedupScope': 'event_date', 'threadline.views.lookbackDays': '14' });
     expect(c.views).toEqual({ ...DEFAULT_VIEW_CONFIG, dedupScope: 'event_date', lookbackDays: 14 });
-    expect(problemsOf(() => configFromContext({ 'threadline.views.dedupScope': 'per-day' })).join('\n')).toMatch(/views: view config dedupScope must be 'global' or 'event_date'/);
+    expect(problemsOf(() => configFromContext({ 'threadline.views.dedupScope': 'per-day' })).join('\n')).toMatch(
+      /views: view config dedupScope must be 'global' or 'event_date'/,
+    );
   });
 
   it('a missing or malformed config file is a ConfigError naming the file', () => {
@@ -170,7 +181,11 @@ describe('docs/deploy.md', () => {
     const doc = readFileSync(join(PROJECT_ROOT, 'docs', 'deploy.md'), 'utf8');
     const leaves = (o: Record<string, unknown>, prefix = ''): string[] =>
       Object.entries(o).flatMap(([k, v]) =>
-        k === 'views' ? ['views'] : v && typeof v === 'object' && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
+        k === 'views'
+          ? ['views']
+          : v && typeof v === 'object' && !Array.isArray(v)
+            ? leaves(v as Record<string, unknown>, `${prefix}${k}.`)
+            : [`${prefix}${k}`],
       );
     const keys = [...leaves(defaultConfig('dev') as Record<string, unknown>), 'alarmEmail', 'stream.shardCount', 'athena.database'];
     const rows = doc.split('\n').filter((l) => l.startsWith('| `'));

@@ -7,11 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lambdas/bundling.js';
 import { deploymentFromTemplate, synthesizeTemplate } from '../../cost/deployment.js';
 import { loadDefaultFigures } from '../../cost/figures.js';
-import { DEFAULT_FIGURES, estimateMonthlyCost, withFigures, type DeploymentFacts, type PerEventFigures } from '../../cost/model.js';
+import { DEFAULT_FIGURES, type DeploymentFacts, estimateMonthlyCost, type PerEventFigures, withFigures } from '../../cost/model.js';
 import { renderCostMarkdown, standardVariants, VOLUMES } from '../../cost/report.js';
+import { PROJECT_ROOT } from '../../lambdas/bundling.js';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -139,7 +139,11 @@ describe('cost model rules', () => {
 
   it('packed records: billed per record (5 KB each), dynamic partitioning and JQ per row', () => {
     // 100 M events x 1.2 rows of 1,000 B = 120 GB-ish actual, packed 3 rows per record: 40 M records.
-    const packed = withFigures(F, { lakeRowsPerEvent: { value: 1.2 }, firehoseRecordsPerEvent: { value: 0.4 }, jqMsPerRecord: { value: 0.036 } });
+    const packed = withFigures(F, {
+      lakeRowsPerEvent: { value: 1.2 },
+      firehoseRecordsPerEvent: { value: 0.4 },
+      jqMsPerRecord: { value: 0.036 },
+    });
     const e = estimateMonthlyCost(D, packed, 100e6);
     const billedGb = (40e6 * 5120) / 1024 ** 3;
     expect(line(e, 'Firehose ingestion')).toBeCloseTo(billedGb * 0.029, 6);
@@ -154,7 +158,11 @@ describe('cost model rules', () => {
 
   it('a packed record over 5 KB is billed in several 5 KB units; more records than rows is flagged', () => {
     // 2 rows of 3,000 B per record = 6,000 B: 2 units of 5 KB per record.
-    const e = estimateMonthlyCost(D, withFigures(F, { lakeRecordBytes: { value: 3000 }, lakeRowsPerEvent: { value: 1 }, firehoseRecordsPerEvent: { value: 0.5 } }), 100e6);
+    const e = estimateMonthlyCost(
+      D,
+      withFigures(F, { lakeRecordBytes: { value: 3000 }, lakeRowsPerEvent: { value: 1 }, firehoseRecordsPerEvent: { value: 0.5 } }),
+      100e6,
+    );
     expect(line(e, 'Firehose ingestion')).toBeCloseTo(((50e6 * 2 * 5120) / 1024 ** 3) * 0.029, 6);
     const bad = estimateMonthlyCost(D, withFigures(F, { lakeRowsPerEvent: { value: 1 }, firehoseRecordsPerEvent: { value: 1.5 } }), 100e6);
     expect(bad.warnings.join()).toMatch(/1.5 Firehose records per event but only 1 lake rows/);
@@ -164,7 +172,11 @@ describe('cost model rules', () => {
     fc.assert(
       fc.property(fc.integer({ min: 100, max: 5000 }), fc.integer({ min: 1, max: 8 }), (bytes, k) => {
         const base = estimateMonthlyCost(D, withFigures(F, { lakeRecordBytes: { value: bytes } }), 100e6);
-        const packed = estimateMonthlyCost(D, withFigures(F, { lakeRecordBytes: { value: bytes }, firehoseRecordsPerEvent: { value: 1 / k } }), 100e6);
+        const packed = estimateMonthlyCost(
+          D,
+          withFigures(F, { lakeRecordBytes: { value: bytes }, firehoseRecordsPerEvent: { value: 1 / k } }),
+          100e6,
+        );
         const a = line(base, 'Firehose ingestion');
         const b = line(packed, 'Firehose ingestion');
         if (b > a + 1e-9) return false;
@@ -185,7 +197,8 @@ describe('variants', () => {
   const f = loadDefaultFigures();
   const d: DeploymentFacts = { ...D, streamMode: 'on-demand', shardCount: undefined };
   const byName = () => new Map(standardVariants(d, f).map((v) => [v.name, v]));
-  const perMillion = (v: { deployment: DeploymentFacts; figures: PerEventFigures }, n: number) => estimateMonthlyCost(v.deployment, v.figures, n).perMillionUsd;
+  const perMillion = (v: { deployment: DeploymentFacts; figures: PerEventFigures }, n: number) =>
+    estimateMonthlyCost(v.deployment, v.figures, n).perMillionUsd;
 
   it('no variant packs more rows into a record than 5 KB allows (records/event >= rows x row bytes / 5 KB)', () => {
     // The stored measurement already includes the processor's packing: a variant that divides it
@@ -217,7 +230,11 @@ describe('variants', () => {
     expect(opt.deployment.streamMode).toBe('provisioned');
     const md = renderCostMarkdown({ stage: 'dev', deployment: d, figures: f, generatedBy: 'test' });
     const row = (name: string) => md.split('\n').find((l) => l.startsWith(`| ${name} |`))!;
-    const money = (r: string) => r.split('|').slice(2, 2 + VOLUMES.length).map((c) => Number(c.trim().replace('$', '')));
+    const money = (r: string) =>
+      r
+        .split('|')
+        .slice(2, 2 + VOLUMES.length)
+        .map((c) => Number(c.trim().replace('$', '')));
     const optimised = money(row('optimised'));
     for (const other of [...v.keys()].filter((k) => k !== 'optimised')) {
       money(row(other)).forEach((usd, i) => expect(optimised[i]!).toBeLessThanOrEqual(usd));
@@ -233,7 +250,13 @@ describe('deployment facts from the synthesized template', () => {
   beforeAll(() => {
     dev = deploymentFromTemplate(synthesizeTemplate({}).template);
     prod = deploymentFromTemplate(
-      synthesizeTemplate({ 'threadline.stage': 'prod', 'threadline.stream.mode': 'provisioned', 'threadline.stream.shardCount': '3', 'threadline.lakeEncryption': 'kms', 'threadline.processor.memoryMb': '2048' }).template,
+      synthesizeTemplate({
+        'threadline.stage': 'prod',
+        'threadline.stream.mode': 'provisioned',
+        'threadline.stream.shardCount': '3',
+        'threadline.lakeEncryption': 'kms',
+        'threadline.processor.memoryMb': '2048',
+      }).template,
     );
   }, 60_000);
 
@@ -258,7 +281,12 @@ describe('deployment facts from the synthesized template', () => {
   });
 
   it('docs/cost.md is what the generator produces for the default stack', () => {
-    const md = renderCostMarkdown({ stage: 'dev', deployment: dev, figures: loadDefaultFigures(), generatedBy: 'npm run cost -- --write docs/cost.md' });
-    expect(readFileSync(join(PROJECT_ROOT, 'docs', 'cost.md'), 'utf8')).toBe(md + '\n');
+    const md = renderCostMarkdown({
+      stage: 'dev',
+      deployment: dev,
+      figures: loadDefaultFigures(),
+      generatedBy: 'npm run cost -- --write docs/cost.md',
+    });
+    expect(readFileSync(join(PROJECT_ROOT, 'docs', 'cost.md'), 'utf8')).toBe(`${md}\n`);
   });
 });

@@ -9,8 +9,8 @@ import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { build } from 'esbuild';
-import { resolveConfig, type ThreadlineConfigInput } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lambdas/bundling.js';
+import { resolveConfig, type ThreadlineConfigInput } from '../../lib/config.js';
 import { ThreadlineStack } from '../../lib/threadline-stack.js';
 
 export interface Synthesized {
@@ -81,7 +81,8 @@ export function statementsOfRole(t: CfnTemplate, roleLogicalId: string): Stateme
   const out: Statement[] = [];
   const role = t.Resources[roleLogicalId];
   if (!role) throw new Error(`no role ${roleLogicalId}`);
-  for (const p of (role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]) out.push(...p.PolicyDocument.Statement);
+  for (const p of (role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[])
+    out.push(...p.PolicyDocument.Statement);
   for (const [, r] of resourcesOfType(t, 'AWS::IAM::Policy')) {
     const roles = (r.Properties?.Roles ?? []) as { Ref?: string }[];
     if (roles.some((x) => x.Ref === roleLogicalId)) out.push(...(r.Properties!.PolicyDocument.Statement as Statement[]));
@@ -156,7 +157,13 @@ export async function sdkActionsUsedBy(entry: string): Promise<Map<string, Set<s
     const src = readFileSync(path, 'utf8');
     const imported = new Map<string, string>();
     for (const m of src.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'(@aws-sdk\/[a-z0-9-]+)'/g)) {
-      for (const name of m[1]!.split(',').map((s) => s.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!)) {
+      for (const name of m[1]!.split(',').map(
+        (s) =>
+          s
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)[0]!,
+      )) {
         if (name) imported.set(name, m[2]!);
       }
     }

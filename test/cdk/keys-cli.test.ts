@@ -48,7 +48,10 @@ describe('keys --local (file store)', () => {
 
   it('list shows hash prefixes; revoke by source id removes every key of it', async () => {
     await run('keys', 'add', '--name', 'web', '--origins', 'https://shop.example.com', '--local', '--file', file);
-    const listed = JSON.parse((await run('keys', 'list', '--local', '--file', file, '--json')).out) as { id: string; keyHashPrefix: string }[];
+    const listed = JSON.parse((await run('keys', 'list', '--local', '--file', file, '--json')).out) as {
+      id: string;
+      keyHashPrefix: string;
+    }[];
     expect(listed.map((r) => r.id).sort()).toEqual(['pos-eu', 'web']);
     for (const r of listed) expect(r.keyHashPrefix).toMatch(/^[0-9a-f]{12}$/);
     const revoked = await run('keys', 'revoke', 'pos-eu', '--local', '--file', file);
@@ -61,7 +64,9 @@ describe('keys --local (file store)', () => {
     const res = await run('keys', 'revoke', 'nope', '--local', '--file', file);
     expect(res.out).toContain('Nothing matched nope');
     expect(res.exitCode).toBe(1);
-    await expect(run('keys', 'add', '--name', 'x', '--channel', 'telepathy', '--local', '--file', file)).rejects.toThrow(/unknown channel "telepathy"/);
+    await expect(run('keys', 'add', '--name', 'x', '--channel', 'telepathy', '--local', '--file', file)).rejects.toThrow(
+      /unknown channel "telepathy"/,
+    );
   });
 });
 
@@ -110,14 +115,18 @@ describe('keys against SSM (--stage)', () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'test';
   });
   afterAll(async () => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
     await new Promise<void>((r) => server.close(() => r()));
   });
   beforeEach(() => params.clear());
 
   it('add writes one String parameter named by the key hash under /threadline/<stage>/sources', async () => {
-    const { writeKey } = JSON.parse((await run('keys', 'add', '--name', 'call centre', '--channel', 'call_center', '--stage', 'prod', '--region', 'eu-west-1', '--json')).out);
+    const { writeKey } = JSON.parse(
+      (await run('keys', 'add', '--name', 'call centre', '--channel', 'call_center', '--stage', 'prod', '--region', 'eu-west-1', '--json'))
+        .out,
+    );
     expect([...params.keys()]).toEqual([`/threadline/prod/sources/${sha(writeKey)}`]);
     const p = params.get(`/threadline/prod/sources/${sha(writeKey)}`)!;
     expect(p.Type).toBe('String');
@@ -127,7 +136,8 @@ describe('keys against SSM (--stage)', () => {
 
   it('stages are isolated; list pages through GetParametersByPath; revoke by hash prefix deletes one key', async () => {
     const keys: string[] = [];
-    for (let i = 0; i < 12; i++) keys.push(JSON.parse((await run('keys', 'add', '--name', `src${i}`, '--stage', 'dev', '--json')).out).writeKey);
+    for (let i = 0; i < 12; i++)
+      keys.push(JSON.parse((await run('keys', 'add', '--name', `src${i}`, '--stage', 'dev', '--json')).out).writeKey);
     await run('keys', 'add', '--name', 'other', '--stage', 'qa');
     const listed = JSON.parse((await run('keys', 'list', '--stage', 'dev', '--json')).out) as { id: string }[];
     expect(listed).toHaveLength(12); // more than one page of 10, none from qa

@@ -3,8 +3,8 @@
  * the derivation must rename every trace of event_date and keep storage and projection identical.
  */
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTION_RESULTS_COLUMNS } from '../../sql/attribution-results-table.js';
 import { attributionResultsTableInput, rekeyedProjection } from '../../lib/attribution-results-table.js';
+import { ATTRIBUTION_RESULTS_COLUMNS } from '../../sql/attribution-results-table.js';
 import { glueTableInput } from '../../sql/lake-layout.js';
 
 describe('attribution_results TableInput', () => {
@@ -41,9 +41,11 @@ describe('attribution_results TableInput', () => {
   });
 
   it('refuses a template that would still name event_date after renaming', () => {
-    expect(() => rekeyedProjection({ 'projection.enabled': 'true', 'projection.event_date.type': 'date' }, 'run_date', 's3://b/t/')).not.toThrow();
-    expect(() => rekeyedProjection({ 'projection.event_date.type': 'date', 'some.event_date.setting': 'x' }, 'run_date', 's3://b/t/')).toThrow(
-      /still name event_date: some.event_date.setting/,
-    );
+    expect(() =>
+      rekeyedProjection({ 'projection.enabled': 'true', 'projection.event_date.type': 'date' }, 'run_date', 's3://b/t/'),
+    ).not.toThrow();
+    expect(() =>
+      rekeyedProjection({ 'projection.event_date.type': 'date', 'some.event_date.setting': 'x' }, 'run_date', 's3://b/t/'),
+    ).toThrow(/still name event_date: some.event_date.setting/);
   });
 });

@@ -2,33 +2,33 @@
  * The synthesized stack: resources, wiring and IAM. One full synth (with esbuild bundling and
  * cdk-nag) for the default dev configuration, plus a bundling-free synth of a production variant.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { entryPath, PROJECT_ROOT } from '../../lambdas/bundling.js';
+import { sourcesParameterPath } from '../../lambdas/shared/resource-names.js';
+import { COLLECTOR_ACTIONS } from '../../lib/collector-api.js';
+import { LAKE_TABLE_NAMES } from '../../lib/lake.js';
+import { ATHENA_USER_ACTIONS } from '../../lib/query-workgroup.js';
+import { glueColumns, PARTITION_COLUMN } from '../../schemas/lake.js';
 import {
   ATTRIBUTION_RESULTS_PARTITION,
   ATTRIBUTION_RESULTS_TABLE_NAME,
   attributionResultsGlueColumns,
   resultRows,
 } from '../../sql/attribution-results-table.js';
-import { ATHENA_USER_ACTIONS } from '../../lib/query-workgroup.js';
-import { entryPath, PROJECT_ROOT } from '../../lambdas/bundling.js';
-import { COLLECTOR_ACTIONS } from '../../lib/collector-api.js';
-import { LAKE_TABLE_NAMES } from '../../lib/lake.js';
-import { sourcesParameterPath } from '../../lambdas/shared/resource-names.js';
-import { glueColumns, PARTITION_COLUMN } from '../../schemas/lake.js';
 import { renderViews } from '../../sql/render.js';
 import {
   actionsOf,
   allPolicyActions,
   logicalIdOf,
   resourcesOfType,
+  type Statement,
+  type Synthesized,
   sdkActionsUsedBy,
   statementsOfRole,
   synth,
-  type Statement,
-  type Synthesized,
 } from './helpers.js';
 
 let dev: Synthesized;
@@ -54,7 +54,8 @@ beforeAll(() => {
 }, 120_000);
 
 const fnId = (s: Synthesized, which: 'collector' | 'processor' | 'views') => {
-  const f = which === 'collector' ? s.stack.collector.function : which === 'processor' ? s.stack.processor.function : s.stack.analytics.deployer;
+  const f =
+    which === 'collector' ? s.stack.collector.function : which === 'processor' ? s.stack.processor.function : s.stack.analytics.deployer;
   return { fn: logicalIdOf(s.stack, f.fn), role: logicalIdOf(s.stack, f.role) };
 };
 
@@ -65,7 +66,8 @@ describe('synthesis', () => {
     const reportPath = join(dev.outdir, 'validation-report.json');
     if (existsSync(reportPath)) {
       const report = JSON.parse(readFileSync(reportPath, 'utf8')) as { pluginReports: { pluginName: string; violations: unknown[] }[] };
-      for (const p of report.pluginReports) expect({ plugin: p.pluginName, violations: p.violations }).toEqual({ plugin: p.pluginName, violations: [] });
+      for (const p of report.pluginReports)
+        expect({ plugin: p.pluginName, violations: p.violations }).toEqual({ plugin: p.pluginName, violations: [] });
     }
   });
 
@@ -76,7 +78,9 @@ describe('synthesis', () => {
       expect(r.Properties!.Architectures).toEqual(['arm64']);
       expect(r.Properties!.Handler).toBe('index.handler');
     }
-    const assets = JSON.parse(readFileSync(join(dev.outdir, `${dev.stack.artifactId}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+    const assets = JSON.parse(readFileSync(join(dev.outdir, `${dev.stack.artifactId}.assets.json`), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+    };
     const bundles = Object.values(assets.files)
       .map((f) => join(dev.outdir, f.source.path, 'index.mjs'))
       .filter((p) => existsSync(p));
@@ -87,7 +91,9 @@ describe('synthesis', () => {
 
 describe('collector', () => {
   it('routes POST /v1/{proxy+}, OPTIONS /v1/{proxy+} and GET /health to the collector Lambda', () => {
-    const routes = resourcesOfType(dev.json, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!.RouteKey).sort();
+    const routes = resourcesOfType(dev.json, 'AWS::ApiGatewayV2::Route')
+      .map(([, r]) => r.Properties!.RouteKey)
+      .sort();
     expect(routes).toEqual(['GET /health', 'OPTIONS /v1/{proxy+}', 'POST /v1/{proxy+}']);
     const integrations = resourcesOfType(dev.json, 'AWS::ApiGatewayV2::Integration');
     expect(integrations).toHaveLength(1);
@@ -139,7 +145,9 @@ describe('stream and processor', () => {
       StartingPosition: 'TRIM_HORIZON',
       FunctionName: { Ref: fnId(dev, 'processor').fn },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.stream.stream), 'Arn'] },
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.processor.deadLetterQueue), 'Arn'] } } },
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(dev.stack, dev.stack.processor.deadLetterQueue), 'Arn'] } },
+      },
     });
   });
 
@@ -160,7 +168,9 @@ describe('stream and processor', () => {
     dev.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: false })],
+      Replicas: [
+        Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: false }),
+      ],
     });
     prod.template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })],
@@ -177,23 +187,39 @@ describe('lake', () => {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
       }),
     });
-    const rules = dev.json.Resources[lake]!.Properties!.LifecycleConfiguration.Rules as { Id: string; Prefix?: string; ExpirationInDays?: number }[];
+    const rules = dev.json.Resources[lake]!.Properties!.LifecycleConfiguration.Rules as {
+      Id: string;
+      Prefix?: string;
+      ExpirationInDays?: number;
+    }[];
     expect(Object.fromEntries(rules.filter((r) => r.ExpirationInDays).map((r) => [r.Prefix, r.ExpirationInDays]))).toEqual({
       'failed_events/': 90,
       'processing-failed/': 30,
       'athena-results/': 7,
     });
-    const prodRules = prod.json.Resources[logicalIdOf(prod.stack, prod.stack.lake.bucket)]!.Properties!.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number }[];
+    const prodRules = prod.json.Resources[logicalIdOf(prod.stack, prod.stack.lake.bucket)]!.Properties!.LifecycleConfiguration.Rules as {
+      Prefix?: string;
+      ExpirationInDays?: number;
+    }[];
     expect(prodRules.find((r) => r.Prefix === 'events/')?.ExpirationInDays).toBe(400);
     const policy = resourcesOfType(dev.json, 'AWS::S3::BucketPolicy').find(([, r]) => r.Properties!.Bucket.Ref === lake)![1];
     expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
     prod.template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+        ],
+      },
     });
   });
 
@@ -220,7 +246,9 @@ describe('lake', () => {
     const bucket = { Ref: logicalIdOf(dev.stack, dev.stack.lake.bucket) };
     expect(r.Properties!.DatabaseName).toBe('threadline_dev');
     expect(input.TableType).toBe('EXTERNAL_TABLE');
-    expect(input.StorageDescriptor.Columns).toEqual(attributionResultsGlueColumns().map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment })));
+    expect(input.StorageDescriptor.Columns).toEqual(
+      attributionResultsGlueColumns().map((c) => ({ Name: c.name, Type: c.type, Comment: c.comment })),
+    );
     // Hand-checked against the contract: 11 columns, run_id first, computed_at a timestamp.
     expect(input.StorageDescriptor.Columns).toHaveLength(11);
     expect(input.StorageDescriptor.Columns[10]).toMatchObject({ Name: 'computed_at', Type: 'timestamp' });
@@ -244,12 +272,21 @@ describe('lake', () => {
       SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
     });
     // The run date the CLI writes (resultRows) is a value this projection enumerates (yyyy-MM-dd).
-    const [row] = resultRows([{ model: 'linear', total_conversions: 1, channels: [{ channel: 'email', conversions: 1, value: 10 }] }] as never, {
-      runId: 'r1', computedAt: new Date('2026-11-29T06:00:00Z'), order: 1, convertingOnly: false, source: 'test',
-    });
+    const [row] = resultRows(
+      [{ model: 'linear', total_conversions: 1, channels: [{ channel: 'email', conversions: 1, value: 10 }] }] as never,
+      {
+        runId: 'r1',
+        computedAt: new Date('2026-11-29T06:00:00Z'),
+        order: 1,
+        convertingOnly: false,
+        source: 'test',
+      },
+    );
     expect(row!.run_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     // No Firehose delivers into it and no lifecycle rule expires it.
-    const rules = dev.json.Resources[logicalIdOf(dev.stack, dev.stack.lake.bucket)]!.Properties!.LifecycleConfiguration.Rules as { Prefix?: string }[];
+    const rules = dev.json.Resources[logicalIdOf(dev.stack, dev.stack.lake.bucket)]!.Properties!.LifecycleConfiguration.Rules as {
+      Prefix?: string;
+    }[];
     expect(rules.map((x) => x.Prefix)).not.toContain('attribution_results/');
   });
 
@@ -274,7 +311,10 @@ describe('lake', () => {
         OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
       });
       expect(d.DynamicPartitioningConfiguration.Enabled).toBe(true);
-      expect(d.ProcessingConfiguration.Processors[0]).toEqual({ Type: 'RecordDeAggregation', Parameters: [{ ParameterName: 'SubRecordType', ParameterValue: 'JSON' }] });
+      expect(d.ProcessingConfiguration.Processors[0]).toEqual({
+        Type: 'RecordDeAggregation',
+        Parameters: [{ ParameterName: 'SubRecordType', ParameterValue: 'JSON' }],
+      });
       expect(d.ProcessingConfiguration.Processors).toContainEqual({
         Type: 'MetadataExtraction',
         Parameters: [
@@ -323,12 +363,26 @@ describe('observability', () => {
   const metricsOf = (s: Synthesized) =>
     resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').map(([, r]) => {
       const p = r.Properties!;
-      return p.MetricName ?? (p.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[]).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : [])).join('+');
+      return (
+        p.MetricName ??
+        (p.Metrics as { MetricStat?: { Metric: { MetricName: string } } }[])
+          .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []))
+          .join('+')
+      );
     });
 
   it('alarms cover collector 4xx/5xx/latency, Kinesis age and throttles, processor errors and DLQ, Firehose, DynamoDB', () => {
     const names = metricsOf(dev);
-    for (const m of ['Count+4xx', '5xx', 'Latency', 'GetRecords.IteratorAgeMilliseconds', 'PutRecords.ThrottledRecords', 'Errors', 'ApproximateNumberOfMessagesVisible', 'ReadThrottleEvents+WriteThrottleEvents']) {
+    for (const m of [
+      'Count+4xx',
+      '5xx',
+      'Latency',
+      'GetRecords.IteratorAgeMilliseconds',
+      'PutRecords.ThrottledRecords',
+      'Errors',
+      'ApproximateNumberOfMessagesVisible',
+      'ReadThrottleEvents+WriteThrottleEvents',
+    ]) {
       expect(names).toContain(m);
     }
     expect(names.filter((n) => n === 'DeliveryToS3.DataFreshness')).toHaveLength(3);
@@ -341,7 +395,8 @@ describe('observability', () => {
 
   it('freshness threshold follows the buffering interval; e-mail subscription only when configured', () => {
     const freshness = (s: Synthesized) =>
-      resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').find(([, r]) => r.Properties!.MetricName === 'DeliveryToS3.DataFreshness')![1].Properties!.Threshold;
+      resourcesOfType(s.json, 'AWS::CloudWatch::Alarm').find(([, r]) => r.Properties!.MetricName === 'DeliveryToS3.DataFreshness')![1]
+        .Properties!.Threshold;
     expect(freshness(dev)).toBe(300 + 900);
     expect(freshness(prod)).toBe(900 + 900);
     dev.template.resourceCountIs('AWS::SNS::Subscription', 0);
@@ -356,9 +411,16 @@ describe('IAM', () => {
       // The one exception: a customer-managed key's default policy lets the ACCOUNT (root) use IAM to
       // delegate it (kms:*); it grants nothing to any function by itself. Nothing else may be wildcard.
       const isKeyPolicy = (where: string) => s.json.Resources[where]?.Type === 'AWS::KMS::Key';
-      expect(all.filter((a) => a.effect === 'Allow' && a.action.includes('*') && !(isKeyPolicy(a.where) && a.action === 'kms:*'))).toEqual([]);
+      expect(all.filter((a) => a.effect === 'Allow' && a.action.includes('*') && !(isKeyPolicy(a.where) && a.action === 'kms:*'))).toEqual(
+        [],
+      );
       // enforceSSL: Deny s3:* / sqs:* / sns:* when aws:SecureTransport is false.
-      expect(all.filter((a) => a.effect === 'Deny').map((a) => a.action).sort()).toEqual(['s3:*', 's3:*', 'sns:Publish', 'sqs:*'].sort());
+      expect(
+        all
+          .filter((a) => a.effect === 'Deny')
+          .map((a) => a.action)
+          .sort(),
+      ).toEqual(['s3:*', 's3:*', 'sns:Publish', 'sqs:*'].sort());
     }
   });
 
@@ -403,10 +465,15 @@ describe('IAM', () => {
   it('the actions granted for code match the SDK commands found in each handler bundle', async () => {
     const used = async (entry: string, exclude: RegExp = /$^/) => {
       const byFile = await sdkActionsUsedBy(entry);
-      return [...byFile].filter(([f]) => !exclude.test(f)).flatMap(([, a]) => [...a]).sort();
+      return [...byFile]
+        .filter(([f]) => !exclude.test(f))
+        .flatMap(([, a]) => [...a])
+        .sort();
     };
     const granted = (which: 'collector' | 'processor') =>
-      actionsOf(statementsOfRole(dev.json, fnId(dev, which).role)).filter((a) => /^(dynamodb|firehose|ssm|athena|s3|secretsmanager):/.test(a) || a === 'kinesis:PutRecords');
+      actionsOf(statementsOfRole(dev.json, fnId(dev, which).role)).filter(
+        (a) => /^(dynamodb|firehose|ssm|athena|s3|secretsmanager):/.test(a) || a === 'kinesis:PutRecords',
+      );
     // ssm-store.ts also implements add/revoke (PutParameter, DeleteParameter) for `threadline keys`;
     // the Lambda only ever looks keys up, so those two are not granted to it.
     const collectorUsed = (await used(entryPath('collector'))).filter((a) => a !== 'ssm:PutParameter' && a !== 'ssm:DeleteParameter');
@@ -419,10 +486,23 @@ describe('IAM', () => {
 
   it('each Firehose role may write only its own table prefix and read only its own Glue table', () => {
     for (const t of LAKE_TABLE_NAMES) {
-      const roleId = resourcesOfType(dev.json, 'AWS::IAM::Role').find(([id]) => id.startsWith(`LakeFirehoseRole${t.replace(/_/g, '')}`))![0];
+      const roleId = resourcesOfType(dev.json, 'AWS::IAM::Role').find(([id]) =>
+        id.startsWith(`LakeFirehoseRole${t.replace(/_/g, '')}`),
+      )![0];
       const st = statementsOfRole(dev.json, roleId);
       expect(actionsOf(st)).toEqual(
-        ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions', 'logs:PutLogEvents', 's3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutObject'].sort(),
+        [
+          'glue:GetTable',
+          'glue:GetTableVersion',
+          'glue:GetTableVersions',
+          'logs:PutLogEvents',
+          's3:AbortMultipartUpload',
+          's3:GetBucketLocation',
+          's3:GetObject',
+          's3:ListBucket',
+          's3:ListBucketMultipartUploads',
+          's3:PutObject',
+        ].sort(),
       );
       const objects = JSON.stringify(st.find((s) => s.Sid === 'LakeObjects')!.Resource);
       expect(objects).toContain(`/${t}/*`);
@@ -442,9 +522,7 @@ describe('IAM', () => {
     expect(dev.json.Outputs!.AthenaUserPolicyArn.Value).toEqual({ Ref: policyId });
     const st = policy.Properties!.PolicyDocument.Statement as Statement[];
     const bySid = (sid: string) => st.find((x) => x.Sid === sid)!;
-    expect(actionsOf(st)).toEqual(
-      [...new Set(Object.values(ATHENA_USER_ACTIONS).flat())].sort(),
-    );
+    expect(actionsOf(st)).toEqual([...new Set(Object.values(ATHENA_USER_ACTIONS).flat())].sort());
     // The Athena calls are the ones the CLI's Athena engine makes.
     const engine = [...(await sdkActionsUsedBy(join(PROJECT_ROOT, 'query', 'athena.ts'))).values()].flatMap((a) => [...a]);
     expect([...new Set(engine)].sort()).toEqual([...ATHENA_USER_ACTIONS.athena]);
@@ -455,23 +533,34 @@ describe('IAM', () => {
     // Object writes: the workgroup's result prefix and the attribution_results prefix, nothing else.
     const writes = bySid('WriteResultsAndRuns');
     expect(actionsOf([writes])).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
-    expect(JSON.stringify(writes.Resource).match(/"\/[a-z_-]+\/\*"/g)!.sort()).toEqual(['"/athena-results/*"', '"/attribution_results/*"']);
+    expect(
+      JSON.stringify(writes.Resource)
+        .match(/"\/[a-z_-]+\/\*"/g)!
+        .sort(),
+    ).toEqual(['"/athena-results/*"', '"/attribution_results/*"']);
     const putAnywhere = st.filter((x) => actionsOf([x]).includes('s3:PutObject'));
     expect(putAnywhere.map((x) => x.Sid)).toEqual(['WriteResultsAndRuns']);
     // Catalog reads cover every view the stack deploys.
     const reads = JSON.stringify(bySid('ReadCatalog').Resource);
-    for (const v of resourcesOfType(dev.json, 'Custom::ThreadlineAthenaView')) expect(reads).toContain(`/threadline_dev/${v[1].Properties!.ViewName}"`);
+    for (const v of resourcesOfType(dev.json, 'Custom::ThreadlineAthenaView'))
+      expect(reads).toContain(`/threadline_dev/${v[1].Properties!.ViewName}"`);
     // KMS only when the lake has a key.
     expect(st.some((x) => x.Sid === 'LakeKey')).toBe(false);
     const prodPolicy = prod.json.Resources[logicalIdOf(prod.stack, prod.stack.analytics.athenaUserPolicy)]!;
-    expect((prodPolicy.Properties!.PolicyDocument.Statement as Statement[]).find((x) => x.Sid === 'LakeKey')!.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect((prodPolicy.Properties!.PolicyDocument.Statement as Statement[]).find((x) => x.Sid === 'LakeKey')!.Action).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+    ]);
   });
 
   it('no Lambda or Firehose role can write attribution_results or register partitions (the CLI user does)', () => {
     for (const [roleId] of resourcesOfType(dev.json, 'AWS::IAM::Role')) {
       const st = statementsOfRole(dev.json, roleId);
       expect({ roleId, partitions: actionsOf(st).filter((a) => /Partition/.test(a)) }).toEqual({ roleId, partitions: [] });
-      expect({ roleId, writes: JSON.stringify(st.map((x) => x.Resource)).includes('attribution_results') }).toEqual({ roleId, writes: false });
+      expect({ roleId, writes: JSON.stringify(st.map((x) => x.Resource)).includes('attribution_results') }).toEqual({
+        roleId,
+        writes: false,
+      });
     }
   });
 
@@ -485,7 +574,16 @@ describe('IAM', () => {
 describe('outputs', () => {
   it('exports the API URL, the key path and the query endpoints', () => {
     expect(Object.keys(dev.json.Outputs ?? {}).sort()).toEqual(
-      ['AlarmTopicArn', 'AthenaUserPolicyArn', 'AthenaWorkGroup', 'DashboardName', 'GlueDatabase', 'LakeBucketName', 'SourcesParameterPath', 'ApiUrl'].sort(),
+      [
+        'AlarmTopicArn',
+        'AthenaUserPolicyArn',
+        'AthenaWorkGroup',
+        'DashboardName',
+        'GlueDatabase',
+        'LakeBucketName',
+        'SourcesParameterPath',
+        'ApiUrl',
+      ].sort(),
     );
     expect(dev.json.Outputs!.SourcesParameterPath.Value).toBe('/threadline/dev/sources');
   });

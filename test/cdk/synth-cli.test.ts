@@ -52,7 +52,16 @@ describe('cdk synth offline', () => {
   }, 120_000);
 
   it('a bad configuration fails before synthesis with every problem listed', () => {
-    const res = cdk(['synth', '--quiet', '-o', mkdtempSync(join(tmpdir(), 'threadline-synth-')), '-c', 'threadline.buffering.sizeMb=10', '-c', 'threadline.stream.mode=sideways']);
+    const res = cdk([
+      'synth',
+      '--quiet',
+      '-o',
+      mkdtempSync(join(tmpdir(), 'threadline-synth-')),
+      '-c',
+      'threadline.buffering.sizeMb=10',
+      '-c',
+      'threadline.stream.mode=sideways',
+    ]);
     expect(res.status).not.toBe(0);
     expect(res.stderr).toContain('Invalid Threadline configuration (2 problems)');
     expect(res.stderr).toContain('buffering.sizeMb: must be >= 64 (Parquet conversion minimum) (got 10)');

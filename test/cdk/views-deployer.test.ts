@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHandler, dropStatement, type CustomResourceEvent } from '../../lambdas/views-deployer/handler.js';
+import { type CustomResourceEvent, createHandler, dropStatement } from '../../lambdas/views-deployer/handler.js';
 
 interface Execution {
   sql: string;
@@ -111,7 +111,11 @@ const props = (name: string, select = 'SELECT 1 AS x') => ({
   Statement: `CREATE OR REPLACE VIEW ${name} AS\n${select}`,
 });
 
-const ev = (RequestType: CustomResourceEvent['RequestType'], p: ReturnType<typeof props>, extra: Partial<CustomResourceEvent> = {}): CustomResourceEvent => ({
+const ev = (
+  RequestType: CustomResourceEvent['RequestType'],
+  p: ReturnType<typeof props>,
+  extra: Partial<CustomResourceEvent> = {},
+): CustomResourceEvent => ({
   RequestType,
   ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:x', ...p },
   ...extra,

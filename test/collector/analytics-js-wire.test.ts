@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKinesis } from '../../local/kinesis.js';
 import type { StreamEnvelope } from '../../schemas/envelope.js';
-import { startHarness, startKinesis, type Harness } from './harness.js';
+import { type Harness, startHarness, startKinesis } from './harness.js';
 
 let kinesis: LocalKinesis;
 let h: Harness;
@@ -62,7 +62,11 @@ describe('analytics.js wire details', () => {
   it('the preflight allows the headers analytics.js sends, X-Retry-Count included', async () => {
     const res = await fetch(`${h.url}/v1/t`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,x-retry-count' },
+      headers: {
+        origin: 'https://shop.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,x-retry-count',
+      },
     });
     expect(res.status).toBe(204);
     const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(',').map((s) => s.trim());
@@ -71,7 +75,11 @@ describe('analytics.js wire details', () => {
 
   it('refusals made before the source is known carry CORS headers, so the SDK sees the 4xx and stops', async () => {
     const origin = 'https://shop.example.com';
-    const unknownKey = await h.post('/v1/t', { type: 'track', event: 'x', anonymousId: 'a', writeKey: 'no-such-key' }, { key: null, headers: { origin } });
+    const unknownKey = await h.post(
+      '/v1/t',
+      { type: 'track', event: 'x', anonymousId: 'a', writeKey: 'no-such-key' },
+      { key: null, headers: { origin } },
+    );
     expect(unknownKey.status).toBe(401);
     expect(unknownKey.headers.get('access-control-allow-origin')).toBe(origin);
     const noRoute = await h.post('/v1/zz', {}, { headers: { origin } });

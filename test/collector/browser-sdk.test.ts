@@ -13,22 +13,23 @@
  * (/v1/b with one batch-level sentAt). Both send Authorization: Basic <writeKey:> besides the writeKey
  * in the body, so the requests are NOT CORS-simple: each URL gets a preflight that the collector answers.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { startLocalKinesis, type LocalKinesis } from '../../local/kinesis.js';
-import { startCollectorServer, type CollectorServer } from '../../local/collector-server.js';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambdas/collector/handler.js';
 import { createKinesisWriter } from '../../lambdas/collector/kinesis-writer.js';
 import { createFileKeyStore } from '../../lambdas/collector/sources/file-store.js';
 import type { SourceConfig } from '../../lambdas/collector/sources/types.js';
+import { type CollectorServer, startCollectorServer } from '../../local/collector-server.js';
+import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
 import type { CollectedEnvelope, StreamEnvelope } from '../../schemas/envelope.js';
 import { faultyClient } from './faults.js';
 
@@ -110,7 +111,11 @@ async function useStream(mode: string, client?: KinesisClient): Promise<void> {
   exchanges.length = 0;
   current = createHandler({
     keyStore,
-    sink: createKinesisWriter({ client: client ?? kinesis.client, streamName: stream, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } }),
+    sink: createKinesisWriter({
+      client: client ?? kinesis.client,
+      streamName: stream,
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    }),
   });
 }
 
@@ -161,7 +166,16 @@ async function launch() {
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   return { browser, profile };
 }
@@ -240,7 +254,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(`@segment/analytics-ne
         for (const p of preflights) {
           expect(p.status).toBe(204);
           expect(p.responseHeaders['access-control-allow-origin']).toBe(pageOrigin);
-          const asked = (p.headers['access-control-request-headers'] ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+          const asked = (p.headers['access-control-request-headers'] ?? '')
+            .split(',')
+            .map((h) => h.trim())
+            .filter(Boolean);
           const allowed = p.responseHeaders['access-control-allow-headers']!.split(',').map((h) => h.trim());
           for (const h of asked) expect(allowed, `preflight asked for ${h}`).toContain(h);
         }
@@ -316,7 +333,12 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(`@segment/analytics-ne
       let throttle = true;
       // Every PutRecords fails with the real per-record throttling shape until the first 503 went out.
       const faulty = faultyClient(kinesis, (_call, records) =>
-        throttle ? { kind: 'partial', fail: Array.from({ length: records }, (_, index) => ({ index, code: 'ProvisionedThroughputExceededException' as const })) } : { kind: 'none' },
+        throttle
+          ? {
+              kind: 'partial',
+              fail: Array.from({ length: records }, (_, index) => ({ index, code: 'ProvisionedThroughputExceededException' as const })),
+            }
+          : { kind: 'none' },
       );
       await useStream(`retry-${mode}`, faulty.client);
       const inner = current;
@@ -346,7 +368,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(`@segment/analytics-ne
         expect(posts[1]!.headers['x-retry-count']).toBe('1');
         expect(posts[1]!.status).toBe(200);
         expect(envs).toHaveLength(1);
-        expect(envs[0]).toMatchObject({ kind: 'event', event: { type: 'track', event: 'Order Completed', messageId: result.sent[0]!.messageId } });
+        expect(envs[0]).toMatchObject({
+          kind: 'event',
+          event: { type: 'track', event: 'Order Completed', messageId: result.sent[0]!.messageId },
+        });
         // Chromium logs the 503 itself ("Failed to load resource"); nothing else, and no CORS error.
         expect(consoleErrors.filter((m) => !/status of 503/.test(m))).toEqual([]);
       } finally {

@@ -1,10 +1,11 @@
 /** lambdas/collector/decode.ts: encodings, caps and typed refusals (hand-computed cases). */
-import { describe, expect, it } from 'vitest';
+
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { decodeBody } from '../../lambdas/collector/decode.js';
+import { describe, expect, it } from 'vitest';
 import { writeKeyFromHeader } from '../../lambdas/collector/auth.js';
-import { resolveRoute } from '../../lambdas/collector/routes.js';
 import { originAllowed } from '../../lambdas/collector/cors.js';
+import { decodeBody } from '../../lambdas/collector/decode.js';
+import { resolveRoute } from '../../lambdas/collector/routes.js';
 
 const LIMIT = 500 * 1024;
 const json = '{"batch":[{"type":"track","userId":"u","event":"e"}]}';
@@ -28,7 +29,11 @@ describe('decodeBody', () => {
 
   it('caps inflation at the limit for every coding (bombs)', () => {
     const huge = Buffer.alloc(LIMIT + 1, 0x20);
-    for (const [enc, c] of [['gzip', gzipSync(huge)], ['deflate', deflateSync(huge)], ['br', brotliCompressSync(huge)]] as const) {
+    for (const [enc, c] of [
+      ['gzip', gzipSync(huge)],
+      ['deflate', deflateSync(huge)],
+      ['br', brotliCompressSync(huge)],
+    ] as const) {
       expect(c.length).toBeLessThan(2048);
       expect(decodeBody(b64(c), true, enc, LIMIT)).toMatchObject({ ok: false, status: 413, reason: 'payload_too_large' });
     }
@@ -72,7 +77,7 @@ describe('auth, routes, origins', () => {
     expect(resolveRoute('POST', '/v1/__proto__')).toEqual({ kind: 'not_found' });
   });
 
-  it("routes: analytics.js short paths (`${apiHost}/${type[0]}` and batching `/b`)", () => {
+  it('routes: analytics.js short paths (`${apiHost}/${type[0]}` and batching `/b`)', () => {
     const short = { t: 'track', i: 'identify', p: 'page', s: 'screen', g: 'group', a: 'alias' } as const;
     for (const [letter, type] of Object.entries(short)) {
       expect(resolveRoute('POST', `/v1/${letter}`)).toEqual({ kind: 'event', type });

@@ -61,7 +61,7 @@ export function faultyClient(kinesis: LocalKinesis, plan: (call: number, records
       const failing = new Map(fault.fail.filter((f) => f.index < records.length).map((f) => [f.index, f.code]));
       const kept = records.filter((_, i) => !failing.has(i));
       let written: PutRecordsResultEntry[] = [];
-      let response: unknown = undefined;
+      let response: unknown;
       let metadata: PutRecordsCommandOutput['$metadata'] = { httpStatusCode: 200 };
       if (kept.length > 0) {
         const real = await next({ ...args, input: { ...input, Records: kept } });

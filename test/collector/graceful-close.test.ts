@@ -4,14 +4,15 @@
  * events are in the stream (nothing accepted is lost, nothing half-done). Requests that outlive the
  * grace period are cut, so shutdown is bounded; idle keep-alive sockets do not hold it up.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect } from 'node:net';
+
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollectorServer } from '../../local/collector-server.js';
 import type { LocalKinesis } from '../../local/kinesis.js';
 import type { CollectedEnvelope } from '../../schemas/envelope.js';
-import { startCollectorServer } from '../../local/collector-server.js';
 import { startHarness, startKinesis } from './harness.js';
 
 let kinesis: LocalKinesis;
@@ -111,7 +112,10 @@ describe('collector server close()', () => {
   });
 
   it('closes idle keep-alive sockets at once instead of waiting for their keep-alive timeout', async () => {
-    const server = await startCollectorServer({ shutdownTimeoutMs: 60_000, handler: async () => ({ statusCode: 200, body: '{"ok":true}' }) });
+    const server = await startCollectorServer({
+      shutdownTimeoutMs: 60_000,
+      handler: async () => ({ statusCode: 200, body: '{"ok":true}' }),
+    });
     const agent = new Agent({ keepAlive: true });
     const socketClosed = deferred<string>();
     await new Promise<void>((resolve, reject) => {
@@ -125,7 +129,10 @@ describe('collector server close()', () => {
     });
     expect(agent.freeSockets[Object.keys(agent.freeSockets)[0]!]).toHaveLength(1); // parked, idle, open
     // close() would otherwise wait for the server's 5 s keep-alive timeout (the grace period here is 60 s).
-    const outcome = await Promise.race([server.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open after 2 s'), 2_000))]);
+    const outcome = await Promise.race([
+      server.close().then(() => 'closed'),
+      new Promise((r) => setTimeout(() => r('still open after 2 s'), 2_000)),
+    ]);
     expect(outcome).toBe('closed');
     expect(await socketClosed.promise).toBe('closed');
     agent.destroy();

@@ -2,22 +2,23 @@
  * Test harness: kinesalite in-process + file key store + the real collector (same handler as Lambda)
  * on a loopback HTTP server. One kinesalite per test file; each harness gets its own stream.
  */
+
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { startLocalKinesis, type LocalKinesis } from '../../local/kinesis.js';
-import { startCollectorServer } from '../../local/collector-server.js';
+import type { CollectorConfigInput } from '../../lambdas/collector/config.js';
 import { createHandler } from '../../lambdas/collector/handler.js';
 import { createKinesisWriter } from '../../lambdas/collector/kinesis-writer.js';
 import { createFileKeyStore } from '../../lambdas/collector/sources/file-store.js';
-import type { CollectorConfigInput } from '../../lambdas/collector/config.js';
 import type { SourceConfig } from '../../lambdas/collector/sources/types.js';
-import type { StreamEnvelope } from '../../schemas/envelope.js';
 import type { RetryOptions } from '../../lambdas/shared/retry.js';
+import { startCollectorServer } from '../../local/collector-server.js';
+import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
+import type { StreamEnvelope } from '../../schemas/envelope.js';
 
 export interface HarnessOptions {
   config?: CollectorConfigInput;
@@ -63,8 +64,18 @@ export async function startHarness(kinesis: LocalKinesis, opts: HarnessOptions =
   const keyStore = createFileKeyStore(join(dir, 'sources.json'));
   const { writeKey, source } = await keyStore.add(opts.source ?? { name: 'Web Shop', defaultChannel: 'web' });
   const client = opts.client ? opts.client(kinesis) : kinesis.client;
-  const sink = createKinesisWriter({ client, streamName: stream, retry: { baseDelayMs: 1, maxDelayMs: 10, timeBudgetMs: 3_000, ...opts.retry } });
-  const real = createHandler({ keyStore, sink, config: opts.config, ...(opts.now ? { now: opts.now } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const sink = createKinesisWriter({
+    client,
+    streamName: stream,
+    retry: { baseDelayMs: 1, maxDelayMs: 10, timeBudgetMs: 3_000, ...opts.retry },
+  });
+  const real = createHandler({
+    keyStore,
+    sink,
+    config: opts.config,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   const seen: APIGatewayProxyEventV2[] = [];
   const server = await startCollectorServer({
     handler: async (ev) => {
@@ -77,8 +88,7 @@ export async function startHarness(kinesis: LocalKinesis, opts: HarnessOptions =
     const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
     const key = o.key === undefined ? writeKey : o.key;
     if (key !== null) headers.authorization = `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
-    let payload: Buffer | string | undefined =
-      body === undefined ? undefined : o.raw ? (body as Buffer | string) : JSON.stringify(body);
+    let payload: Buffer | string | undefined = body === undefined ? undefined : o.raw ? (body as Buffer | string) : JSON.stringify(body);
     if (o.gzip && payload !== undefined) {
       payload = gzipSync(payload);
       headers['content-encoding'] = 'gzip';

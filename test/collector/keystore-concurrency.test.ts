@@ -4,12 +4,13 @@
  * drops the earlier one's key. Invariant checked: every key a call reported as added can be looked
  * up afterwards, and nothing revoked comes back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileKeyStore, hashWriteKey } from '../../lambdas/collector/sources/index.js';
 
 let dir: string;
@@ -65,16 +66,20 @@ describe('file key store: concurrent writers in separate processes', () => {
   it('4 processes x 15 concurrent adds: all 60 keys survive', async () => {
     const path = join(dir, 'procs.json');
     const script = fileURLToPath(new URL('./fixtures/keystore-writer.ts', import.meta.url));
-    const children = Array.from({ length: 4 }, (_, p) =>
-      new Promise<string[]>((resolvePromise, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', script, path, '15', `p${p}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (c) => (out += c));
-        child.stderr.on('data', (c) => (err += c));
-        child.on('error', reject);
-        child.on('close', (code) => (code === 0 ? resolvePromise(JSON.parse(out) as string[]) : reject(new Error(`writer ${p} exited ${code}: ${err}`))));
-      }),
+    const children = Array.from(
+      { length: 4 },
+      (_, p) =>
+        new Promise<string[]>((resolvePromise, reject) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', script, path, '15', `p${p}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (c) => (out += c));
+          child.stderr.on('data', (c) => (err += c));
+          child.on('error', reject);
+          child.on('close', (code) =>
+            code === 0 ? resolvePromise(JSON.parse(out) as string[]) : reject(new Error(`writer ${p} exited ${code}: ${err}`)),
+          );
+        }),
     );
     // Release all children together once they are likely booted (they poll for the go file).
     await new Promise((r) => setTimeout(r, 300));
@@ -92,7 +97,10 @@ describe('file key store: concurrent writers in separate processes', () => {
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
     await writeFile(`${path}.lock`, `${holder.pid}\n`);
     let done = false;
-    const pending = store.add({ name: 'second' }).then((r) => ((done = true), r));
+    const pending = store.add({ name: 'second' }).then((r) => {
+      done = true;
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 150));
     expect(done).toBe(false); // still waiting: the holder is alive and the lock is fresh
     await rm(`${path}.lock`);

@@ -2,22 +2,23 @@
  * Key stores: file (local), SSM (deployed; real @aws-sdk/client-ssm against a protocol stand-in),
  * static (env). Keys are stored only as SHA-256 hashes; lookups of the SSM store are cached.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSsmClient } from '../../lambdas/shared/clients/ssm.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFileKeyStore,
   createSsmKeyStore,
   createStaticKeyStore,
   hashWriteKey,
+  type KeyStore,
   keyStoreFromEnv,
   sourceIdFor,
-  type KeyStore,
 } from '../../lambdas/collector/sources/index.js';
-import { startSsmStandIn, type SsmStandIn } from './ssm-standin.js';
+import { createSsmClient } from '../../lambdas/shared/clients/ssm.js';
+import { type SsmStandIn, startSsmStandIn } from './ssm-standin.js';
 
 let dir: string;
 let ssm: SsmStandIn;
@@ -42,7 +43,12 @@ async function contract(store: KeyStore, raw: () => Promise<string>) {
   const a2 = await store.add({ name: 'Web Shop', defaultChannel: 'web' }); // rotation: same source id
   expect(a.writeKey).toMatch(/^tl_[A-Za-z0-9_-]{32}$/);
   expect(new Set([a.writeKey, b.writeKey, a2.writeKey]).size).toBe(3);
-  expect(await store.lookup(a.writeKey)).toEqual({ id: 'web-shop', name: 'Web Shop', defaultChannel: 'web', allowedOrigins: ['https://shop.example.com'] });
+  expect(await store.lookup(a.writeKey)).toEqual({
+    id: 'web-shop',
+    name: 'Web Shop',
+    defaultChannel: 'web',
+    allowedOrigins: ['https://shop.example.com'],
+  });
   expect(await store.lookup(b.writeKey)).toEqual({ id: 'call-centre', name: 'Call Centre', defaultChannel: 'call_center' });
   expect(await store.lookup('tl_unknown')).toBeUndefined();
   expect(await store.lookup('')).toBeUndefined();
@@ -111,7 +117,13 @@ describe('SSM key store (real SSM client, JSON 1.1 stand-in)', () => {
 
   it('serves lookups from a cache: unknown keys do not hit SSM more than once per refresh window', async () => {
     let t = 1_000_000;
-    const store = createSsmKeyStore({ ssm: client(), prefix: '/threadline/cache/sources', ttlMs: 60_000, missRefreshMs: 10_000, now: () => t });
+    const store = createSsmKeyStore({
+      ssm: client(),
+      prefix: '/threadline/cache/sources',
+      ttlMs: 60_000,
+      missRefreshMs: 10_000,
+      now: () => t,
+    });
     const { writeKey } = await store.add({ name: 'app', defaultChannel: 'mobile_app' });
     const before = ssm.calls.GetParametersByPath ?? 0;
     for (let i = 0; i < 20; i++) expect((await store.lookup(writeKey))?.id).toBe('app');
@@ -137,7 +149,9 @@ describe('SSM key store (real SSM client, JSON 1.1 stand-in)', () => {
 describe('static key store and keyStoreFromEnv', () => {
   it('reads hashes from THREADLINE_SOURCES_JSON and is read-only', async () => {
     const hash = createHash('sha256').update('tl_static').digest('hex');
-    const store = await keyStoreFromEnv({ THREADLINE_SOURCES_JSON: JSON.stringify([{ keyHash: hash, name: 'POS', defaultChannel: 'store' }]) });
+    const store = await keyStoreFromEnv({
+      THREADLINE_SOURCES_JSON: JSON.stringify([{ keyHash: hash, name: 'POS', defaultChannel: 'store' }]),
+    });
     expect(await store.lookup('tl_static')).toEqual({ id: 'pos', name: 'POS', defaultChannel: 'store' });
     expect(await store.lookup('tl_other')).toBeUndefined();
     await expect(store.add({ name: 'x' })).rejects.toThrow(/read-only/);
@@ -147,7 +161,12 @@ describe('static key store and keyStoreFromEnv', () => {
   it('THREADLINE_KEYSTORE=ssm uses the SSM prefix (and the endpoint from AWS_ENDPOINT_URL_SSM)', async () => {
     const seeded = createSsmKeyStore({ ssm: client(), prefix: '/threadline/env/sources' });
     const { writeKey } = await seeded.add({ name: 'env' });
-    const store = await keyStoreFromEnv({ THREADLINE_KEYSTORE: 'ssm', THREADLINE_SSM_PREFIX: '/threadline/env/sources', AWS_ENDPOINT_URL_SSM: ssm.endpoint, AWS_REGION: 'eu-west-1' });
+    const store = await keyStoreFromEnv({
+      THREADLINE_KEYSTORE: 'ssm',
+      THREADLINE_SSM_PREFIX: '/threadline/env/sources',
+      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+      AWS_REGION: 'eu-west-1',
+    });
     expect((await store.lookup(writeKey))?.id).toBe('env');
     await expect(keyStoreFromEnv({ THREADLINE_KEYSTORE: 'ssm' })).rejects.toThrow(/THREADLINE_SSM_PREFIX/);
     await expect(keyStoreFromEnv({ THREADLINE_KEYSTORE: 'redis' })).rejects.toThrow(/unknown/);

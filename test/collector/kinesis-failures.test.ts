@@ -3,14 +3,15 @@
  * client gets 503 + Retry-After rather than a false 200. Invariant checked throughout: a 200 means
  * every accepted event is in the stream.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+
 import { ResourceNotFoundException } from '@aws-sdk/client-kinesis';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKinesisWriter } from '../../lambdas/collector/kinesis-writer.js';
 import type { LocalKinesis } from '../../local/kinesis.js';
 import type { CollectedEnvelope } from '../../schemas/envelope.js';
-import { createKinesisWriter } from '../../lambdas/collector/kinesis-writer.js';
+import { type Fault, faultyClient, throttled } from './faults.js';
 import { startHarness, startKinesis } from './harness.js';
-import { faultyClient, throttled, type Fault } from './faults.js';
 
 let kinesis: LocalKinesis;
 beforeAll(async () => {
@@ -31,18 +32,20 @@ describe('partial failure (FailedRecordCount > 0)', () => {
     let faulty!: ReturnType<typeof faultyClient>;
     const h = await startHarness(kinesis, {
       client: (k) =>
-        (faulty = faultyClient(k, (call): Fault =>
-          call === 0
-            ? {
-                kind: 'partial',
-                fail: [
-                  { index: 0, code: 'ProvisionedThroughputExceededException' },
-                  { index: 3, code: 'ProvisionedThroughputExceededException' },
-                  { index: 5, code: 'InternalFailure' },
-                  { index: 9, code: 'ProvisionedThroughputExceededException' },
-                ],
-              }
-            : { kind: 'none' },
+        (faulty = faultyClient(
+          k,
+          (call): Fault =>
+            call === 0
+              ? {
+                  kind: 'partial',
+                  fail: [
+                    { index: 0, code: 'ProvisionedThroughputExceededException' },
+                    { index: 3, code: 'ProvisionedThroughputExceededException' },
+                    { index: 5, code: 'InternalFailure' },
+                    { index: 9, code: 'ProvisionedThroughputExceededException' },
+                  ],
+                }
+              : { kind: 'none' },
         )).client,
     });
     const res = await h.post('/v1/batch', batchOf(10, 'p'));
@@ -60,8 +63,10 @@ describe('partial failure (FailedRecordCount > 0)', () => {
     const h = await startHarness(kinesis, {
       retry: { maxAttempts: 4 },
       client: (k) =>
-        (faulty = faultyClient(k, (): Fault =>
-          failing ? { kind: 'partial', fail: [{ index: 0, code: 'ProvisionedThroughputExceededException' }] } : { kind: 'none' },
+        (faulty = faultyClient(
+          k,
+          (): Fault =>
+            failing ? { kind: 'partial', fail: [{ index: 0, code: 'ProvisionedThroughputExceededException' }] } : { kind: 'none' },
         )).client,
     });
     const body = batchOf(6, 'q');
@@ -83,7 +88,8 @@ describe('total failure (the call throws)', () => {
   it('retries a thrown ProvisionedThroughputExceededException and then answers 200', async () => {
     let faulty!: ReturnType<typeof faultyClient>;
     const h = await startHarness(kinesis, {
-      client: (k) => (faulty = faultyClient(k, (call): Fault => (call < 2 ? { kind: 'throw', error: throttled() } : { kind: 'none' }))).client,
+      client: (k) =>
+        (faulty = faultyClient(k, (call): Fault => (call < 2 ? { kind: 'throw', error: throttled() } : { kind: 'none' }))).client,
     });
     const res = await h.post('/v1/batch', batchOf(5, 't'));
     expect(res.status).toBe(200);

@@ -3,11 +3,12 @@
  * environment the CDK stack sets (stream name, AWS_ENDPOINT_URL_KINESIS, key store), invoked with
  * API Gateway HTTP API payload-2.0 events. Kinesis is kinesalite.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gzipSync } from 'node:zlib';
+
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { startLocalKinesis, type LocalKinesis } from '../../local/kinesis.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
 
 let kinesis: LocalKinesis;
 const KEY = 'tl_lambda_test_key';
@@ -18,7 +19,10 @@ beforeAll(async () => {
   vi.stubEnv('THREADLINE_STREAM_NAME', 'lambda-events');
   vi.stubEnv('AWS_ENDPOINT_URL_KINESIS', kinesis.endpoint);
   vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('THREADLINE_SOURCES_JSON', JSON.stringify([{ keyHash: createHash('sha256').update(KEY).digest('hex'), name: 'lambda-src', defaultChannel: 'web' }]));
+  vi.stubEnv(
+    'THREADLINE_SOURCES_JSON',
+    JSON.stringify([{ keyHash: createHash('sha256').update(KEY).digest('hex'), name: 'lambda-src', defaultChannel: 'web' }]),
+  );
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
 });
@@ -55,13 +59,20 @@ function event(body: Buffer | string, headers: Record<string, string>, path = '/
 describe('Lambda handler from environment', () => {
   it('accepts a gzip, base64-encoded batch and writes it to the configured stream', async () => {
     const { handler } = await import('../../lambdas/collector/handler.js');
-    const body = gzipSync(JSON.stringify({ batch: [{ type: 'track', userId: 'u-l', event: 'Lambda Works', messageId: 'lam-1' }], writeKey: KEY }));
+    const body = gzipSync(
+      JSON.stringify({ batch: [{ type: 'track', userId: 'u-l', event: 'Lambda Works', messageId: 'lam-1' }], writeKey: KEY }),
+    );
     const res = await handler(event(body, { 'content-encoding': 'gzip', 'content-type': 'application/x-www-form-urlencoded' }));
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body!)).toEqual({ success: true, accepted: 1, rejected: [] });
     const recs = await kinesis.readAll('lambda-events');
     const env = JSON.parse(Buffer.from(recs[0]!.data).toString());
-    expect(env).toMatchObject({ v: 1, kind: 'event', source: { id: 'lambda-src', name: 'lambda-src', defaultChannel: 'web' }, clientIp: '203.0.113.9' });
+    expect(env).toMatchObject({
+      v: 1,
+      kind: 'event',
+      source: { id: 'lambda-src', name: 'lambda-src', defaultChannel: 'web' },
+      clientIp: '203.0.113.9',
+    });
     expect(env.event.messageId).toBe('lam-1');
     expect(recs[0]!.partitionKey).toBe('u-l');
   });

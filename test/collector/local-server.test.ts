@@ -3,10 +3,11 @@
  * LevelDB persistence + the development key + the collector on loopback, driven with plain HTTP the
  * way the README's curl example does.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_WRITE_KEY, startStandaloneCollector } from '../../local/collector-server.js';
 
 let dir: string;

@@ -4,10 +4,10 @@
  * IPs and write keys (accepted, rejected, refused, failed) must leave none of them in the logs.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LocalKinesis } from '../../local/kinesis.js';
 import { createLogger } from '../../lambdas/shared/logger.js';
-import { startHarness, startKinesis } from './harness.js';
+import type { LocalKinesis } from '../../local/kinesis.js';
 import { faultyClient, throttled } from './faults.js';
+import { startHarness, startKinesis } from './harness.js';
 
 let kinesis: LocalKinesis;
 beforeAll(async () => {
@@ -28,7 +28,11 @@ describe('logging', () => {
     let failing = false;
     try {
       const log = createLogger('threadline-collector-test');
-      const h = await startHarness(kinesis, { log, client: (k) => faultyClient(k, () => (failing ? { kind: 'throw', error: throttled() } : { kind: 'none' })).client, retry: { maxAttempts: 2 } });
+      const h = await startHarness(kinesis, {
+        log,
+        client: (k) => faultyClient(k, () => (failing ? { kind: 'throw', error: throttled() } : { kind: 'none' })).client,
+        retry: { maxAttempts: 2 },
+      });
       const EMAIL = 'ada.lovelace@example.com';
       const IP = '203.0.113.77';
       const event = { type: 'identify', userId: 'u-1', traits: { email: EMAIL }, context: { ip: IP, identifiers: { email: EMAIL } } };

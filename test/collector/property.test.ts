@@ -5,20 +5,21 @@
  *   - batches of valid generated events are all accepted, and what lands in the stream is the event
  *     as sent plus the collector's stamps.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fc from 'fast-check';
-import { gzipSync } from 'node:zlib';
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LocalKinesis } from '../../local/kinesis.js';
-import { createHandler, type ApiGatewayV2Handler } from '../../lambdas/collector/handler.js';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiGatewayV2Handler, createHandler } from '../../lambdas/collector/handler.js';
 import { createKinesisWriter } from '../../lambdas/collector/kinesis-writer.js';
 import { createFileKeyStore } from '../../lambdas/collector/sources/file-store.js';
-import { FAILURE_REASONS } from '../../schemas/failure-reasons.js';
+import type { LocalKinesis } from '../../local/kinesis.js';
 import type { CollectedEnvelope, StreamEnvelope } from '../../schemas/envelope.js';
-import { validEvent, NOW } from '../contract/arbitraries.js';
+import { FAILURE_REASONS } from '../../schemas/failure-reasons.js';
+import { NOW, validEvent } from '../contract/arbitraries.js';
 import { startKinesis } from './harness.js';
 
 let kinesis: LocalKinesis;
@@ -83,10 +84,18 @@ describe('never throws', () => {
     );
     const arb = fc.record({
       method: fc.constantFrom('POST', 'GET', 'PUT', 'OPTIONS', 'DELETE', 'post'),
-      path: fc.oneof(fc.constantFrom('/v1/batch', '/v1/track', '/v1/import', '/v1/alias', '/health', '/', '/v1/batch/'), fc.string({ maxLength: 30 }).map((s) => `/${s}`)),
+      path: fc.oneof(
+        fc.constantFrom('/v1/batch', '/v1/track', '/v1/import', '/v1/alias', '/health', '/', '/v1/batch/'),
+        fc.string({ maxLength: 30 }).map((s) => `/${s}`),
+      ),
       body: fc.option(bodyArb, { nil: undefined }),
       encoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'gzip, gzip', 'x-gzip', 'zstd'), { nil: undefined }),
-      authorization: fc.oneof(fc.constant(undefined), fc.constant('good'), fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }).map((s) => `Basic ${s}`)),
+      authorization: fc.oneof(
+        fc.constant(undefined),
+        fc.constant('good'),
+        fc.string({ maxLength: 40 }),
+        fc.string({ maxLength: 40 }).map((s) => `Basic ${s}`),
+      ),
       origin: fc.option(fc.constantFrom('https://a.example', 'null', ''), { nil: undefined }),
     });
     await fc.assert(
@@ -116,7 +125,10 @@ describe('valid events through the collector', () => {
         const batch = events.map((e, i) => ({ ...e, messageId: `${tag}-${i}` }));
         const json = Buffer.from(JSON.stringify({ batch }));
         const res = await handler(
-          apiEvent('POST', '/v1/batch', gzip ? gzipSync(json) : json, { authorization: auth(), ...(gzip ? { 'content-encoding': 'gzip' } : {}) }),
+          apiEvent('POST', '/v1/batch', gzip ? gzipSync(json) : json, {
+            authorization: auth(),
+            ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+          }),
         );
         expect(res.statusCode).toBe(200);
         expect(JSON.parse(res.body ?? '')).toEqual({ success: true, accepted: batch.length, rejected: [] });

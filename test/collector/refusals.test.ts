@@ -4,11 +4,12 @@
  * the stream as RejectedEnvelope with the raw payload, while the valid events of the same batch are
  * accepted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKinesis } from '../../local/kinesis.js';
 import type { CollectedEnvelope, RejectedEnvelope } from '../../schemas/envelope.js';
-import { startHarness, startKinesis, type Harness } from './harness.js';
+import { type Harness, startHarness, startKinesis } from './harness.js';
 
 let kinesis: LocalKinesis;
 let h: Harness;
@@ -44,7 +45,11 @@ describe('request-level refusals (nothing written)', () => {
   });
 
   it('accepts the key in the body and never stores it', async () => {
-    const res = await h.post('/v1/batch', { writeKey: h.writeKey, batch: [ok({ messageId: 'body-key-1', writeKey: h.writeKey })] }, { key: null });
+    const res = await h.post(
+      '/v1/batch',
+      { writeKey: h.writeKey, batch: [ok({ messageId: 'body-key-1', writeKey: h.writeKey })] },
+      { key: null },
+    );
     expect(res.status).toBe(200);
     const stored = (await h.records()).map((r) => Buffer.from(r.data).toString('utf8'));
     expect(stored.some((s) => s.includes('body-key-1'))).toBe(true);
@@ -63,7 +68,12 @@ describe('request-level refusals (nothing written)', () => {
   });
 
   it('413 for a gzip bomb, without inflating it all (<100 KB in, 50 MB inside)', async () => {
-    const bomb = gzipSync(Buffer.concat([Buffer.from('{"batch":[{"type":"track","userId":"u","event":"e","properties":{"p":"'), Buffer.alloc(50 * 1024 * 1024, 0x61)]));
+    const bomb = gzipSync(
+      Buffer.concat([
+        Buffer.from('{"batch":[{"type":"track","userId":"u","event":"e","properties":{"p":"'),
+        Buffer.alloc(50 * 1024 * 1024, 0x61),
+      ]),
+    );
     expect(bomb.length).toBeLessThan(100 * 1024);
     const res = await h.post('/v1/batch', bomb, { raw: true, headers: { 'content-encoding': 'gzip' } });
     expectError(res, 413, 'payload_too_large');
@@ -84,7 +94,11 @@ describe('request-level refusals (nothing written)', () => {
     expectError(await h.post('/v1/track', '{"type":"track",', { raw: true }), 400, 'bad_json');
     const invalidUtf8 = Buffer.concat([Buffer.from('{"userId":"u'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('","event":"e"}')]);
     expectError(await h.post('/v1/track', invalidUtf8, { raw: true }), 400, 'bad_encoding');
-    expectError(await h.post('/v1/batch', Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]), { raw: true, headers: { 'content-encoding': 'gzip' } }), 400, 'bad_encoding');
+    expectError(
+      await h.post('/v1/batch', Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]), { raw: true, headers: { 'content-encoding': 'gzip' } }),
+      400,
+      'bad_encoding',
+    );
     expectError(await h.post('/v1/track', '[1,2,3]', { raw: true }), 400, 'schema_violation');
     expectError(await h.post('/v1/track', '', { raw: true }), 400, 'bad_json');
   });
@@ -110,7 +124,11 @@ describe('event-level rejections (answered and written as RejectedEnvelope)', ()
     ['wrong type for event name', 'schema_violation', ok({ event: 42 })],
     ['properties as an array', 'schema_violation', ok({ properties: [1, 2] })],
     ['unknown touchpoint channel', 'schema_violation', ok({ context: { touchpoint: { channel: 'carrier_pigeon' } } })],
-    ['huge properties', 'event_too_large', ok({ properties: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, 'vvvvvvvvvvvvvvvv'])) })],
+    [
+      'huge properties',
+      'event_too_large',
+      ok({ properties: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, 'vvvvvvvvvvvvvvvv'])) }),
+    ],
     ['deeply nested properties', 'too_deep', ok({ properties: { a: deep() } })],
     ['no id at all', 'missing_identity', { type: 'track', event: 'Anonymous Thing' }],
     ['far-future timestamp', 'timestamp_out_of_range', ok({ timestamp: '2999-01-01T00:00:00Z' })],
@@ -134,7 +152,13 @@ describe('event-level rejections (answered and written as RejectedEnvelope)', ()
   });
 
   it('single-event route: 400 with the reason, detail names the path but never the value', async () => {
-    const res = await h.post('/v1/identify', { userId: 'u-9', messageId: 'pii-1', traits: { email: EMAIL }, context: { identifiers: { email: 12345 } }, timestamp: EMAIL });
+    const res = await h.post('/v1/identify', {
+      userId: 'u-9',
+      messageId: 'pii-1',
+      traits: { email: EMAIL },
+      context: { identifiers: { email: 12345 } },
+      timestamp: EMAIL,
+    });
     expectError(res, 400, 'schema_violation');
     expect(res.json.error.message).toContain('timestamp');
     expect(res.json.error.message).toContain('context.identifiers.email');
@@ -180,7 +204,15 @@ describe('stamps', () => {
   it('assigns a messageId, stamps receivedAt/IP/source, derives timestamp from sentAt, fills sentAt from the batch', async () => {
     const res = await h.post('/v1/batch', {
       sentAt: '2020-01-01T00:00:10.000Z', // device clock years off: the skew rule cancels it
-      batch: [{ type: 'track', anonymousId: 'a-1', event: 'Viewed', originalTimestamp: '2020-01-01T00:00:04.000Z', receivedAt: '1999-01-01T00:00:00Z' }],
+      batch: [
+        {
+          type: 'track',
+          anonymousId: 'a-1',
+          event: 'Viewed',
+          originalTimestamp: '2020-01-01T00:00:04.000Z',
+          receivedAt: '1999-01-01T00:00:00Z',
+        },
+      ],
     });
     expect(res.status).toBe(200);
     const env = (await h.envelopes()).find((e): e is CollectedEnvelope => e.kind === 'event' && e.event.anonymousId === 'a-1')!;
@@ -212,12 +244,18 @@ describe('stamps', () => {
 describe('CORS', () => {
   let strict: Harness;
   beforeAll(async () => {
-    strict = await startHarness(kinesis, { source: { name: 'Site', allowedOrigins: ['https://shop.example.com'] }, config: { allowedOrigins: ['https://admin.example.com'] } });
+    strict = await startHarness(kinesis, {
+      source: { name: 'Site', allowedOrigins: ['https://shop.example.com'] },
+      config: { allowedOrigins: ['https://admin.example.com'] },
+    });
   });
   afterAll(async () => strict.close());
 
   it('preflight answers any origin; the POST enforces the source list plus the global list', async () => {
-    const pre = await fetch(`${strict.url}/v1/batch`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const pre = await fetch(`${strict.url}/v1/batch`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toContain('authorization');
     for (const origin of ['https://shop.example.com', 'https://admin.example.com']) {

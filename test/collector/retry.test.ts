@@ -1,8 +1,9 @@
 /** lambdas/shared/retry.ts and the PutRecords chunking: hand-computed cases and properties. */
-import { describe, expect, it } from 'vitest';
+
 import fc from 'fast-check';
-import { backoffDelay, isRetryableError, retryPartialBatch, type ItemOutcome } from '../../lambdas/shared/retry.js';
+import { describe, expect, it } from 'vitest';
 import { chunkRecords } from '../../lambdas/collector/kinesis-writer.js';
+import { backoffDelay, type ItemOutcome, isRetryableError, retryPartialBatch } from '../../lambdas/shared/retry.js';
 import { throttled } from './faults.js';
 
 const noSleep = async () => {};
@@ -32,19 +33,32 @@ describe('retryPartialBatch', () => {
   it('re-sends only failed items until delivered', async () => {
     const sent: string[][] = [];
     const failOnce = new Set(['b', 'd']);
-    const out = await retryPartialBatch(['a', 'b', 'c', 'd'], async (batch) => {
-      sent.push(batch);
-      return batch.map((x): ItemOutcome => (failOnce.delete(x) ? { ok: false, code: 'ProvisionedThroughputExceededException' } : { ok: true }));
-    }, { sleep: noSleep });
-    expect(sent).toEqual([['a', 'b', 'c', 'd'], ['b', 'd']]);
+    const out = await retryPartialBatch(
+      ['a', 'b', 'c', 'd'],
+      async (batch) => {
+        sent.push(batch);
+        return batch.map(
+          (x): ItemOutcome => (failOnce.delete(x) ? { ok: false, code: 'ProvisionedThroughputExceededException' } : { ok: true }),
+        );
+      },
+      { sleep: noSleep },
+    );
+    expect(sent).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['b', 'd'],
+    ]);
     expect(out).toEqual({ delivered: 4, failed: [], attempts: 2 });
   });
 
   it('stops at maxAttempts and reports what is left with its last code', async () => {
-    const out = await retryPartialBatch([1, 2, 3], async (b) => b.map((x): ItemOutcome => (x === 2 ? { ok: false, code: 'InternalFailure' } : { ok: true })), {
-      maxAttempts: 3,
-      sleep: noSleep,
-    });
+    const out = await retryPartialBatch(
+      [1, 2, 3],
+      async (b) => b.map((x): ItemOutcome => (x === 2 ? { ok: false, code: 'InternalFailure' } : { ok: true })),
+      {
+        maxAttempts: 3,
+        sleep: noSleep,
+      },
+    );
     expect(out).toEqual({ delivered: 2, failed: [{ item: 2, code: 'InternalFailure' }], attempts: 3 });
   });
 
@@ -71,14 +85,22 @@ describe('retryPartialBatch', () => {
 
   it('retries a thrown retryable error for all items, and gives up at once on a permanent one', async () => {
     let calls = 0;
-    const ok = await retryPartialBatch([1, 2], async (b) => {
-      if (calls++ < 2) throw throttled();
-      return b.map((): ItemOutcome => ({ ok: true }));
-    }, { sleep: noSleep });
+    const ok = await retryPartialBatch(
+      [1, 2],
+      async (b) => {
+        if (calls++ < 2) throw throttled();
+        return b.map((): ItemOutcome => ({ ok: true }));
+      },
+      { sleep: noSleep },
+    );
     expect(ok).toEqual({ delivered: 2, failed: [], attempts: 3 });
-    const permanent = await retryPartialBatch([1, 2], async () => {
-      throw Object.assign(new Error('no stream'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
-    }, { sleep: noSleep });
+    const permanent = await retryPartialBatch(
+      [1, 2],
+      async () => {
+        throw Object.assign(new Error('no stream'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 400 } });
+      },
+      { sleep: noSleep },
+    );
     expect(permanent.attempts).toBe(1);
     expect(permanent.failed.map((f) => f.code)).toEqual(['ResourceNotFoundException', 'ResourceNotFoundException']);
   });
@@ -91,23 +113,32 @@ describe('retryPartialBatch', () => {
 
   it('property: every item is delivered exactly once or reported failed, never both', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(fc.boolean(), { maxLength: 40 }), { maxLength: 8 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 8 }), async (pattern, n, maxAttempts) => {
-        const items = Array.from({ length: n }, (_, i) => i);
-        const deliveredCount = new Map<number, number>();
-        let call = 0;
-        const out = await retryPartialBatch(items, async (batch) => {
-          const fails = pattern[call++] ?? [];
-          return batch.map((x, i): ItemOutcome => {
-            if (fails[i]) return { ok: false, code: 'ProvisionedThroughputExceededException' };
-            deliveredCount.set(x, (deliveredCount.get(x) ?? 0) + 1);
-            return { ok: true };
-          });
-        }, { maxAttempts, sleep: noSleep });
-        expect(out.delivered + out.failed.length).toBe(n);
-        expect([...deliveredCount.values()].every((c) => c === 1)).toBe(true);
-        for (const f of out.failed) expect(deliveredCount.has(f.item)).toBe(false);
-        expect(out.attempts).toBeLessThanOrEqual(maxAttempts);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(fc.boolean(), { maxLength: 40 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (pattern, n, maxAttempts) => {
+          const items = Array.from({ length: n }, (_, i) => i);
+          const deliveredCount = new Map<number, number>();
+          let call = 0;
+          const out = await retryPartialBatch(
+            items,
+            async (batch) => {
+              const fails = pattern[call++] ?? [];
+              return batch.map((x, i): ItemOutcome => {
+                if (fails[i]) return { ok: false, code: 'ProvisionedThroughputExceededException' };
+                deliveredCount.set(x, (deliveredCount.get(x) ?? 0) + 1);
+                return { ok: true };
+              });
+            },
+            { maxAttempts, sleep: noSleep },
+          );
+          expect(out.delivered + out.failed.length).toBe(n);
+          expect([...deliveredCount.values()].every((c) => c === 1)).toBe(true);
+          for (const f of out.failed) expect(deliveredCount.has(f.item)).toBe(false);
+          expect(out.attempts).toBeLessThanOrEqual(maxAttempts);
+        },
+      ),
       { numRuns: 300 },
     );
   });

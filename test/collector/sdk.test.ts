@@ -5,12 +5,13 @@
  * top-level channel "server"). Each of track, identify, page, screen, group, alias is sent; the
  * records are read back from the stream and every field the SDK sent must be there unchanged.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
+
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
+import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKinesis } from '../../local/kinesis.js';
 import type { CollectedEnvelope } from '../../schemas/envelope.js';
-import { bodyOf, startHarness, startKinesis, type Harness } from './harness.js';
+import { bodyOf, type Harness, startHarness, startKinesis } from './harness.js';
 
 let kinesis: LocalKinesis;
 beforeAll(async () => {
@@ -44,7 +45,12 @@ async function sendAllCalls(call: (method: string, payload: Record<string, unkno
     properties: { order_id: 'o-1', revenue: 42.5, currency: 'EUR', products: [{ sku: 'A', price: 42.5, quantity: 1 }] },
     context: { touchpoint: { channel: 'store', location: 'store-042', agent: 'emp-7' }, identifiers: { loyaltyId: 'L-99' } },
   });
-  call('page', { anonymousId: 'anon-9', name: 'Quickstart', category: 'Docs', properties: { path: '/docs', url: 'https://example.com/docs?utm_source=x' } });
+  call('page', {
+    anonymousId: 'anon-9',
+    name: 'Quickstart',
+    category: 'Docs',
+    properties: { path: '/docs', url: 'https://example.com/docs?utm_source=x' },
+  });
   call('screen', { userId: 'u-123', name: 'Basket', properties: { items: 2 } });
   call('group', { userId: 'u-123', groupId: 'acme', traits: { name: 'Acme', employees: 40 } });
   call('alias', { userId: 'u-123', previousId: 'anon-9' });
@@ -88,7 +94,12 @@ describe('Segment @segment/analytics-node 3.1.0', () => {
     // Hand-checked values, independent of the SDK's own serialisation.
     const track = envs.find((e) => e.event.type === 'track')!.event as any;
     expect(track.event).toBe('Order Completed');
-    expect(track.properties).toEqual({ order_id: 'o-1', revenue: 42.5, currency: 'EUR', products: [{ sku: 'A', price: 42.5, quantity: 1 }] });
+    expect(track.properties).toEqual({
+      order_id: 'o-1',
+      revenue: 42.5,
+      currency: 'EUR',
+      products: [{ sku: 'A', price: 42.5, quantity: 1 }],
+    });
     expect(track.context.touchpoint).toEqual({ channel: 'store', location: 'store-042', agent: 'emp-7' });
     expect(track.context.identifiers).toEqual({ loyaltyId: 'L-99' });
     expect(track.context.library.name).toBe('@segment/analytics-node');
@@ -117,7 +128,13 @@ describe('RudderStack @rudderstack/rudder-sdk-node 3.0.13', () => {
   afterAll(async () => h.close());
 
   it('delivers gzip bodies labelled as form data, with the sentAt clock-skew rule applied', async () => {
-    const client = new RudderAnalytics(h.writeKey, { dataPlaneUrl: h.url, flushAt: 50, flushInterval: 60_000, retryCount: 0, logLevel: 'error' });
+    const client = new RudderAnalytics(h.writeKey, {
+      dataPlaneUrl: h.url,
+      flushAt: 50,
+      flushInterval: 60_000,
+      retryCount: 0,
+      logLevel: 'error',
+    });
     await sendAllCalls((method, payload) => {
       (client as unknown as Record<string, (p: unknown) => void>)[method]!(payload);
     });

@@ -43,7 +43,13 @@ export async function startSsmStandIn(): Promise<SsmStandIn> {
         case 'PutParameter': {
           const existing = params.get(input.Name);
           if (existing && !input.Overwrite) return fail('ParameterAlreadyExists', 'The parameter already exists.');
-          const p = { Name: input.Name, Type: input.Type ?? 'String', Value: input.Value, Version: (existing?.Version ?? 0) + 1, LastModifiedDate: Date.now() / 1000 };
+          const p = {
+            Name: input.Name,
+            Type: input.Type ?? 'String',
+            Value: input.Value,
+            Version: (existing?.Version ?? 0) + 1,
+            LastModifiedDate: Date.now() / 1000,
+          };
           params.set(input.Name, p);
           return reply(200, { Version: p.Version, Tier: 'Standard' });
         }
@@ -54,7 +60,7 @@ export async function startSsmStandIn(): Promise<SsmStandIn> {
         case 'DeleteParameter':
           return params.delete(input.Name) ? reply(200, {}) : fail('ParameterNotFound', '');
         case 'GetParametersByPath': {
-          const path = String(input.Path).replace(/\/$/, '') + '/';
+          const path = `${String(input.Path).replace(/\/$/, '')}/`;
           const all = [...params.values()]
             .filter((p) => p.Name.startsWith(path) && (input.Recursive || !p.Name.slice(path.length).includes('/')))
             .sort((a, b) => a.Name.localeCompare(b.Name));

@@ -7,15 +7,27 @@ export const NOW = Date.parse('2026-06-15T12:00:00.000Z');
 
 const key = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !FORBIDDEN_KEYS.has(k));
 const id = fc.string({ minLength: 1, maxLength: 40 });
-const leaf = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+const leaf = fc.oneof(
+  fc.string({ maxLength: 20 }),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+);
 const bag = fc.dictionary(key, fc.oneof(leaf, fc.array(leaf, { maxLength: 4 }), fc.dictionary(key, leaf, { maxKeys: 4 })), { maxKeys: 6 });
 const iso = fc.integer({ min: NOW - 365 * 86_400_000, max: NOW + 3_600_000 }).map((ms) => new Date(ms).toISOString());
 
 const context = fc.record(
   {
-    touchpoint: fc.record({ channel: fc.constantFrom(...TOUCHPOINT_CHANNELS), location: fc.string({ maxLength: 20 }) }, { requiredKeys: ['channel'] }),
+    touchpoint: fc.record(
+      { channel: fc.constantFrom(...TOUCHPOINT_CHANNELS), location: fc.string({ maxLength: 20 }) },
+      { requiredKeys: ['channel'] },
+    ),
     identifiers: fc.record({ deviceId: id, loyaltyId: id, crmId: id, email: fc.emailAddress() }, { requiredKeys: [] }),
-    campaign: fc.record({ name: fc.string({ maxLength: 20 }), source: fc.string({ maxLength: 20 }), medium: fc.string({ maxLength: 20 }) }, { requiredKeys: [] }),
+    campaign: fc.record(
+      { name: fc.string({ maxLength: 20 }), source: fc.string({ maxLength: 20 }), medium: fc.string({ maxLength: 20 }) },
+      { requiredKeys: [] },
+    ),
     library: fc.record({ name: fc.string({ maxLength: 20 }), version: fc.string({ maxLength: 10 }) }),
     custom: bag,
   },
@@ -40,7 +52,26 @@ export const validEvent = fc
   })
   .map((r) => {
     const e: Record<string, unknown> = { ...r.extra, type: r.type, ...r.ids };
-    for (const k of ['type', 'userId', 'anonymousId', 'messageId', 'timestamp', 'originalTimestamp', 'sentAt', 'receivedAt', 'context', 'integrations', 'channel', 'properties', 'traits', 'event', 'name', 'category', 'groupId', 'previousId']) {
+    for (const k of [
+      'type',
+      'userId',
+      'anonymousId',
+      'messageId',
+      'timestamp',
+      'originalTimestamp',
+      'sentAt',
+      'receivedAt',
+      'context',
+      'integrations',
+      'channel',
+      'properties',
+      'traits',
+      'event',
+      'name',
+      'category',
+      'groupId',
+      'previousId',
+    ]) {
       if (k !== 'type' && k !== 'userId' && k !== 'anonymousId') delete e[k];
     }
     if (r.messageId !== undefined) e.messageId = r.messageId;
@@ -95,11 +126,27 @@ export const MUTATIONS: Mutation[] = [
   { name: 'type is a number', reason: 'schema_violation', apply: (e) => ({ ...e, type: 7 }) },
   { name: 'userId is an object', reason: 'schema_violation', apply: (e) => ({ ...e, userId: { id: 1 } }) },
   { name: 'messageId too long', reason: 'schema_violation', apply: (e) => ({ ...e, messageId: 'm'.repeat(101) }) },
-  { name: 'context.touchpoint.channel unknown', reason: 'schema_violation', apply: (e) => ({ ...e, context: { touchpoint: { channel: 'telegraph' } } }) },
-  { name: 'timestamp 2 days ahead', reason: 'timestamp_out_of_range', apply: (e) => ({ ...e, timestamp: new Date(NOW + 2 * 86_400_000).toISOString() }) },
-  { name: 'timestamp 3 years back', reason: 'timestamp_out_of_range', apply: (e) => ({ ...e, timestamp: new Date(NOW - 3 * 365 * 86_400_000).toISOString() }) },
+  {
+    name: 'context.touchpoint.channel unknown',
+    reason: 'schema_violation',
+    apply: (e) => ({ ...e, context: { touchpoint: { channel: 'telegraph' } } }),
+  },
+  {
+    name: 'timestamp 2 days ahead',
+    reason: 'timestamp_out_of_range',
+    apply: (e) => ({ ...e, timestamp: new Date(NOW + 2 * 86_400_000).toISOString() }),
+  },
+  {
+    name: 'timestamp 3 years back',
+    reason: 'timestamp_out_of_range',
+    apply: (e) => ({ ...e, timestamp: new Date(NOW - 3 * 365 * 86_400_000).toISOString() }),
+  },
   { name: 'not a date', reason: 'schema_violation', apply: (e) => ({ ...e, timestamp: '2026-13-45T99:99:99Z' }) },
-  { name: '__proto__ in a bag', reason: 'forbidden_key', apply: (e) => JSON.parse(JSON.stringify(e).replace(/^\{/, '{"integrations":{"x":{"__proto__":{"a":1}}},')) },
+  {
+    name: '__proto__ in a bag',
+    reason: 'forbidden_key',
+    apply: (e) => JSON.parse(JSON.stringify(e).replace(/^\{/, '{"integrations":{"x":{"__proto__":{"a":1}}},')),
+  },
   { name: 'constructor at top', reason: 'forbidden_key', apply: (e) => ({ ...e, constructor: { prototype: 1 } }) },
   { name: '40 levels deep', reason: 'too_deep', apply: (e) => ({ ...e, integrations: { deep: nest(40) } }) },
   { name: 'over 32 KB', reason: 'event_too_large', apply: (e) => ({ ...e, integrations: { pad: 'x'.repeat(33 * 1024) } }) },

@@ -4,10 +4,11 @@
  * the event and the send. Client libraries (analytics.js, mobile SDKs) send the device clock in
  * `timestamp`, which validation turns into originalTimestamp first; /v1/import trusts timestamps.
  */
-import { describe, expect, it } from 'vitest';
+
 import fc from 'fast-check';
-import { deriveEventTime, validateEvent, withDeviceClockAsOriginal } from '../../schemas/validate.js';
+import { describe, expect, it } from 'vitest';
 import { stampEvent } from '../../lambdas/collector/envelope.js';
+import { deriveEventTime, validateEvent, withDeviceClockAsOriginal } from '../../schemas/validate.js';
 
 const H = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -30,7 +31,7 @@ describe('clock skew', () => {
     expect(iso(deriveEventTime(ev, RECEIVED))).toBe('2026-11-20T10:00:00.200Z');
   });
 
-  it("analytics.js: `timestamp` is the device clock and is corrected with sentAt (clock 2 h fast)", () => {
+  it('analytics.js: `timestamp` is the device clock and is corrected with sentAt (clock 2 h fast)', () => {
     expect(eventTime({ timestamp: iso(EVENT + 2 * H), sentAt: iso(SENT + 2 * H), context: browser })).toBe('2026-11-20T10:00:00.200Z');
   });
 
@@ -58,21 +59,39 @@ describe('clock skew', () => {
 
   it('the stamped event keeps the device time in originalTimestamp and the corrected one in timestamp', () => {
     const skew = -3 * H;
-    const raw = { type: 'track', event: 'X', anonymousId: 'a-1', messageId: 'm-1', timestamp: iso(EVENT + skew), sentAt: iso(SENT + skew), context: browser };
+    const raw = {
+      type: 'track',
+      event: 'X',
+      anonymousId: 'a-1',
+      messageId: 'm-1',
+      timestamp: iso(EVENT + skew),
+      sentAt: iso(SENT + skew),
+      context: browser,
+    };
     const r = validateEvent(raw, { now: RECEIVED });
     if (!r.ok) throw new Error(r.detail);
-    const env = stampEvent(r.event, { receivedAt: iso(RECEIVED), eventTimeMs: r.eventTimeMs, source: { id: 's', name: 'web' }, newId: () => 'x' });
+    const env = stampEvent(r.event, {
+      receivedAt: iso(RECEIVED),
+      eventTimeMs: r.eventTimeMs,
+      source: { id: 's', name: 'web' },
+      newId: () => 'x',
+    });
     expect(env.event.originalTimestamp).toBe(iso(EVENT + skew));
     expect(env.event.timestamp).toBe('2026-11-20T10:00:00.200Z');
   });
 
   it('property: for a client library, any device skew cancels out', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -30 * 24 * H, max: 30 * 24 * H }), fc.integer({ min: 0, max: 600_000 }), fc.integer({ min: 0, max: 5_000 }), (skew, delay, latency) => {
-        const sent = EVENT + delay;
-        const ev = withDeviceClockAsOriginal({ timestamp: iso(EVENT + skew), sentAt: iso(sent + skew), context: browser });
-        expect(deriveEventTime(ev, sent + latency)).toBe(EVENT + latency);
-      }),
+      fc.property(
+        fc.integer({ min: -30 * 24 * H, max: 30 * 24 * H }),
+        fc.integer({ min: 0, max: 600_000 }),
+        fc.integer({ min: 0, max: 5_000 }),
+        (skew, delay, latency) => {
+          const sent = EVENT + delay;
+          const ev = withDeviceClockAsOriginal({ timestamp: iso(EVENT + skew), sentAt: iso(sent + skew), context: browser });
+          expect(deriveEventTime(ev, sent + latency)).toBe(EVENT + latency);
+        },
+      ),
     );
   });
 });

@@ -4,11 +4,12 @@
  * validator (ajv, draft 2020-12) that the schema and zod agree on real SDK payloads and on generated
  * valid and invalid events.
  */
-import { describe, expect, it } from 'vitest';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import Ajv2020Module from 'ajv/dist/2020.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { eventSchema } from '../../schemas/event.js';
 import { GENERATED_DIR, renderJsonSchemas } from '../../schemas/generate-json-schema.js';
 import { validEvent } from './arbitraries.js';
@@ -37,7 +38,18 @@ describe('generated JSON Schema files', () => {
 
   it('names every call type and the omnichannel fields', () => {
     const text = rendered['threadline-event.schema.json']!;
-    for (const word of ['"track"', '"identify"', '"page"', '"screen"', '"group"', '"alias"', 'touchpoint', 'identifiers', 'call_center', 'emailSha256']) {
+    for (const word of [
+      '"track"',
+      '"identify"',
+      '"page"',
+      '"screen"',
+      '"group"',
+      '"alias"',
+      'touchpoint',
+      'identifiers',
+      'call_center',
+      'emailSha256',
+    ]) {
       expect(text).toContain(word);
     }
   });

@@ -3,10 +3,11 @@
  * properties: valid events pass with their meaning unchanged, each mutation gets its reason, and
  * arbitrary JSON never throws.
  */
-import { describe, expect, it } from 'vitest';
+
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { eventSchema } from '../../schemas/event.js';
-import { checkStructure, deriveEventTime, validateEvent, DEFAULT_LIMITS } from '../../schemas/validate.js';
+import { checkStructure, DEFAULT_LIMITS, deriveEventTime, validateEvent } from '../../schemas/validate.js';
 import { MUTATIONS, NOW, validEvent } from './arbitraries.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -19,12 +20,17 @@ describe('deriveEventTime (sentAt clock-skew rule)', () => {
     expect(deriveEventTime(e, receivedAt)).toBe(at('2026-06-15T12:00:05.000Z'));
   });
   it("uses the batch's sentAt when the event has none", () => {
-    expect(deriveEventTime({ originalTimestamp: '2020-01-01T00:00:00.000Z' }, receivedAt, '2020-01-01T00:01:00.000Z')).toBe(receivedAt - 60_000);
+    expect(deriveEventTime({ originalTimestamp: '2020-01-01T00:00:00.000Z' }, receivedAt, '2020-01-01T00:01:00.000Z')).toBe(
+      receivedAt - 60_000,
+    );
   });
   it('an explicit timestamp wins (no correction)', () => {
-    expect(deriveEventTime({ timestamp: '2026-06-15T11:00:00+01:00', originalTimestamp: '2000-01-01T00:00:00Z', sentAt: '2000-01-01T00:00:01Z' }, receivedAt)).toBe(
-      at('2026-06-15T10:00:00.000Z'),
-    );
+    expect(
+      deriveEventTime(
+        { timestamp: '2026-06-15T11:00:00+01:00', originalTimestamp: '2000-01-01T00:00:00Z', sentAt: '2000-01-01T00:00:01Z' },
+        receivedAt,
+      ),
+    ).toBe(at('2026-06-15T10:00:00.000Z'));
   });
   it('originalTimestamp alone, then receivedAt', () => {
     expect(deriveEventTime({ originalTimestamp: '2026-06-15T11:59:00Z' }, receivedAt)).toBe(at('2026-06-15T11:59:00Z'));
@@ -82,7 +88,10 @@ describe('validateEvent: each reason', () => {
     expect(v(old)).toMatchObject({ ok: false, reason: 'timestamp_out_of_range' });
     expect(v(old, { maxAgeMs: null }).ok).toBe(true);
     // A device clock years off is fine: the derived time is what is checked.
-    expect(v({ ...base, originalTimestamp: '2035-01-01T00:00:00Z', sentAt: '2035-01-01T00:00:02Z' })).toMatchObject({ ok: true, eventTimeMs: NOW - 2000 });
+    expect(v({ ...base, originalTimestamp: '2035-01-01T00:00:00Z', sentAt: '2035-01-01T00:00:02Z' })).toMatchObject({
+      ok: true,
+      eventTimeMs: NOW - 2000,
+    });
   });
   it('non-objects are schema violations', () => {
     for (const raw of [null, 'a', 1, [], [{ ...base }], true]) expect(v(raw)).toMatchObject({ ok: false, reason: 'schema_violation' });
@@ -116,15 +125,21 @@ describe('properties', () => {
 
   it('arbitrary JSON never throws; whatever passes satisfies the zod contract and has an identity', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 6 }), validEvent.chain((e) => fc.jsonValue().map((j) => ({ ...e, properties: { j } })))), (raw) => {
-        const r = validateEvent(raw, { now: NOW });
-        if (r.ok) {
-          expect(eventSchema.safeParse(r.event).success).toBe(true);
-          expect(r.event.userId ?? r.event.anonymousId ?? r.event.context?.identifiers).toBeTruthy();
-        } else {
-          expect(r.detail.length).toBeGreaterThan(0);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 6 }),
+          validEvent.chain((e) => fc.jsonValue().map((j) => ({ ...e, properties: { j } }))),
+        ),
+        (raw) => {
+          const r = validateEvent(raw, { now: NOW });
+          if (r.ok) {
+            expect(eventSchema.safeParse(r.event).success).toBe(true);
+            expect(r.event.userId ?? r.event.anonymousId ?? r.event.context?.identifiers).toBeTruthy();
+          } else {
+            expect(r.detail.length).toBeGreaterThan(0);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

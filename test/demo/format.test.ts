@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatCsv, formatTable } from '../../cli/format.js';
+import { describe, expect, it } from 'vitest';
+import { toSql } from '../../cli/commands/query.js';
 import { parseDuration } from '../../cli/duration.js';
 import { UserError } from '../../cli/errors.js';
-import { toSql } from '../../cli/commands/query.js';
+import { formatCsv, formatTable } from '../../cli/format.js';
 
 describe('output formats', () => {
   it('table aligns columns and right-aligns numbers', () => {
@@ -11,7 +11,12 @@ describe('output formats', () => {
       { channel: 'email', conversions: 3 },
       { channel: 'paid_search', conversions: 12.5 },
     ]);
-    expect(t.split('\n')).toEqual(['channel      conversions', '-----------  -----------', 'email                  3', 'paid_search        12.50']);
+    expect(t.split('\n')).toEqual([
+      'channel      conversions',
+      '-----------  -----------',
+      'email                  3',
+      'paid_search        12.50',
+    ]);
   });
 
   it('csv quotes commas, quotes and newlines (RFC 4180) and round-trips', () => {

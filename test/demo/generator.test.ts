@@ -1,13 +1,13 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import {
-  generateDataset,
   conversionProbability,
-  trueShapleyCredit,
+  type GeneratedEvent,
+  generateDataset,
+  SOURCE_NAMES,
   TOUCH_CHANNELS,
   TRUE_CHANNEL_LIFT,
-  SOURCE_NAMES,
-  type GeneratedEvent,
+  trueShapleyCredit,
 } from '../../demo/generator/index.js';
 import { eventSchema } from '../../schemas/event.js';
 
@@ -104,7 +104,9 @@ describe('truth consistency', () => {
       orders.set(p.order_id, p.revenue);
     }
     const converted = ds.truth.cycles.filter((c) => c.converted);
-    const invalidOrders = all.filter((e) => ds.truth.invalidIds.includes(e.messageId) && (e.properties as { order_id?: string } | undefined)?.order_id).length;
+    const invalidOrders = all.filter(
+      (e) => ds.truth.invalidIds.includes(e.messageId) && (e.properties as { order_id?: string } | undefined)?.order_id,
+    ).length;
     expect(orders.size + invalidOrders).toBeGreaterThanOrEqual(converted.length);
     for (const c of converted) if (orders.has(c.orderId!)) expect(orders.get(c.orderId!)).toBe(c.revenue);
     expect(converted.length).toBe(ds.truth.stats.conversions);

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { renderReport, type ReportData } from '../../demo/report/render.js';
+import { describe, expect, it } from 'vitest';
+import { type ReportData, renderReport } from '../../demo/report/render.js';
 
 /** The markup of one chart: <svg data-chart="name" ...>...</svg>. */
 function chart(html: string, name: string): string {
@@ -61,7 +61,11 @@ describe('renderReport', () => {
   it('flow: band thickness is proportional to the count', () => {
     const svg = chart(html, 'flow');
     const thickness = (src: string, tgt: string) => {
-      const m = svg.match(new RegExp(`<path class="link" d="M[\\d.]+,([\\d.]+) [^"]*? L[\\d.]+,[\\d.]+ C[^"]* ([\\d.]+),([\\d.]+) Z" [^>]*data-source="${src}" data-target="${tgt}"`));
+      const m = svg.match(
+        new RegExp(
+          `<path class="link" d="M[\\d.]+,([\\d.]+) [^"]*? L[\\d.]+,[\\d.]+ C[^"]* ([\\d.]+),([\\d.]+) Z" [^>]*data-source="${src}" data-target="${tgt}"`,
+        ),
+      );
       expect(m, `${src}->${tgt}`).not.toBeNull();
       return Number(m![3]) - Number(m![1]);
     };
@@ -109,7 +113,13 @@ describe('renderReport', () => {
   });
 
   it('empty data renders empty charts, not errors', () => {
-    const empty = renderReport({ ...data, flows: [], funnel: [], attribution: [], dataQuality: { ...data.dataQuality, rejected: [], failed: [] } });
+    const empty = renderReport({
+      ...data,
+      flows: [],
+      funnel: [],
+      attribution: [],
+      dataQuality: { ...data.dataQuality, rejected: [], failed: [] },
+    });
     for (const c of ['flow', 'funnel', 'attribution', 'quality']) expect(chart(empty, c)).toContain('data-empty="true"');
   });
 

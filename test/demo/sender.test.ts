@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
 import { backoffMs, parseRetryAfter, planBatches, sendEvents } from '../../demo/client/batch-sender.js';
 
 /**
@@ -52,7 +52,9 @@ describe('batch sender', () => {
 
   it('authenticates with Basic KEY: and counts accepted and rejected', async () => {
     const { url, requests } = await serve(({ batch }, _req, res) => {
-      const rejected = batch.flatMap((e, index) => (e.messageId === 'm3' ? [{ index, messageId: 'm3', reason: 'schema_violation', detail: 'x' }] : []));
+      const rejected = batch.flatMap((e, index) =>
+        e.messageId === 'm3' ? [{ index, messageId: 'm3', reason: 'schema_violation', detail: 'x' }] : [],
+      );
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ success: true, rejected }));
     });
     const r = await sendEvents(events(10), { url, writeKey: 'k1', batchSize: 4, ...noSleep });

@@ -1,6 +1,7 @@
 /** Runs `threadline <args>` through the real command modules, capturing output and the exit code. */
-import { vi } from 'vitest';
+
 import { Command } from 'commander';
+import { vi } from 'vitest';
 
 export async function run(args: string[]): Promise<{ exitCode: number; error?: string; out: string }> {
   const program = new Command('threadline').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
@@ -23,4 +24,3 @@ export async function run(args: string[]): Promise<{ exitCode: number; error?: s
     process.exitCode = 0;
   }
 }
-

@@ -2,10 +2,11 @@
  * The CLI commands' usage errors: each names the problem and the next step, with the documented exit
  * code. Runs the real command modules through commander, without a pipeline.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run } from './cli-helper.js';
 
 afterEach(() => {

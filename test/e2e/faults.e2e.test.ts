@@ -3,14 +3,15 @@
  * calls failing) while events stream in, and a `threadline local` process killed with SIGKILL right
  * after the collector acknowledged events. Every acknowledged event must reach the lake.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalPipeline } from '../../local/pipeline.js';
-import { generateDataset, SOURCE_NAMES } from '../../demo/generator/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sendEvents } from '../../demo/client/batch-sender.js';
+import { generateDataset, SOURCE_NAMES } from '../../demo/generator/index.js';
+import { startLocalPipeline } from '../../local/pipeline.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const root = path.resolve(import.meta.dirname, '../..');

@@ -3,11 +3,12 @@
  * Ctrl-C (SIGINT). The process must exit 0 after flushing, and the event must be in the lake, without
  * waiting for the lake writer's timer (the flush on shutdown is what put it there).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../query/duckdb.js';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -4,18 +4,19 @@
  * against the generator's truth; then a restart on the same folder; then the HTML report in headless
  * Chromium. No stubs anywhere on the path.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalPipeline, type LocalPipeline } from '../../local/pipeline.js';
-import { generateDataset, SOURCE_NAMES, type GeneratedEvent } from '../../demo/generator/index.js';
-import { sendEvents, type SendResult } from '../../demo/client/batch-sender.js';
-import { SOURCE_CHANNELS } from '../../demo/run.js';
-import { collectInsights, resolvedPersons, type Insights } from '../../demo/insights.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SendResult, sendEvents } from '../../demo/client/batch-sender.js';
+import { type GeneratedEvent, generateDataset, SOURCE_NAMES } from '../../demo/generator/index.js';
+import { collectInsights, type Insights, resolvedPersons } from '../../demo/insights.js';
 import { eventIdentifiers, evidenceClusters, pairwiseQuality } from '../../demo/metrics.js';
-import { renderReport } from '../../demo/report/render.js';
 import { toReportData } from '../../demo/report/from-insights.js';
+import { renderReport } from '../../demo/report/render.js';
+import { SOURCE_CHANNELS } from '../../demo/run.js';
+import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
 import { run } from './cli-helper.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -59,7 +60,9 @@ describe('HTTP to lake to views, against the truth', () => {
 
   it('every accepted event landed once per send; rejections landed in failed_events', async () => {
     expect(await count('SELECT count(*) AS n FROM events')).toBe(all.length - invalid.size);
-    expect(await count(`SELECT count(*) AS n FROM failed_events WHERE stage = 'collector' AND reason = 'schema_violation'`)).toBe(invalid.size);
+    expect(await count(`SELECT count(*) AS n FROM failed_events WHERE stage = 'collector' AND reason = 'schema_violation'`)).toBe(
+      invalid.size,
+    );
     expect(await count(`SELECT count(*) AS n FROM failed_events WHERE stage <> 'collector'`)).toBe(0);
   });
 
@@ -74,14 +77,29 @@ describe('HTTP to lake to views, against the truth', () => {
 
   it('conversions and revenue match the truth', async () => {
     const orders = all.filter((e) => e.event === 'Order Completed' && !invalid.has(e.messageId));
-    const unique = new Map(orders.map((e) => [(e.properties as { order_id: string }).order_id, (e.properties as { revenue: number }).revenue]));
+    const unique = new Map(
+      orders.map((e) => [(e.properties as { order_id: string }).order_id, (e.properties as { revenue: number }).revenue]),
+    );
     expect(insights.counts.conversions).toBe(unique.size);
-    expect(insights.counts.revenue).toBeCloseTo([...unique.values()].reduce((a, b) => a + b, 0), 6);
+    expect(insights.counts.revenue).toBeCloseTo(
+      [...unique.values()].reduce((a, b) => a + b, 0),
+      6,
+    );
   });
 
   it('no raw e-mail or phone reaches the lake', async () => {
-    const emails = [...new Set(Object.keys(dataset.truth.identifierOwners).filter((k) => k.startsWith('email:')).map((k) => k.slice(6).trim().toLowerCase()))];
-    const rows = (await pipeline.engine.query<{ blob: string }>(`SELECT lower(concat_ws('|', properties, traits, email_hash, phone_hash, page_url)) AS blob FROM events`)).rows;
+    const emails = [
+      ...new Set(
+        Object.keys(dataset.truth.identifierOwners)
+          .filter((k) => k.startsWith('email:'))
+          .map((k) => k.slice(6).trim().toLowerCase()),
+      ),
+    ];
+    const rows = (
+      await pipeline.engine.query<{ blob: string }>(
+        `SELECT lower(concat_ws('|', properties, traits, email_hash, phone_hash, page_url)) AS blob FROM events`,
+      )
+    ).rows;
     const text = rows.map((r) => r.blob).join('\n');
     for (const e of emails.slice(0, 20)) expect(text.includes(e), e).toBe(false);
     expect(text).not.toMatch(/\+44 ?20 ?7946/);
@@ -92,11 +110,18 @@ describe('HTTP to lake to views, against the truth', () => {
     const q = pairwiseQuality([...resolved].map(([m, p]) => ({ truth: dataset.truth.eventPerson[m]!, predicted: p })));
     expect(q.items).toBe(dataset.truth.stats.uniqueEvents - invalid.size);
     expect(q.precision).toBe(1);
-    const shared = new Set(Object.entries(dataset.truth.identifierOwners).filter(([, o]) => o.length > 1).map(([k]) => k));
+    const shared = new Set(
+      Object.entries(dataset.truth.identifierOwners)
+        .filter(([, o]) => o.length > 1)
+        .map(([k]) => k),
+    );
     const ceiling = pairwiseQuality(
-      [...evidenceClusters(all.filter((e) => resolved.has(e.messageId)).map((e) => ({ messageId: e.messageId, identifiers: eventIdentifiers(e) })), shared)].map(
-        ([m, c]) => ({ truth: dataset.truth.eventPerson[m]!, predicted: c }),
-      ),
+      [
+        ...evidenceClusters(
+          all.filter((e) => resolved.has(e.messageId)).map((e) => ({ messageId: e.messageId, identifiers: eventIdentifiers(e) })),
+          shared,
+        ),
+      ].map(([m, c]) => ({ truth: dataset.truth.eventPerson[m]!, predicted: c })),
     );
     expect(q.recall).toBeGreaterThanOrEqual(ceiling.recall * 0.95);
   });
@@ -117,7 +142,13 @@ describe('the CLI against the running pipeline', () => {
     writeFileSync(
       file,
       [
-        JSON.stringify({ type: 'track', event: 'CLI Sent', anonymousId: 'cli-anon-1', messageId: 'cli-1', timestamp: '2026-11-28T10:00:00.000Z' }),
+        JSON.stringify({
+          type: 'track',
+          event: 'CLI Sent',
+          anonymousId: 'cli-anon-1',
+          messageId: 'cli-1',
+          timestamp: '2026-11-28T10:00:00.000Z',
+        }),
         JSON.stringify({ type: 'track', anonymousId: 'cli-anon-1', messageId: 'cli-2' }), // no event name: rejected
       ].join('\n'),
     );
@@ -129,7 +160,14 @@ describe('the CLI against the running pipeline', () => {
   });
 
   it('query prints a view as JSON, CSV or a table', async () => {
-    const json = await run(['query', 'SELECT event_name, anonymous_id FROM events_deduped WHERE message_id = \'cli-1\'', '--format', 'json', '--lake', pipeline.lakeDir]);
+    const json = await run([
+      'query',
+      "SELECT event_name, anonymous_id FROM events_deduped WHERE message_id = 'cli-1'",
+      '--format',
+      'json',
+      '--lake',
+      pipeline.lakeDir,
+    ]);
     expect(json.exitCode).toBe(0);
     expect(JSON.parse(json.out)).toEqual([{ event_name: 'CLI Sent', anonymous_id: 'cli-anon-1' }]);
     const csv = await run(['query', 'attribution_summary', '--format', 'csv', '--lake', pipeline.lakeDir]);
@@ -139,7 +177,17 @@ describe('the CLI against the running pipeline', () => {
   });
 
   it('funnel counts persons per step', async () => {
-    const r = await run(['funnel', '--steps', 'Product Viewed,Order Completed', '--window', '30d', '--format', 'json', '--lake', pipeline.lakeDir]);
+    const r = await run([
+      'funnel',
+      '--steps',
+      'Product Viewed,Order Completed',
+      '--window',
+      '30d',
+      '--format',
+      'json',
+      '--lake',
+      pipeline.lakeDir,
+    ]);
     const rows = JSON.parse(r.out) as { step: number; persons: number }[];
     expect(rows.map((x) => x.step)).toEqual([1, 2]);
     expect(rows[1]!.persons).toBeLessThanOrEqual(rows[0]!.persons);
@@ -166,10 +214,21 @@ describe('restart on the same folder', () => {
     expect(await count('SELECT count(DISTINCT canonical_person_id) AS n FROM events_resolved')).toBe(persons);
     // a known user identified earlier is recognised after the restart (identity table persisted)
     const known = all.find((e) => e.type === 'identify' && typeof e.userId === 'string' && !invalid.has(e.messageId))!;
-    const res = await sendEvents([{ type: 'track', event: 'After Restart', userId: known.userId, messageId: 'after-restart-1', timestamp: '2026-11-28T12:00:00.000Z' }], {
-      url: pipeline.url,
-      writeKey: await pipeline.sourceKey('web'),
-    });
+    const res = await sendEvents(
+      [
+        {
+          type: 'track',
+          event: 'After Restart',
+          userId: known.userId,
+          messageId: 'after-restart-1',
+          timestamp: '2026-11-28T12:00:00.000Z',
+        },
+      ],
+      {
+        url: pipeline.url,
+        writeKey: await pipeline.sourceKey('web'),
+      },
+    );
     expect(res.accepted).toBe(1);
     await pipeline.drain();
     expect(await count('SELECT count(*) AS n FROM events')).toBe(before + 1);
@@ -195,7 +254,16 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the HTML report in he
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1300, height: 900 },
     });
     try {
@@ -237,7 +305,9 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the HTML report in he
       }
       // the revenue view is one click away and draws too
       await page.click('button[data-metric="revenue"]');
-      const revenueVisible = (await page.evaluate(`document.querySelector('svg[data-chart="attribution-revenue"]').getBoundingClientRect().width`)) as number;
+      const revenueVisible = (await page.evaluate(
+        `document.querySelector('svg[data-chart="attribution-revenue"]').getBoundingClientRect().width`,
+      )) as number;
       expect(revenueVisible).toBeGreaterThan(100);
     } finally {
       await browser.close();

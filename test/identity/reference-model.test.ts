@@ -3,9 +3,9 @@
  * the DynamoDB store with it, so it must be right independently.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../lambdas/processor/config.js';
-import { ReferenceIdentityModel, canonicalPartition } from '../../domain/identity/reference-model.js';
+import { canonicalPartition, ReferenceIdentityModel } from '../../domain/identity/reference-model.js';
 import { isShared, nodeIdOf, validateRules } from '../../domain/identity/rules.js';
+import { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../lambdas/processor/config.js';
 import type { Identifier, IdentifierType } from '../../schemas/identifiers.js';
 
 const id = (type: IdentifierType, value: string): Identifier => ({ type, value });

@@ -3,13 +3,14 @@
  * hand-written scenarios with expected persons, and property-based concurrency/replay checks
  * against the sequential reference model.
  */
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LocalDynamo } from '../../local/dynamodb.js';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalPartition, ReferenceIdentityModel } from '../../domain/identity/reference-model.js';
 import { DEFAULT_IDENTITY_RULES } from '../../lambdas/processor/config.js';
 import { IdentityStore, type ResolveInput } from '../../lambdas/processor/identity/store.js';
-import { ReferenceIdentityModel, canonicalPartition } from '../../domain/identity/reference-model.js';
+import type { LocalDynamo } from '../../local/dynamodb.js';
 import type { Identifier, IdentifierType } from '../../schemas/identifiers.js';
 
 const rules = DEFAULT_IDENTITY_RULES;
@@ -25,7 +26,14 @@ let tableCounter = 0;
 let msg = 0;
 function ev(identifiers: Identifier[], extra: Partial<ResolveInput> = {}): ResolveInput {
   msg++;
-  return { identifiers, messageId: `m${msg}`, reason: 'event', eventTimeMs: 1_772_000_000_000 + msg, nowMs: 1_772_000_000_000 + msg, ...extra };
+  return {
+    identifiers,
+    messageId: `m${msg}`,
+    reason: 'event',
+    eventTimeMs: 1_772_000_000_000 + msg,
+    nowMs: 1_772_000_000_000 + msg,
+    ...extra,
+  };
 }
 const alias = (prev: Identifier, user: Identifier) => ev([user], { alias: { previous: prev, user }, reason: 'alias' });
 
@@ -55,7 +63,15 @@ export function identityStoreSuite(backend: string, start: () => Promise<LocalDy
 
     it('omnichannel customer: web + app anonymous, email identify in app, loyalty card in store, call from known phone = one person', async () => {
       const s = await freshStore();
-      const [web, app, dev, mail, phone, user, card] = [A('web-1'), A('app-1'), D('iphone-1'), E('h-ann'), P('h-0711'), U('cust-42'), L('LOY-9')];
+      const [web, app, dev, mail, phone, user, card] = [
+        A('web-1'),
+        A('app-1'),
+        D('iphone-1'),
+        E('h-ann'),
+        P('h-0711'),
+        U('cust-42'),
+        L('LOY-9'),
+      ];
       await s.resolve(ev([web])); // web page views, anonymous
       await s.resolve(ev([web]));
       await s.resolve(ev([app, dev])); // app screens, anonymous
@@ -155,10 +171,24 @@ export function identityStoreSuite(backend: string, start: () => Promise<LocalDy
         fc.constantFrom('e0', 'e1').map(E),
       );
       const eventArb = fc.oneof(
-        { weight: 9, arbitrary: fc.uniqueArray(identifierArb, { minLength: 1, maxLength: 4, selector: (i) => `${i.type}#${i.value}` }).map((ids) => ({ ids })) },
-        { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...userV), fc.constantFrom(...userV, ...anonV)).map(([u, p]) => ({ ids: [] as Identifier[], alias: [p, u] as const })) },
+        {
+          weight: 9,
+          arbitrary: fc
+            .uniqueArray(identifierArb, { minLength: 1, maxLength: 4, selector: (i) => `${i.type}#${i.value}` })
+            .map((ids) => ({ ids })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fc.constantFrom(...userV), fc.constantFrom(...userV, ...anonV))
+            .map(([u, p]) => ({ ids: [] as Identifier[], alias: [p, u] as const })),
+        },
       );
-      const streamArb = fc.tuple(fc.array(eventArb, { minLength: 1, maxLength: 5 }), fc.array(eventArb, { minLength: 1, maxLength: 5 }), fc.scheduler());
+      const streamArb = fc.tuple(
+        fc.array(eventArb, { minLength: 1, maxLength: 5 }),
+        fc.array(eventArb, { minLength: 1, maxLength: 5 }),
+        fc.scheduler(),
+      );
 
       await fc.assert(
         fc.asyncProperty(streamArb, async ([spec1, spec2, scheduler]) => {
@@ -193,7 +223,8 @@ export function identityStoreSuite(backend: string, start: () => Promise<LocalDy
             ]),
           );
           const ids = new Map<string, Identifier>();
-          for (const e of [...seq1, ...seq2]) for (const i of [...e.identifiers, ...(e.alias ? [e.alias.previous, e.alias.user] : [])]) ids.set(`${i.type}#${i.value}`, i);
+          for (const e of [...seq1, ...seq2])
+            for (const i of [...e.identifiers, ...(e.alias ? [e.alias.previous, e.alias.user] : [])]) ids.set(`${i.type}#${i.value}`, i);
           const all = [...ids.values()];
           // Read back through an unscheduled client (the scheduler stops releasing calls after waitFor).
           const reader = await sameTable(p1);
@@ -212,11 +243,15 @@ export function identityStoreSuite(backend: string, start: () => Promise<LocalDy
             if (j < seq2.length) walk(i, j + 1, [...order, seq2[j]!]);
           };
           walk(0, 0, []);
-          expect(outcomes.has(actual), `concurrent result ${actual} not among ${outcomes.size} serial outcomes ${[...outcomes].join(' | ')}`).toBe(true);
+          expect(
+            outcomes.has(actual),
+            `concurrent result ${actual} not among ${outcomes.size} serial outcomes ${[...outcomes].join(' | ')}`,
+          ).toBe(true);
 
           // Invariant regardless of order: never two user ids in one person without an alias.
           if (![...seq1, ...seq2].some((e) => e.alias)) {
-            for (const group of JSON.parse(actual) as string[][]) expect(group.filter((k) => k.startsWith('user_id#')).length).toBeLessThanOrEqual(1);
+            for (const group of JSON.parse(actual) as string[][])
+              expect(group.filter((k) => k.startsWith('user_id#')).length).toBeLessThanOrEqual(1);
           }
 
           // Replay of processor 1's batch by a cold processor: no merge, same partition.

@@ -3,14 +3,14 @@
  * never overwriting, failed records routed like Firehose's error output, flush on close; and the
  * DuckDB engine picking up files that appear after it started.
  */
-import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDuckDbEngine } from '../../query/duckdb.js';
 import { createLakeWriter, ResourceNotFoundException, toRow } from '../../local/lake-writer.js';
-import { EVENTS_COLUMNS, duckdbColumns } from '../../schemas/lake.js';
+import { createDuckDbEngine } from '../../query/duckdb.js';
+import { duckdbColumns, EVENTS_COLUMNS } from '../../schemas/lake.js';
 import { eventRecord, identityChange, STREAMS } from '../sql/fixtures.js';
 
 let root: string;
@@ -49,7 +49,17 @@ describe('layout and types', () => {
     const dir = await fresh();
     const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS, now: () => new Date('2024-05-02T03:04:05.678Z') });
     await writer.write('threadline-events', [
-      line(eventRecord({ id: 'a', person: 'p', time: '2024-05-01 23:59:59.999', revenue: 12.5, type: 'track', name: 'Order Completed', orderId: 'o' })),
+      line(
+        eventRecord({
+          id: 'a',
+          person: 'p',
+          time: '2024-05-01 23:59:59.999',
+          revenue: 12.5,
+          type: 'track',
+          name: 'Order Completed',
+          orderId: 'o',
+        }),
+      ),
       line(eventRecord({ id: 'b', person: 'p', time: '2024-05-02 00:00:00.000' })),
     ]);
     await writer.write('threadline-identity-changes', [line(identityChange('x', 'y', '2024-05-02 10:00:00.001'))]);
@@ -62,24 +72,45 @@ describe('layout and types', () => {
     const eventsFile = path.join(dir, files[0]!);
     // Parquet schema: lake column order and names; timestamps as INT64 TIMESTAMP_MILLIS (Athena reads
     // them as timestamp(3)); no event_date column inside the file (it is the folder).
-    const PARQUET: Record<string, string> = { string: 'BYTE_ARRAY UTF8', int: 'INT32 INT_32', bigint: 'INT64 INT_64', double: 'DOUBLE null', boolean: 'BOOLEAN null', timestamp: 'INT64 TIMESTAMP_MILLIS' };
+    const PARQUET: Record<string, string> = {
+      string: 'BYTE_ARRAY UTF8',
+      int: 'INT32 INT_32',
+      bigint: 'INT64 INT_64',
+      double: 'DOUBLE null',
+      boolean: 'BOOLEAN null',
+      timestamp: 'INT64 TIMESTAMP_MILLIS',
+    };
     const schema = await q(`SELECT name, type, converted_type FROM parquet_schema('${eventsFile}') WHERE name <> 'duckdb_schema'`);
     expect(schema.map((r) => `${r.name} ${r.type} ${r.converted_type}`)).toEqual(EVENTS_COLUMNS.map((c) => `${c.name} ${PARQUET[c.type]}`));
-    const described = await q(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${eventsFile}', hive_partitioning = false))`);
-    expect(described.map((r) => [r.column_name, r.column_type])).toEqual(duckdbColumns('events').map((c) => [c.name, c.type.replace('TIMESTAMP_MS', 'TIMESTAMP')]));
-    const [row] = await q(`SELECT message_id, CAST(event_time AS VARCHAR) AS t, revenue, schema_version, identifiers_stripped FROM read_parquet('${eventsFile}')`);
+    const described = await q(
+      `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${eventsFile}', hive_partitioning = false))`,
+    );
+    expect(described.map((r) => [r.column_name, r.column_type])).toEqual(
+      duckdbColumns('events').map((c) => [c.name, c.type.replace('TIMESTAMP_MS', 'TIMESTAMP')]),
+    );
+    const [row] = await q(
+      `SELECT message_id, CAST(event_time AS VARCHAR) AS t, revenue, schema_version, identifiers_stripped FROM read_parquet('${eventsFile}')`,
+    );
     expect(row).toEqual({ message_id: 'a', t: '2024-05-01 23:59:59.999', revenue: 12.5, schema_version: 1, identifiers_stripped: false });
     const codecs = await q(`SELECT DISTINCT compression FROM parquet_metadata('${eventsFile}')`);
     expect(codecs.map((r) => r.compression)).toEqual(['ZSTD']);
     const idFile = path.join(dir, files[2]!);
-    const idCols = await q(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${idFile}', hive_partitioning = false))`);
-    expect(idCols.map((r) => [r.column_name, r.column_type])).toEqual(duckdbColumns('identity_changes').map((c) => [c.name, c.type.replace('TIMESTAMP_MS', 'TIMESTAMP')]));
+    const idCols = await q(
+      `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('${idFile}', hive_partitioning = false))`,
+    );
+    expect(idCols.map((r) => [r.column_name, r.column_type])).toEqual(
+      duckdbColumns('identity_changes').map((c) => [c.name, c.type.replace('TIMESTAMP_MS', 'TIMESTAMP')]),
+    );
   });
 
   it('snappy when asked; ISO and epoch-ms timestamps normalised to ms', async () => {
     const dir = await fresh();
     const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS, compression: 'snappy' });
-    const rec = { ...eventRecord({ id: 'iso', person: 'p', time: '2024-05-01 10:00:00.000' }), event_time: '2024-05-01T10:00:00.1234Z', received_at: Date.parse('2024-05-01T10:00:01.500Z') };
+    const rec = {
+      ...eventRecord({ id: 'iso', person: 'p', time: '2024-05-01 10:00:00.000' }),
+      event_time: '2024-05-01T10:00:00.1234Z',
+      received_at: Date.parse('2024-05-01T10:00:01.500Z'),
+    };
     await writer.write('threadline-events', [line(rec)]);
     await writer.close();
     const [file] = await parquetFiles(dir);
@@ -159,7 +190,10 @@ describe('records Firehose would refuse', () => {
     await writer.close();
     expect(writer.failedRecords).toBe(4);
     const files = await parquetFiles(dir);
-    expect(files.map((f) => f.split('/').slice(0, 2).join('/'))).toEqual(['events/event_date=2024-05-01', 'failed_events/event_date=2024-05-03']);
+    expect(files.map((f) => f.split('/').slice(0, 2).join('/'))).toEqual([
+      'events/event_date=2024-05-01',
+      'failed_events/event_date=2024-05-03',
+    ]);
     const rows = await q(`SELECT reason, stage, message_id, detail, raw, raw_truncated, CAST(failed_at AS VARCHAR) AS failed_at
       FROM read_parquet('${dir}/failed_events/**/*.parquet') ORDER BY raw`);
     expect(rows.map((r) => [r.reason, r.stage, r.message_id, r.raw_truncated, r.failed_at])).toEqual([
@@ -176,9 +210,18 @@ describe('records Firehose would refuse', () => {
 
   it('toRow: coercions OpenX would accept, refusals it would make', () => {
     const base = eventRecord({ id: 'x', person: 'p', time: '2024-02-29 10:00:00.000' });
-    expect(toRow('events', JSON.stringify({ ...base, revenue: '12.50', schema_version: '1' }))).toMatchObject({ ok: true, row: { revenue: 12.5, schema_version: 1 } });
-    expect(toRow('events', JSON.stringify({ ...base, properties: { a: { b: 1 } } }))).toMatchObject({ ok: true, row: { properties: '{"a":{"b":1}}' } });
-    expect(toRow('events', JSON.stringify({ ...base, event_time: '2024-02-30 10:00:00.000' }))).toMatchObject({ ok: false, reason: 'schema_violation' });
+    expect(toRow('events', JSON.stringify({ ...base, revenue: '12.50', schema_version: '1' }))).toMatchObject({
+      ok: true,
+      row: { revenue: 12.5, schema_version: 1 },
+    });
+    expect(toRow('events', JSON.stringify({ ...base, properties: { a: { b: 1 } } }))).toMatchObject({
+      ok: true,
+      row: { properties: '{"a":{"b":1}}' },
+    });
+    expect(toRow('events', JSON.stringify({ ...base, event_time: '2024-02-30 10:00:00.000' }))).toMatchObject({
+      ok: false,
+      reason: 'schema_violation',
+    });
     expect(toRow('events', JSON.stringify({ ...base, schema_version: 1.5 }))).toMatchObject({ ok: false });
     expect(toRow('events', JSON.stringify({ ...base, identifiers_stripped: 'yes' }))).toMatchObject({ ok: false });
     // no event_date in the record: derived from event_time
@@ -196,17 +239,33 @@ describe('DuckDB engine over a live lake', () => {
       const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS });
       await writer.write('threadline-events', [
         line(eventRecord({ id: 'a', person: 'p', time: '2024-05-01 10:00:00.000', channel: 'email' })),
-        line(eventRecord({ id: 'b', person: 'p', time: '2024-05-01 10:05:00.000', type: 'track', name: 'Order Completed', orderId: 'o', revenue: 5 })),
+        line(
+          eventRecord({
+            id: 'b',
+            person: 'p',
+            time: '2024-05-01 10:05:00.000',
+            type: 'track',
+            name: 'Order Completed',
+            orderId: 'o',
+            revenue: 5,
+          }),
+        ),
       ]);
       await writer.close();
-      expect((await engine.query('SELECT path, total_conversions FROM channel_paths')).rows).toEqual([{ path: 'email', total_conversions: 1 }]);
+      expect((await engine.query('SELECT path, total_conversions FROM channel_paths')).rows).toEqual([
+        { path: 'email', total_conversions: 1 },
+      ]);
       // a later file (new partition) is read without any refresh: the base view globs on every query
       const writer2 = createLakeWriter({ rootDir: dir, streamToTable: STREAMS });
-      await writer2.write('threadline-events', [line(eventRecord({ id: 'c', person: 'p', time: '2024-05-09 10:00:00.000', channel: 'chat' }))]);
+      await writer2.write('threadline-events', [
+        line(eventRecord({ id: 'c', person: 'p', time: '2024-05-09 10:00:00.000', channel: 'chat' })),
+      ]);
       await writer2.close();
       expect((await engine.query('SELECT count(*) AS n FROM events_deduped')).rows).toEqual([{ n: 3 }]);
       expect((await engine.query('SELECT event_date FROM events ORDER BY event_date')).rows.map((r) => r.event_date)).toEqual([
-        '2024-05-01', '2024-05-01', '2024-05-09',
+        '2024-05-01',
+        '2024-05-01',
+        '2024-05-09',
       ]);
     } finally {
       await engine.close();

@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { glueColumns, PARTITION_COLUMN } from '../../schemas/lake.js';
 import {
-  LAKE_TABLE_NAMES,
   firehosePrefixes,
   glueTableInput,
+  LAKE_TABLE_NAMES,
   localTableGlob,
   partFileName,
   partitionPrefix,

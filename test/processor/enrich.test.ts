@@ -1,13 +1,14 @@
 /** Pure normalisation/enrichment modules, with hand-computed expectations. */
-import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
+
 import { createHash, createHmac } from 'node:crypto';
-import { classifyChannel, channelFromUtm, channelFromReferrer } from '../../domain/enrich/channel.js';
-import { emailHash, emailHashFromSha256, normalisePhone, phoneHash, redactRaw, scrubPii } from '../../domain/enrich/pii.js';
-import { truncateIp } from '../../domain/enrich/ip.js';
-import { parseUserAgent } from '../../domain/enrich/user-agent.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { channelFromReferrer, channelFromUtm, classifyChannel } from '../../domain/enrich/channel.js';
 import { consentDecision } from '../../domain/enrich/consent.js';
+import { truncateIp } from '../../domain/enrich/ip.js';
 import { normaliseEvent } from '../../domain/enrich/normalise.js';
+import { emailHash, emailHashFromSha256, normalisePhone, phoneHash, redactRaw, scrubPii } from '../../domain/enrich/pii.js';
+import { parseUserAgent } from '../../domain/enrich/user-agent.js';
 import { localConfig } from '../../lambdas/processor/config.js';
 import { eventSchema } from '../../schemas/event.js';
 import { envelope } from './helpers.js';
@@ -16,7 +17,12 @@ describe('touchpoint channel rules', () => {
   const base = { webOrApp: true };
   it.each([
     // [case, input, channel, rule]
-    ['explicit wins over everything', { explicit: 'store', sourceDefault: 'call_center', clickIdType: 'gclid' as const }, 'store', 'explicit'],
+    [
+      'explicit wins over everything',
+      { explicit: 'store', sourceDefault: 'call_center', clickIdType: 'gclid' as const },
+      'store',
+      'explicit',
+    ],
     ['source default before URL rules', { sourceDefault: 'call_center', utmMedium: 'email' }, 'call_center', 'source_default'],
     ['gclid -> paid search', { clickIdType: 'gclid' as const, utmMedium: 'email' }, 'paid_search', 'click_id'],
     ['wbraid -> paid search', { clickIdType: 'wbraid' as const }, 'paid_search', 'click_id'],
@@ -24,7 +30,12 @@ describe('touchpoint channel rules', () => {
     ['msclkid -> paid search', { clickIdType: 'msclkid' as const }, 'paid_search', 'click_id'],
     ['ttclid -> paid social', { clickIdType: 'ttclid' as const }, 'paid_social', 'click_id'],
     ['fbclid -> paid social', { clickIdType: 'fbclid' as const }, 'paid_social', 'click_id'],
-    ['fbclid on an organic social post stays organic', { clickIdType: 'fbclid' as const, utmMedium: 'social', utmSource: 'facebook' }, 'organic_social', 'utm'],
+    [
+      'fbclid on an organic social post stays organic',
+      { clickIdType: 'fbclid' as const, utmMedium: 'social', utmSource: 'facebook' },
+      'organic_social',
+      'utm',
+    ],
     ['cpc + google -> paid search', { utmMedium: 'cpc', utmSource: 'google' }, 'paid_search', 'utm'],
     ['cpc + facebook -> paid social', { utmMedium: 'cpc', utmSource: 'facebook' }, 'paid_social', 'utm'],
     ['paid_social medium', { utmMedium: 'paid_social', utmSource: 'newsletter' }, 'paid_social', 'utm'],
@@ -80,7 +91,11 @@ describe('personal data', () => {
     expect(normalisePhone('123', 'US')).toBeUndefined();
   });
   it('scrubPii removes e-mail/phone keys at any depth and masks e-mail-looking strings', () => {
-    const out = scrubPii({ email: 'a@b.co', nested: { Phone_Number: '+1 415 555 2671', note: 'mail me at x@y.org' }, list: [{ mobile: '07700900123' }] });
+    const out = scrubPii({
+      email: 'a@b.co',
+      nested: { Phone_Number: '+1 415 555 2671', note: 'mail me at x@y.org' },
+      list: [{ mobile: '07700900123' }],
+    });
     expect(out.value).toEqual({ nested: { note: 'mail me at [email]' }, list: [{}] });
     expect(out.emails).toEqual(['a@b.co']);
     expect(out.phones).toEqual(['+1 415 555 2671', '07700900123']);
@@ -110,18 +125,27 @@ describe('ip, user agent, consent', () => {
   ])('truncateIp(%s) = %s', (ip, expected) => expect(truncateIp(ip)).toBe(expected));
 
   it('user agents', () => {
-    expect(parseUserAgent('Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1')).toMatchObject({
+    expect(
+      parseUserAgent(
+        'Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1',
+      ),
+    ).toMatchObject({
       deviceType: 'tablet',
       osName: 'iOS',
       browserName: 'Mobile Safari',
     });
-    expect(parseUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36')).toMatchObject({
+    expect(
+      parseUserAgent('Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'),
+    ).toMatchObject({
       deviceType: 'desktop',
       osName: 'Windows',
       browserName: 'Chrome',
       browserVersion: '124.0.0.0',
     });
-    expect(parseUserAgent('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36').deviceType).toBe('mobile');
+    expect(
+      parseUserAgent('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36')
+        .deviceType,
+    ).toBe('mobile');
     expect(parseUserAgent('Googlebot/2.1 (+http://www.google.com/bot.html)').deviceType).toBe('other');
   });
 
@@ -150,7 +174,11 @@ describe('normaliseEvent', () => {
       messageId: 'm-props',
       anonymousId: 'anon-2',
       name: 'Home',
-      properties: { url: 'https://shop.example/p?utm_source=newsletter&utm_medium=email&utm_campaign=nov', referrer: 'https://mail.example.net/', title: 'Shop' },
+      properties: {
+        url: 'https://shop.example/p?utm_source=newsletter&utm_medium=email&utm_campaign=nov',
+        referrer: 'https://mail.example.net/',
+        title: 'Shop',
+      },
     });
     expect(record).toMatchObject({
       touchpoint_channel: 'email',
@@ -176,7 +204,13 @@ describe('normaliseEvent', () => {
   });
 
   it('a track call does not read its properties as a page', () => {
-    const { record } = norm({ type: 'track', event: 'Clicked', messageId: 'm-track', anonymousId: 'a', properties: { url: 'https://x.example/?gclid=1' } });
+    const { record } = norm({
+      type: 'track',
+      event: 'Clicked',
+      messageId: 'm-track',
+      anonymousId: 'a',
+      properties: { url: 'https://x.example/?gclid=1' },
+    });
     expect(record.click_id_type).toBeNull();
     expect(record.page_url).toBeNull();
   });
@@ -188,7 +222,10 @@ describe('normaliseEvent', () => {
       anonymousId: 'anon-1',
       name: 'Home',
       context: {
-        page: { url: 'https://shop.example/landing?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=Cj0K', referrer: 'https://www.google.com/' },
+        page: {
+          url: 'https://shop.example/landing?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=Cj0K',
+          referrer: 'https://www.google.com/',
+        },
         userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
         ip: '198.51.100.23',
       },
@@ -251,23 +288,54 @@ describe('normaliseEvent', () => {
       },
       { id: 'src_pos', name: 'pos', defaultChannel: 'store' },
     );
-    expect(record).toMatchObject({ order_id: 'o-1', revenue: 25.5, currency: 'EUR', touchpoint_channel: 'store', channel_rule: 'source_default', device_type: 'pos' });
+    expect(record).toMatchObject({
+      order_id: 'o-1',
+      revenue: 25.5,
+      currency: 'EUR',
+      touchpoint_channel: 'store',
+      channel_rule: 'source_default',
+      device_type: 'pos',
+    });
   });
 
   it('consent denied (strip): no identifiers, no IP, no person', () => {
-    const out = norm({ type: 'track', event: 'X', messageId: 'm-4', userId: 'u-1', anonymousId: 'a-1', context: { consent: { categoryPreferences: { analytics: false } }, ip: '1.2.3.4' } });
+    const out = norm({
+      type: 'track',
+      event: 'X',
+      messageId: 'm-4',
+      userId: 'u-1',
+      anonymousId: 'a-1',
+      context: { consent: { categoryPreferences: { analytics: false } }, ip: '1.2.3.4' },
+    });
     expect(out.consent).toBe('strip');
     expect(out.identifiers).toEqual([]);
-    expect(out.record).toMatchObject({ user_id: null, anonymous_id: null, ip_truncated: null, identifiers_stripped: true, consent: '{"analytics":false}' });
+    expect(out.record).toMatchObject({
+      user_id: null,
+      anonymous_id: null,
+      ip_truncated: null,
+      identifiers_stripped: true,
+      consent: '{"analytics":false}',
+    });
   });
 
   it('alias: previousId equal to anonymousId is an anonymous id, otherwise a user id', () => {
-    expect(norm({ type: 'alias', messageId: 'm-5', previousId: 'a-1', anonymousId: 'a-1', userId: 'u-1' }).alias?.previous).toEqual({ type: 'anonymous_id', value: 'a-1' });
-    expect(norm({ type: 'alias', messageId: 'm-6', previousId: 'old-user', userId: 'u-1' }).alias?.previous).toEqual({ type: 'user_id', value: 'old-user' });
+    expect(norm({ type: 'alias', messageId: 'm-5', previousId: 'a-1', anonymousId: 'a-1', userId: 'u-1' }).alias?.previous).toEqual({
+      type: 'anonymous_id',
+      value: 'a-1',
+    });
+    expect(norm({ type: 'alias', messageId: 'm-6', previousId: 'old-user', userId: 'u-1' }).alias?.previous).toEqual({
+      type: 'user_id',
+      value: 'old-user',
+    });
   });
 
   it('e-mail in a page URL query is redacted', () => {
-    const { record } = norm({ type: 'page', messageId: 'm-7', anonymousId: 'a', context: { page: { url: 'https://shop.example/unsub?email=ann%40example.com&utm_medium=email' } } });
+    const { record } = norm({
+      type: 'page',
+      messageId: 'm-7',
+      anonymousId: 'a',
+      context: { page: { url: 'https://shop.example/unsub?email=ann%40example.com&utm_medium=email' } },
+    });
     expect(record.page_url).not.toContain('ann');
     expect(record.touchpoint_channel).toBe('email');
   });

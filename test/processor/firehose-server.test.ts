@@ -3,9 +3,15 @@
  * decoded and delivered, responses parse into the documented shapes, limits and errors look like
  * the service's.
  */
+
+import {
+  DescribeDeliveryStreamCommand,
+  ListDeliveryStreamsCommand,
+  PutRecordBatchCommand,
+  PutRecordCommand,
+} from '@aws-sdk/client-firehose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DescribeDeliveryStreamCommand, ListDeliveryStreamsCommand, PutRecordBatchCommand, PutRecordCommand } from '@aws-sdk/client-firehose';
-import { startLocalFirehose, type LocalFirehose } from '../../local/firehose-server.js';
+import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
 import { MemorySink } from './helpers.js';
 
 let fh: LocalFirehose;
@@ -19,7 +25,10 @@ afterAll(async () => fh.close());
 describe('local Firehose (JSON 1.1 wire protocol)', () => {
   it('PutRecordBatch delivers the decoded bytes and answers one RecordId per record', async () => {
     const res = await fh.client.send(
-      new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: [{ Data: Buffer.from('{"x":1}\n') }, { Data: Buffer.from('{"x":2}\n') }] }),
+      new PutRecordBatchCommand({
+        DeliveryStreamName: 'a',
+        Records: [{ Data: Buffer.from('{"x":1}\n') }, { Data: Buffer.from('{"x":2}\n') }],
+      }),
     );
     expect(res.FailedPutCount).toBe(0);
     expect(res.RequestResponses).toHaveLength(2);
@@ -39,17 +48,25 @@ describe('local Firehose (JSON 1.1 wire protocol)', () => {
       new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: ['1', '2', '3'].map((s) => ({ Data: Buffer.from(s) })) }),
     );
     expect(res.FailedPutCount).toBe(2);
-    expect(res.RequestResponses!.map((r) => r.ErrorCode ?? 'ok')).toEqual(['ServiceUnavailableException', 'ServiceUnavailableException', 'ok']);
+    expect(res.RequestResponses!.map((r) => r.ErrorCode ?? 'ok')).toEqual([
+      'ServiceUnavailableException',
+      'ServiceUnavailableException',
+      'ok',
+    ]);
     expect(res.RequestResponses![0]!.ErrorMessage).toBeTruthy();
     expect(sink.lines.get('a')!.at(-1)).toBe('3');
   });
 
   it('unknown stream -> ResourceNotFoundException; over 500 records -> InvalidArgumentException', async () => {
-    await expect(fh.client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'nope', Records: [{ Data: Buffer.from('x') }] }))).rejects.toMatchObject({
+    await expect(
+      fh.client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'nope', Records: [{ Data: Buffer.from('x') }] })),
+    ).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });
     const many = Array.from({ length: 501 }, () => ({ Data: Buffer.from('x') }));
-    await expect(fh.client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: many }))).rejects.toMatchObject({ name: 'InvalidArgumentException' });
+    await expect(fh.client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'a', Records: many }))).rejects.toMatchObject({
+      name: 'InvalidArgumentException',
+    });
   });
 
   it('injected whole-call failure is a 503 ServiceUnavailableException the SDK recognises', async () => {
@@ -60,7 +77,9 @@ describe('local Firehose (JSON 1.1 wire protocol)', () => {
     expect(res.FailedPutCount).toBe(0);
     expect(sink.lines.get('b')!.at(-1)).toBe('after-retry');
     fh.inject.failNextCalls(5, { status: 400, code: 'InvalidArgumentException' });
-    await expect(client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'b', Records: [{ Data: Buffer.from('x') }] }))).rejects.toMatchObject({
+    await expect(
+      client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'b', Records: [{ Data: Buffer.from('x') }] })),
+    ).rejects.toMatchObject({
       name: 'InvalidArgumentException',
       $metadata: { httpStatusCode: 400 },
     });

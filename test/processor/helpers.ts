@@ -13,7 +13,11 @@ export function nextSeq(): string {
 
 export const WEB: SourceRef = { id: 'src_web', name: 'web' };
 
-export function envelope(event: Record<string, unknown>, source: SourceRef = WEB, receivedAt = '2026-03-01T10:00:00.000Z'): CollectedEnvelope {
+export function envelope(
+  event: Record<string, unknown>,
+  source: SourceRef = WEB,
+  receivedAt = '2026-03-01T10:00:00.000Z',
+): CollectedEnvelope {
   return {
     v: 1,
     kind: 'event',
@@ -25,7 +29,16 @@ export function envelope(event: Record<string, unknown>, source: SourceRef = WEB
 }
 
 export function rejected(raw: string, reason: RejectedEnvelope['reason'] = 'schema_violation'): RejectedEnvelope {
-  return { v: 1, kind: 'rejected', source: WEB, receivedAt: '2026-03-01T10:00:00.000Z', reason, detail: 'type: expected one of track|identify', raw, rawTruncated: false };
+  return {
+    v: 1,
+    kind: 'rejected',
+    source: WEB,
+    receivedAt: '2026-03-01T10:00:00.000Z',
+    reason,
+    detail: 'type: expected one of track|identify',
+    raw,
+    rawTruncated: false,
+  };
 }
 
 export function kRecord(data: string | object, partitionKey = 'pk'): KinesisStreamRecord {

@@ -3,11 +3,11 @@
  * factories from AWS_ENDPOINT_URL_* (here pointed at dynalite and the local Firehose endpoint).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamodb.js';
-import { startLocalFirehose, type LocalFirehose } from '../../local/firehose-server.js';
 import { configFromEnv, DEV_HASH_KEY } from '../../lambdas/processor/config.js';
-import { chunk, pack, MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL } from '../../lambdas/processor/output/firehose.js';
-import { MemorySink, envelope, kEvent, kRecord } from './helpers.js';
+import { chunk, MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, pack } from '../../lambdas/processor/output/firehose.js';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
+import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
+import { envelope, kEvent, kRecord, MemorySink } from './helpers.js';
 
 let dynamo: LocalDynamo;
 let fh: LocalFirehose;
@@ -40,7 +40,9 @@ afterAll(async () => {
 describe('Lambda entry', () => {
   it('handler() processes a Kinesis event end to end with env configuration', async () => {
     const { handler } = await import('../../lambdas/processor/handler.js');
-    const res = await handler(kEvent([kRecord(envelope({ type: 'identify', messageId: 'L1', userId: 'u', anonymousId: 'a' })), kRecord('nope')]));
+    const res = await handler(
+      kEvent([kRecord(envelope({ type: 'identify', messageId: 'L1', userId: 'u', anonymousId: 'a' })), kRecord('nope')]),
+    );
     expect(res).toEqual({ batchItemFailures: [] });
     expect(sink.rows('ev').map((r) => r.message_id)).toEqual(['L1']);
     expect(sink.rows('fail').map((r) => r.reason)).toEqual(['bad_json']);
@@ -50,7 +52,11 @@ describe('Lambda entry', () => {
   it('configFromEnv: the hash key is mandatory in Lambda, a dev key locally; guard rails from env', () => {
     expect(() => configFromEnv({ AWS_LAMBDA_FUNCTION_NAME: 'fn' })).toThrow(/THREADLINE_HASH_KEY/);
     expect(configFromEnv({}).hashKey).toBe(DEV_HASH_KEY);
-    const c = configFromEnv({ THREADLINE_IDENTITY_MAX_USERS: 'device_id=3,bogus=2', THREADLINE_CONSENT_POLICY: 'drop', THREADLINE_CONSENT_CATEGORIES: 'Analytics, Personalisation' });
+    const c = configFromEnv({
+      THREADLINE_IDENTITY_MAX_USERS: 'device_id=3,bogus=2',
+      THREADLINE_CONSENT_POLICY: 'drop',
+      THREADLINE_CONSENT_CATEGORIES: 'Analytics, Personalisation',
+    });
     expect(c.identity.maxUsers.device_id).toBe(3);
     expect(c.identity.maxUsers.anonymous_id).toBe(1);
     expect(c.consent).toEqual({ mode: 'drop', categories: ['Analytics', 'Personalisation'] });

@@ -5,13 +5,14 @@
  * MaximumRetryAttempts (retry without limit; stop() abandons the retries without checkpointing).
  * Record age is measured against an injected clock, moved forward by the test, so no test waits a minute.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { startLocalKinesis, type LocalKinesis } from '../../local/kinesis.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
 import { createKinesisPoller, type FailureInfo } from '../../local/kinesis-poller.js';
 
 let kinesis: LocalKinesis;
@@ -29,7 +30,9 @@ async function stream(): Promise<string> {
 
 /** One PutRecords call: kinesalite stamps its records with the same ApproximateArrivalTimestamp. */
 async function put(name: string, data: string[]): Promise<string[]> {
-  const out = await kinesis.client.send(new PutRecordsCommand({ StreamName: name, Records: data.map((d) => ({ Data: Buffer.from(d), PartitionKey: 'k' })) }));
+  const out = await kinesis.client.send(
+    new PutRecordsCommand({ StreamName: name, Records: data.map((d) => ({ Data: Buffer.from(d), PartitionKey: 'k' })) }),
+  );
   expect(out.FailedRecordCount ?? 0).toBe(0);
   return out.Records!.map((r) => r.SequenceNumber!);
 }
@@ -102,7 +105,9 @@ describe('maximumRecordAgeSeconds', () => {
     const [, oldLast] = await put(name, ['old-a', 'old-b']);
     await new Promise((r) => setTimeout(r, 20));
     await put(name, ['young']);
-    const arrival = new Map((await kinesis.readAll(name)).map((r) => [Buffer.from(r.data).toString(), r.approximateArrivalTimestamp!.getTime()]));
+    const arrival = new Map(
+      (await kinesis.readAll(name)).map((r) => [Buffer.from(r.data).toString(), r.approximateArrivalTimestamp!.getTime()]),
+    );
     const young = arrival.get('young')!;
     expect(young).toBeGreaterThan(arrival.get('old-b')!); // precondition: they arrived at different times
     const calls: string[][] = [];
@@ -132,7 +137,8 @@ describe('maximumRecordAgeSeconds', () => {
 
   it('accepts only -1 or the AWS range (60..604800 s); retries -1..10000', () => {
     const base = { client: kinesis.client, streamName: 'x', handler: async () => {} };
-    for (const bad of [0, 59, 604_801, 1.5, -2]) expect(() => createKinesisPoller({ ...base, maximumRecordAgeSeconds: bad })).toThrow(RangeError);
+    for (const bad of [0, 59, 604_801, 1.5, -2])
+      expect(() => createKinesisPoller({ ...base, maximumRecordAgeSeconds: bad })).toThrow(RangeError);
     for (const ok of [-1, 60, 604_800]) expect(() => createKinesisPoller({ ...base, maximumRecordAgeSeconds: ok })).not.toThrow();
     for (const bad of [-2, 10_001, 0.5]) expect(() => createKinesisPoller({ ...base, maximumRetryAttempts: bad })).toThrow(RangeError);
     for (const ok of [-1, 0, 10_000]) expect(() => createKinesisPoller({ ...base, maximumRetryAttempts: ok })).not.toThrow();
@@ -168,7 +174,13 @@ describe('maximumRetryAttempts default (-1, as AWS)', () => {
     expect(poller.checkpoints()).toEqual({});
 
     const seen: string[] = [];
-    const again = createKinesisPoller({ client: kinesis.client, streamName: name, pollIntervalMs: 5, checkpointFile, handler: async (e) => void seen.push(...decode(e)) });
+    const again = createKinesisPoller({
+      client: kinesis.client,
+      streamName: name,
+      pollIntervalMs: 5,
+      checkpointFile,
+      handler: async (e) => void seen.push(...decode(e)),
+    });
     await again.start();
     await again.drain();
     await again.stop();

@@ -2,19 +2,20 @@
  * The local Kinesis event source (local/kinesis-poller.ts) on kinesalite: batching, checkpoints,
  * partial batch responses, bisect on error, on-failure, and the real processor behind it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { startLocalKinesis, type LocalKinesis } from '../../local/kinesis.js';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamodb.js';
-import { startLocalFirehose, type LocalFirehose } from '../../local/firehose-server.js';
-import { createKinesisPoller, type FailureInfo } from '../../local/kinesis-poller.js';
-import { createProcessor } from '../../lambdas/processor/handler.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localConfig } from '../../lambdas/processor/config.js';
-import { MemorySink, STREAMS, envelope } from './helpers.js';
+import { createProcessor } from '../../lambdas/processor/handler.js';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
+import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
+import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
+import { createKinesisPoller, type FailureInfo } from '../../local/kinesis-poller.js';
+import { envelope, MemorySink, STREAMS } from './helpers.js';
 
 let kinesis: LocalKinesis;
 let dynamo: LocalDynamo;
@@ -40,7 +41,10 @@ async function stream(shards = 1): Promise<string> {
 async function put(name: string, payloads: Array<{ data: string; key: string }>): Promise<void> {
   for (let i = 0; i < payloads.length; i += 500) {
     const out = await kinesis.client.send(
-      new PutRecordsCommand({ StreamName: name, Records: payloads.slice(i, i + 500).map((p) => ({ Data: Buffer.from(p.data), PartitionKey: p.key })) }),
+      new PutRecordsCommand({
+        StreamName: name,
+        Records: payloads.slice(i, i + 500).map((p) => ({ Data: Buffer.from(p.data), PartitionKey: p.key })),
+      }),
     );
     expect(out.FailedRecordCount ?? 0).toBe(0);
   }
@@ -60,14 +64,27 @@ describe('local Kinesis poller', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'poller-'));
     const checkpointFile = join(dir, 'checkpoints.json');
-    const mk = (i: number) => ({ data: JSON.stringify(envelope({ type: 'track', event: 'T', messageId: `k${i}`, anonymousId: `anon-${i % 37}` })), key: `anon-${i % 37}` });
-    await put(name, Array.from({ length: 250 }, (_, i) => mk(i)));
+    const mk = (i: number) => ({
+      data: JSON.stringify(envelope({ type: 'track', event: 'T', messageId: `k${i}`, anonymousId: `anon-${i % 37}` })),
+      key: `anon-${i % 37}`,
+    });
+    await put(
+      name,
+      Array.from({ length: 250 }, (_, i) => mk(i)),
+    );
     const seen: KinesisStreamEvent[] = [];
     const handler = async (e: KinesisStreamEvent) => {
       seen.push(e);
       return p.handle(e);
     };
-    const poller = createKinesisPoller({ client: kinesis.client, streamName: name, handler, batchSize: 40, checkpointFile, pollIntervalMs: 20 });
+    const poller = createKinesisPoller({
+      client: kinesis.client,
+      streamName: name,
+      handler,
+      batchSize: 40,
+      checkpointFile,
+      pollIntervalMs: 20,
+    });
     await poller.start();
     await poller.drain();
     await poller.stop();
@@ -81,8 +98,18 @@ describe('local Kinesis poller', () => {
     expect(typeof r0.kinesis.approximateArrivalTimestamp).toBe('number');
     expect(Object.keys(JSON.parse(readFileSync(checkpointFile, 'utf8')))).toHaveLength(2);
 
-    await put(name, Array.from({ length: 10 }, (_, i) => mk(1000 + i)));
-    const again = createKinesisPoller({ client: kinesis.client, streamName: name, handler, batchSize: 40, checkpointFile, pollIntervalMs: 20 });
+    await put(
+      name,
+      Array.from({ length: 10 }, (_, i) => mk(1000 + i)),
+    );
+    const again = createKinesisPoller({
+      client: kinesis.client,
+      streamName: name,
+      handler,
+      batchSize: 40,
+      checkpointFile,
+      pollIntervalMs: 20,
+    });
     await again.start();
     await again.drain();
     await again.stop();
@@ -93,7 +120,10 @@ describe('local Kinesis poller', () => {
 
   it('partial batch response: checkpoint before the first failed record and retry from it', async () => {
     const name = await stream(1);
-    await put(name, Array.from({ length: 10 }, (_, i) => ({ data: `r${i}`, key: 'k' })));
+    await put(
+      name,
+      Array.from({ length: 10 }, (_, i) => ({ data: `r${i}`, key: 'k' })),
+    );
     const calls: string[][] = [];
     let failedOnce = false;
     const poller = createKinesisPoller({
@@ -127,7 +157,10 @@ describe('local Kinesis poller', () => {
 
   it('thrown errors with bisect isolate the poison record, which goes to on-failure after its retries', async () => {
     const name = await stream(1);
-    await put(name, Array.from({ length: 8 }, (_, i) => ({ data: i === 5 ? 'POISON' : `r${i}`, key: 'k' })));
+    await put(
+      name,
+      Array.from({ length: 8 }, (_, i) => ({ data: i === 5 ? 'POISON' : `r${i}`, key: 'k' })),
+    );
     const ok: string[] = [];
     const failures: FailureInfo[] = [];
     const poller = createKinesisPoller({
@@ -161,7 +194,11 @@ describe('local Kinesis poller', () => {
     const name = await stream(1);
     const table = 'identity_poison';
     await dynamo.ensureTable(table);
-    const p = createProcessor({ dynamo: dynamo.client, firehose: fh.client, config: localConfig({ streams: STREAMS, identityTable: table, hashKey: 'k' }) });
+    const p = createProcessor({
+      dynamo: dynamo.client,
+      firehose: fh.client,
+      config: localConfig({ streams: STREAMS, identityTable: table, hashKey: 'k' }),
+    });
     await put(name, [
       { data: JSON.stringify(envelope({ type: 'track', event: 'A', messageId: 'pp1', anonymousId: 'x' })), key: 'x' },
       { data: '\u0000garbage{', key: 'x' },
@@ -172,7 +209,14 @@ describe('local Kinesis poller', () => {
     await poller.drain();
     await poller.stop();
     expect(poller.stats.retries).toBe(0);
-    expect(sink.rows<{ message_id: string }>(STREAMS.events).filter((r) => r.message_id.startsWith('pp')).map((r) => r.message_id)).toEqual(['pp1', 'pp2']);
-    expect(sink.rows<{ reason: string; raw: string }>(STREAMS.failed).some((f) => f.reason === 'bad_json' && f.raw.includes('garbage'))).toBe(true);
+    expect(
+      sink
+        .rows<{ message_id: string }>(STREAMS.events)
+        .filter((r) => r.message_id.startsWith('pp'))
+        .map((r) => r.message_id),
+    ).toEqual(['pp1', 'pp2']);
+    expect(
+      sink.rows<{ reason: string; raw: string }>(STREAMS.failed).some((f) => f.reason === 'bad_json' && f.raw.includes('garbage')),
+    ).toBe(true);
   });
 });

@@ -3,16 +3,17 @@
  * for outputs. Fault injection only for what the stand-ins cannot produce (Firehose per-record failures, a
  * DynamoDB throttle shaped like the real error).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamodb.js';
-import { startLocalFirehose, type LocalFirehose } from '../../local/firehose-server.js';
-import { createProcessor } from '../../lambdas/processor/handler.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localConfig, type ProcessorConfig } from '../../lambdas/processor/config.js';
+import { createProcessor } from '../../lambdas/processor/handler.js';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
+import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
 import type { EventRecord, FailedEventRecord, IdentityChangeRecord } from '../../schemas/lake.js';
 import { EVENTS_COLUMNS } from '../../schemas/lake.js';
-import { MemorySink, STREAMS, envelope, kEvent, kRecord, rejected } from './helpers.js';
+import { envelope, kEvent, kRecord, MemorySink, rejected, STREAMS } from './helpers.js';
 
 let dynamo: LocalDynamo;
 let fh: LocalFirehose;
@@ -53,9 +54,32 @@ describe('processor', () => {
   it('enriches, stitches and delivers one JSON line per record with exactly the lake columns', async () => {
     const p = await processor();
     const batch = kEvent([
-      kRecord(envelope({ type: 'page', messageId: 'e1', anonymousId: 'anon-1', context: { page: { url: 'https://shop.example/?utm_medium=email&utm_source=crm' } } })),
-      kRecord(envelope({ type: 'identify', messageId: 'e2', anonymousId: 'anon-1', userId: 'u-1', traits: { email: 'Ann@Example.com', phone: '+1 415 555 2671' } })),
-      kRecord(envelope({ type: 'track', event: 'Order Completed', messageId: 'e3', userId: 'u-1', properties: { order_id: 'o1', revenue: 30, currency: 'USD' } })),
+      kRecord(
+        envelope({
+          type: 'page',
+          messageId: 'e1',
+          anonymousId: 'anon-1',
+          context: { page: { url: 'https://shop.example/?utm_medium=email&utm_source=crm' } },
+        }),
+      ),
+      kRecord(
+        envelope({
+          type: 'identify',
+          messageId: 'e2',
+          anonymousId: 'anon-1',
+          userId: 'u-1',
+          traits: { email: 'Ann@Example.com', phone: '+1 415 555 2671' },
+        }),
+      ),
+      kRecord(
+        envelope({
+          type: 'track',
+          event: 'Order Completed',
+          messageId: 'e3',
+          userId: 'u-1',
+          properties: { order_id: 'o1', revenue: 30, currency: 'USD' },
+        }),
+      ),
     ]);
     const res = await p.handle(batch);
     expect(res.batchItemFailures).toEqual([]);
@@ -73,7 +97,9 @@ describe('processor', () => {
     expect(rows[1]!.person_id).toBe(rows[2]!.person_id);
     expect(rows[0]!.touchpoint_channel).toBe('email');
     const merges = changes();
-    expect(merges.some((c) => c.from_person_id === rows[0]!.person_id && c.to_person_id === rows[1]!.person_id && c.reason === 'identify')).toBe(true);
+    expect(
+      merges.some((c) => c.from_person_id === rows[0]!.person_id && c.to_person_id === rows[1]!.person_id && c.reason === 'identify'),
+    ).toBe(true);
     // No raw personal data anywhere in what left the processor.
     const all = [...sink.lines.values()].flat().join('');
     expect(all).not.toMatch(/ann@example\.com|555 2671|4155552671/i);
@@ -84,7 +110,13 @@ describe('processor', () => {
     const res = await p.handle(
       kEvent([
         kRecord('{not json'),
-        kRecord({ v: 1, kind: 'event', source: { id: 's', name: 's' }, receivedAt: '2026-03-01T10:00:00Z', event: { type: 'bogus', messageId: 'bad-1', userId: 'x', traits: { email: 'leak@example.com' } } }),
+        kRecord({
+          v: 1,
+          kind: 'event',
+          source: { id: 's', name: 's' },
+          receivedAt: '2026-03-01T10:00:00Z',
+          event: { type: 'bogus', messageId: 'bad-1', userId: 'x', traits: { email: 'leak@example.com' } },
+        }),
         kRecord(rejected('{"type":"track","email":"leak2@example.com"}')),
         kRecord({ hello: 'world' }),
         kRecord(envelope({ type: 'track', event: 'Fine', messageId: 'ok-1', userId: 'u' })),
@@ -118,18 +150,26 @@ describe('processor', () => {
 
   it('Firehose partial failure: only the failed records are sent again, nothing lost, nothing duplicated', async () => {
     const p = await processor();
-    const records = Array.from({ length: 20 }, (_, i) => kRecord(envelope({ type: 'track', event: 'T', messageId: `f${i}`, anonymousId: `a${i}` })));
+    const records = Array.from({ length: 20 }, (_, i) =>
+      kRecord(envelope({ type: 'track', event: 'T', messageId: `f${i}`, anonymousId: `a${i}` })),
+    );
     fh.inject.failNextRecords(7);
     const res = await p.handle(kEvent(records));
     expect(res.batchItemFailures).toEqual([]);
-    expect(events().map((e) => e.message_id).sort()).toEqual(records.map((_, i) => `f${i}`).sort());
+    expect(
+      events()
+        .map((e) => e.message_id)
+        .sort(),
+    ).toEqual(records.map((_, i) => `f${i}`).sort());
     expect(fh.stats.recordsFailed).toBeGreaterThanOrEqual(7);
     expect(p.stats.firehosePutCalls).toBeGreaterThanOrEqual(2);
   });
 
   it('an undeliverable record fails its Kinesis record and everything after it, not what came before', async () => {
     const p = await processor({ firehosePackBytes: 0 });
-    const records = Array.from({ length: 6 }, (_, i) => kRecord(envelope({ type: 'track', event: 'T', messageId: `d${i}`, anonymousId: `a${i}` })));
+    const records = Array.from({ length: 6 }, (_, i) =>
+      kRecord(envelope({ type: 'track', event: 'T', messageId: `d${i}`, anonymousId: `a${i}` })),
+    );
     fh.inject.failRecordsMatching((_s, data) => data.toString().includes('"message_id":"d3"'));
     const res = await p.handle(kEvent(records));
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.slice(3).map((r) => r.kinesis.sequenceNumber));
@@ -164,7 +204,13 @@ describe('processor', () => {
 
   it('a throttled identity store fails the record where it happened and the rest, then the retry completes', async () => {
     let throttle = false;
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, requestHandler: new NodeHttpHandler(), maxAttempts: 1 });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+      requestHandler: new NodeHttpHandler(),
+      maxAttempts: 1,
+    });
     client.middlewareStack.add(
       (next) => async (args) => {
         if (throttle) {
@@ -198,10 +244,17 @@ describe('processor', () => {
     const p = await processor();
     const batch = kEvent([
       kRecord(envelope({ type: 'page', messageId: 'r1', anonymousId: 'ra' })),
-      kRecord(envelope({ type: 'identify', messageId: 'r2', anonymousId: 'ra', userId: 'ru', context: { identifiers: { loyaltyId: 'L1' } } })),
+      kRecord(
+        envelope({ type: 'identify', messageId: 'r2', anonymousId: 'ra', userId: 'ru', context: { identifiers: { loyaltyId: 'L1' } } }),
+      ),
     ]);
     await p.handle(batch);
-    const first = { ev: events().map((e) => [e.message_id, e.person_id]), ch: changes().map((c) => c.change_id).sort() };
+    const first = {
+      ev: events().map((e) => [e.message_id, e.person_id]),
+      ch: changes()
+        .map((c) => c.change_id)
+        .sort(),
+    };
     const writes = p.identity.stats.updateCalls;
     sink.lines.clear();
     await p.handle(batch);
@@ -209,7 +262,11 @@ describe('processor', () => {
       ['r1', first.ev[1]![1]], // the anonymous page view now carries the merged person
       ['r2', first.ev[1]![1]],
     ]);
-    expect(changes().map((c) => c.change_id).sort()).toEqual(first.ch);
+    expect(
+      changes()
+        .map((c) => c.change_id)
+        .sort(),
+    ).toEqual(first.ch);
     expect(p.identity.stats.updateCalls).toBe(writes);
   });
 });

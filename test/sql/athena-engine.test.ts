@@ -10,9 +10,9 @@ import type { AthenaClient } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AthenaQueryError, athenaTimestampToIso, convertAthenaValue, createAthenaEngine } from '../../query/athena.js';
 import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
-import { GOLDEN_EVENTS, GOLDEN_IDENTITY_CHANGES } from './golden-data.js';
+import { type AthenaStandIn, athenaClientFor, startAthenaStandIn } from './athena-standin.js';
 import { writeLake } from './fixtures.js';
-import { startAthenaStandIn, athenaClientFor, type AthenaStandIn } from './athena-standin.js';
+import { GOLDEN_EVENTS, GOLDEN_IDENTITY_CHANGES } from './golden-data.js';
 
 let dir: string;
 let duck: DuckDbEngine;
@@ -78,7 +78,9 @@ describe('Athena engine', () => {
     const got = await engine(1000).query(`SELECT * FROM channel_handoffs ORDER BY from_channel, to_channel`);
     const want = await duck.query(`SELECT * FROM channel_handoffs ORDER BY from_channel, to_channel`);
     expect(got.rows).toEqual(want.rows);
-    const s = await engine(1000).query(`SELECT session_id, is_session_start, event_time, campaign_name FROM events_sessionized ORDER BY event_time, message_id LIMIT 3`);
+    const s = await engine(1000).query(
+      `SELECT session_id, is_session_start, event_time, campaign_name FROM events_sessionized ORDER BY event_time, message_id LIMIT 3`,
+    );
     expect(s.rows[0]).toEqual({ session_id: 'pF#1', is_session_start: true, event_time: '2024-04-15T11:59:59.999Z', campaign_name: null });
   });
 

@@ -7,10 +7,11 @@
  * DuckDB engine value for value. Fault injection: throttle the first N GetQueryExecution calls with the
  * real error shape (ThrottlingException), fail queries containing FAIL_ME like Athena does.
  */
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DuckDbEngine } from '../../query/duckdb.js';
 
 interface Execution {
@@ -47,7 +48,10 @@ function athenaString(v: unknown, type: string): string | null {
   return String(v);
 }
 
-export async function startAthenaStandIn(engine: DuckDbEngine, opts: { runningPolls?: number; throttleFirstPolls?: number; bytesScanned?: number } = {}): Promise<AthenaStandIn> {
+export async function startAthenaStandIn(
+  engine: DuckDbEngine,
+  opts: { runningPolls?: number; throttleFirstPolls?: number; bytesScanned?: number } = {},
+): Promise<AthenaStandIn> {
   const executions = new Map<string, Execution>();
   const calls: AthenaStandIn['calls'] = [];
   let throttles = opts.throttleFirstPolls ?? 0;
@@ -82,15 +86,27 @@ export async function startAthenaStandIn(engine: DuckDbEngine, opts: { runningPo
         ex.polls++;
         const running = ex.polls <= (opts.runningPolls ?? 2);
         const state = running ? (ex.polls === 1 ? 'QUEUED' : 'RUNNING') : ex.error ? 'FAILED' : 'SUCCEEDED';
-        return [200, {
-          QueryExecution: {
-            QueryExecutionId: ex.id,
-            Query: ex.sql,
-            StatementType: 'DML',
-            Status: { State: state, ...(state === 'FAILED' ? { StateChangeReason: ex.error, AthenaError: { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: ex.error } } : {}) },
-            Statistics: state === 'SUCCEEDED' ? { DataScannedInBytes: opts.bytesScanned ?? 12_345, EngineExecutionTimeInMillis: 321 } : {},
+        return [
+          200,
+          {
+            QueryExecution: {
+              QueryExecutionId: ex.id,
+              Query: ex.sql,
+              StatementType: 'DML',
+              Status: {
+                State: state,
+                ...(state === 'FAILED'
+                  ? {
+                      StateChangeReason: ex.error,
+                      AthenaError: { ErrorCategory: 2, ErrorType: 1006, Retryable: false, ErrorMessage: ex.error },
+                    }
+                  : {}),
+              },
+              Statistics:
+                state === 'SUCCEEDED' ? { DataScannedInBytes: opts.bytesScanned ?? 12_345, EngineExecutionTimeInMillis: 321 } : {},
+            },
           },
-        }];
+        ];
       }
       case 'GetQueryResults': {
         const ex = executions.get(String(body.QueryExecutionId));
@@ -100,14 +116,30 @@ export async function startAthenaStandIn(engine: DuckDbEngine, opts: { runningPo
         const start = body.NextToken ? Number(body.NextToken) : 0;
         const page = all.slice(start, start + max);
         const next = start + max < all.length ? String(start + max) : undefined;
-        return [200, {
-          ResultSet: {
-            Rows: page.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) })),
-            ResultSetMetadata: { ColumnInfo: ex.columns.map((c) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name: c.name, Label: c.name, Type: c.type, Precision: 0, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: c.type === 'varchar' })) },
+        return [
+          200,
+          {
+            ResultSet: {
+              Rows: page.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) })),
+              ResultSetMetadata: {
+                ColumnInfo: ex.columns.map((c) => ({
+                  CatalogName: 'hive',
+                  SchemaName: '',
+                  TableName: '',
+                  Name: c.name,
+                  Label: c.name,
+                  Type: c.type,
+                  Precision: 0,
+                  Scale: 0,
+                  Nullable: 'UNKNOWN',
+                  CaseSensitive: c.type === 'varchar',
+                })),
+              },
+            },
+            ...(next ? { NextToken: next } : {}),
+            UpdateCount: 0,
           },
-          ...(next ? { NextToken: next } : {}),
-          UpdateCount: 0,
-        }];
+        ];
       }
       case 'StopQueryExecution':
         return [200, {}];

@@ -16,10 +16,34 @@ import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
 import { eventRecord, writeLake } from './fixtures.js';
 
 const EVENTS = [
-  eventRecord({ id: 'x-midnight', person: 'p1', time: '2024-05-01 23:59:59.500', receivedAt: '2024-05-01 23:59:59.600', pagePath: '/first-try' }),
-  eventRecord({ id: 'x-midnight', person: 'p1', time: '2024-05-02 00:00:01.500', receivedAt: '2024-05-02 00:00:01.600', pagePath: '/retry' }),
-  eventRecord({ id: 'y-replay', person: 'p2', time: '2024-05-01 10:00:00.000', receivedAt: '2024-05-01 10:00:05.000', pagePath: '/replayed' }),
-  eventRecord({ id: 'y-replay', person: 'p2', time: '2024-05-01 10:00:00.000', receivedAt: '2024-05-01 10:00:00.100', pagePath: '/original' }),
+  eventRecord({
+    id: 'x-midnight',
+    person: 'p1',
+    time: '2024-05-01 23:59:59.500',
+    receivedAt: '2024-05-01 23:59:59.600',
+    pagePath: '/first-try',
+  }),
+  eventRecord({
+    id: 'x-midnight',
+    person: 'p1',
+    time: '2024-05-02 00:00:01.500',
+    receivedAt: '2024-05-02 00:00:01.600',
+    pagePath: '/retry',
+  }),
+  eventRecord({
+    id: 'y-replay',
+    person: 'p2',
+    time: '2024-05-01 10:00:00.000',
+    receivedAt: '2024-05-01 10:00:05.000',
+    pagePath: '/replayed',
+  }),
+  eventRecord({
+    id: 'y-replay',
+    person: 'p2',
+    time: '2024-05-01 10:00:00.000',
+    receivedAt: '2024-05-01 10:00:00.100',
+    pagePath: '/original',
+  }),
   eventRecord({ id: 'z-single', person: 'p3', time: '2024-05-02 09:00:00.000', pagePath: '/only' }),
 ];
 
@@ -40,7 +64,8 @@ afterAll(async () => {
 });
 
 const rowsOf = async (engine: DuckDbEngine, view: string, where = 'TRUE') =>
-  (await engine.query(`SELECT message_id, event_date, page_path, received_at FROM ${view} WHERE ${where} ORDER BY message_id, event_date`)).rows;
+  (await engine.query(`SELECT message_id, event_date, page_path, received_at FROM ${view} WHERE ${where} ORDER BY message_id, event_date`))
+    .rows;
 
 describe("dedupScope 'global' (default)", () => {
   it('keeps one row per message_id even when the copies sit on two event_dates (the earliest received)', async () => {

@@ -1,6 +1,6 @@
 /** The dialect helpers: the one place Athena and DuckDB renderings differ. */
 import { describe, expect, it } from 'vitest';
-import { dialectFor, inList, intervalLiteral, lit, ident } from '../../sql/dialect.js';
+import { dialectFor, ident, inList, intervalLiteral, lit } from '../../sql/dialect.js';
 
 describe('dialect helpers', () => {
   it('elapsed time: Trino date_diff vs DuckDB date_sub (elapsed, not boundaries)', () => {

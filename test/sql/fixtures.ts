@@ -2,15 +2,16 @@
  * Builders for lake records in the wire form the processor sends to Firehose (JSON lines with lake
  * timestamp strings), and a helper that lands them as Parquet through the real lake writer.
  */
+
+import { createLakeWriter } from '../../local/lake-writer.js';
 import {
   EVENTS_COLUMNS,
-  IDENTITY_CHANGES_COLUMNS,
-  LAKE_SCHEMA_VERSION,
-  eventDateOf,
   type EventRecord,
+  eventDateOf,
+  IDENTITY_CHANGES_COLUMNS,
   type IdentityChangeRecord,
+  LAKE_SCHEMA_VERSION,
 } from '../../schemas/lake.js';
-import { createLakeWriter } from '../../local/lake-writer.js';
 
 export const STREAMS = {
   'threadline-events': 'events',
@@ -89,7 +90,11 @@ export async function writeLake(
   const writer = createLakeWriter({ rootDir, streamToTable: STREAMS });
   if (data.events?.length) await writer.write('threadline-events', data.events.map(line));
   if (data.identityChanges?.length) await writer.write('threadline-identity-changes', data.identityChanges.map(line));
-  if (data.raw) await writer.write(data.raw.stream, data.raw.lines.map((l) => Buffer.from(l)));
+  if (data.raw)
+    await writer.write(
+      data.raw.stream,
+      data.raw.lines.map((l) => Buffer.from(l)),
+    );
   await writer.close();
   return [...writer.filesWritten];
 }

@@ -15,7 +15,7 @@
  *  S  order o5 (200) in a store (the purchase is the store touch).
  *  K  order o6 (10) in a store.
  */
-import { eventRecord, identityChange, type EventInput } from './fixtures.js';
+import { type EventInput, eventRecord, identityChange } from './fixtures.js';
 
 const ev: EventInput[] = [
   // A
@@ -26,7 +26,15 @@ const ev: EventInput[] = [
   { id: 'a-search', person: 'pB', time: '2024-05-03 09:00:00.000', channel: 'paid_search', campaign: 'brand' },
   { id: 'a-direct', person: 'pA', time: '2024-05-05 12:00:00.000', channel: 'direct' },
   { id: 'a-order', person: 'pA', time: '2024-05-05 12:10:00.000', type: 'track', name: 'Order Completed', orderId: 'o1', revenue: 100 },
-  { id: 'a-order-again', person: 'pA', time: '2024-05-05 12:11:00.000', type: 'track', name: 'Order Completed', orderId: 'o1', revenue: 100 },
+  {
+    id: 'a-order-again',
+    person: 'pA',
+    time: '2024-05-05 12:11:00.000',
+    type: 'track',
+    name: 'Order Completed',
+    orderId: 'o1',
+    revenue: 100,
+  },
   // D
   { id: 'd-social', person: 'pD', time: '2024-05-10 08:00:00.000', channel: 'paid_social', campaign: 'may' },
   { id: 'd-order', person: 'pD', time: '2024-05-10 08:20:00.000', type: 'track', name: 'Order Completed', orderId: 'o2', revenue: 50 },
@@ -48,8 +56,26 @@ const ev: EventInput[] = [
   { id: 'h-web', person: 'pH', time: '2024-05-06 10:00:00.000', channel: 'web' },
   { id: 'h-order', person: 'pH', time: '2024-05-06 10:05:00.000', type: 'track', name: 'Order Completed', orderId: 'o4', revenue: 30 },
   // S, K
-  { id: 's-order', person: 'pS', time: '2024-05-07 14:00:00.000', type: 'track', name: 'Order Completed', orderId: 'o5', revenue: 200, channel: 'store' },
-  { id: 'k-order', person: 'pK', time: '2024-05-08 16:00:00.000', type: 'track', name: 'Order Completed', orderId: 'o6', revenue: 10, channel: 'store' },
+  {
+    id: 's-order',
+    person: 'pS',
+    time: '2024-05-07 14:00:00.000',
+    type: 'track',
+    name: 'Order Completed',
+    orderId: 'o5',
+    revenue: 200,
+    channel: 'store',
+  },
+  {
+    id: 'k-order',
+    person: 'pK',
+    time: '2024-05-08 16:00:00.000',
+    type: 'track',
+    name: 'Order Completed',
+    orderId: 'o6',
+    revenue: 10,
+    channel: 'store',
+  },
 ];
 
 export const GOLDEN_EVENTS = [

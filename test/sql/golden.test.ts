@@ -10,8 +10,8 @@ import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
 import { buildFunnelSql } from '../../sql/builders/funnel.js';
 import { buildRetentionSql } from '../../sql/builders/retention.js';
 import { ATTRIBUTION_MODELS } from '../../sql/views/attribution.js';
-import { GOLDEN_EVENTS, GOLDEN_IDENTITY_CHANGES } from './golden-data.js';
 import { close, writeLake } from './fixtures.js';
+import { GOLDEN_EVENTS, GOLDEN_IDENTITY_CHANGES } from './golden-data.js';
 
 let dir: string;
 let engine: DuckDbEngine;
@@ -70,33 +70,132 @@ describe('sessions', () => {
         landing_channel, landing_campaign, landing_page_path, distinct_channels, session_date
       FROM sessions WHERE person_id IN ('pA', 'pE', 'pG') ORDER BY person_id, session_number`);
     expect(rows).toEqual([
-      { person_id: 'pA', session_number: 1, session_start: '2024-05-01T10:00:00.000Z', session_end: '2024-05-01T10:10:00.000Z', duration_seconds: 600, event_count: 3, landing_channel: 'email', landing_campaign: 'spring', landing_page_path: '/spring', distinct_channels: 2, session_date: '2024-05-01' },
-      { person_id: 'pA', session_number: 2, session_start: '2024-05-03T09:00:00.000Z', session_end: '2024-05-03T09:00:00.000Z', duration_seconds: 0, event_count: 1, landing_channel: 'paid_search', landing_campaign: 'brand', landing_page_path: null, distinct_channels: 1, session_date: '2024-05-03' },
-      { person_id: 'pA', session_number: 3, session_start: '2024-05-05T12:00:00.000Z', session_end: '2024-05-05T12:11:00.000Z', duration_seconds: 660, event_count: 3, landing_channel: 'direct', landing_campaign: null, landing_page_path: null, distinct_channels: 2, session_date: '2024-05-05' },
-      { person_id: 'pE', session_number: 1, session_start: '2024-05-12T10:00:00.000Z', session_end: '2024-05-12T10:00:00.000Z', duration_seconds: 0, event_count: 1, landing_channel: 'direct', landing_campaign: null, landing_page_path: null, distinct_channels: 1, session_date: '2024-05-12' },
-      { person_id: 'pE', session_number: 2, session_start: '2024-05-12T10:30:00.000Z', session_end: '2024-05-12T10:31:00.000Z', duration_seconds: 60, event_count: 2, landing_channel: 'direct', landing_campaign: null, landing_page_path: null, distinct_channels: 2, session_date: '2024-05-12' },
-      { person_id: 'pG', session_number: 1, session_start: '2024-05-02T10:00:00.000Z', session_end: '2024-05-02T10:29:59.999Z', duration_seconds: 1799.999, event_count: 2, landing_channel: 'chat', landing_campaign: null, landing_page_path: null, distinct_channels: 2, session_date: '2024-05-02' },
-      { person_id: 'pG', session_number: 2, session_start: '2024-05-03T15:00:00.000Z', session_end: '2024-05-03T15:00:00.000Z', duration_seconds: 0, event_count: 1, landing_channel: 'store', landing_campaign: null, landing_page_path: null, distinct_channels: 1, session_date: '2024-05-03' },
+      {
+        person_id: 'pA',
+        session_number: 1,
+        session_start: '2024-05-01T10:00:00.000Z',
+        session_end: '2024-05-01T10:10:00.000Z',
+        duration_seconds: 600,
+        event_count: 3,
+        landing_channel: 'email',
+        landing_campaign: 'spring',
+        landing_page_path: '/spring',
+        distinct_channels: 2,
+        session_date: '2024-05-01',
+      },
+      {
+        person_id: 'pA',
+        session_number: 2,
+        session_start: '2024-05-03T09:00:00.000Z',
+        session_end: '2024-05-03T09:00:00.000Z',
+        duration_seconds: 0,
+        event_count: 1,
+        landing_channel: 'paid_search',
+        landing_campaign: 'brand',
+        landing_page_path: null,
+        distinct_channels: 1,
+        session_date: '2024-05-03',
+      },
+      {
+        person_id: 'pA',
+        session_number: 3,
+        session_start: '2024-05-05T12:00:00.000Z',
+        session_end: '2024-05-05T12:11:00.000Z',
+        duration_seconds: 660,
+        event_count: 3,
+        landing_channel: 'direct',
+        landing_campaign: null,
+        landing_page_path: null,
+        distinct_channels: 2,
+        session_date: '2024-05-05',
+      },
+      {
+        person_id: 'pE',
+        session_number: 1,
+        session_start: '2024-05-12T10:00:00.000Z',
+        session_end: '2024-05-12T10:00:00.000Z',
+        duration_seconds: 0,
+        event_count: 1,
+        landing_channel: 'direct',
+        landing_campaign: null,
+        landing_page_path: null,
+        distinct_channels: 1,
+        session_date: '2024-05-12',
+      },
+      {
+        person_id: 'pE',
+        session_number: 2,
+        session_start: '2024-05-12T10:30:00.000Z',
+        session_end: '2024-05-12T10:31:00.000Z',
+        duration_seconds: 60,
+        event_count: 2,
+        landing_channel: 'direct',
+        landing_campaign: null,
+        landing_page_path: null,
+        distinct_channels: 2,
+        session_date: '2024-05-12',
+      },
+      {
+        person_id: 'pG',
+        session_number: 1,
+        session_start: '2024-05-02T10:00:00.000Z',
+        session_end: '2024-05-02T10:29:59.999Z',
+        duration_seconds: 1799.999,
+        event_count: 2,
+        landing_channel: 'chat',
+        landing_campaign: null,
+        landing_page_path: null,
+        distinct_channels: 2,
+        session_date: '2024-05-02',
+      },
+      {
+        person_id: 'pG',
+        session_number: 2,
+        session_start: '2024-05-03T15:00:00.000Z',
+        session_end: '2024-05-03T15:00:00.000Z',
+        duration_seconds: 0,
+        event_count: 1,
+        landing_channel: 'store',
+        landing_campaign: null,
+        landing_page_path: null,
+        distinct_channels: 1,
+        session_date: '2024-05-03',
+      },
     ]);
   });
   it('counts 15 sessions in all (A 3, D 2, E 2, F 3, G 2, H 1, S 1, K 1)', async () => {
     const rows = await q(`SELECT person_id, count(*) AS n FROM sessions GROUP BY person_id ORDER BY person_id`);
     expect(rows).toEqual([
-      { person_id: 'pA', n: 3 }, { person_id: 'pD', n: 2 }, { person_id: 'pE', n: 2 }, { person_id: 'pF', n: 3 },
-      { person_id: 'pG', n: 2 }, { person_id: 'pH', n: 1 }, { person_id: 'pK', n: 1 }, { person_id: 'pS', n: 1 },
+      { person_id: 'pA', n: 3 },
+      { person_id: 'pD', n: 2 },
+      { person_id: 'pE', n: 2 },
+      { person_id: 'pF', n: 3 },
+      { person_id: 'pG', n: 2 },
+      { person_id: 'pH', n: 1 },
+      { person_id: 'pK', n: 1 },
+      { person_id: 'pS', n: 1 },
     ]);
   });
 });
 
 describe('touchpoints and conversions', () => {
   it('collapses same-channel events of a session into one touch; web is not a touch; store purchases are', async () => {
-    const rows = await q(`SELECT touchpoint_id, person_id, channel, campaign_name, touch_time FROM touchpoints ORDER BY person_id, touch_time`);
+    const rows = await q(
+      `SELECT touchpoint_id, person_id, channel, campaign_name, touch_time FROM touchpoints ORDER BY person_id, touch_time`,
+    );
     expect(rows.map((r) => `${r.person_id}:${r.channel}:${r.touchpoint_id}`)).toEqual([
-      'pA:email:a-email-1', 'pA:paid_search:a-search', 'pA:direct:a-direct',
-      'pD:paid_social:d-social', 'pD:email:d-email',
-      'pE:direct:e-direct-1', 'pE:direct:e-direct-2',
-      'pF:referral:f-referral', 'pF:display:f-display', 'pF:affiliate:f-affiliate',
-      'pG:chat:g-chat', 'pG:store:g-store',
+      'pA:email:a-email-1',
+      'pA:paid_search:a-search',
+      'pA:direct:a-direct',
+      'pD:paid_social:d-social',
+      'pD:email:d-email',
+      'pE:direct:e-direct-1',
+      'pE:direct:e-direct-2',
+      'pF:referral:f-referral',
+      'pF:display:f-display',
+      'pF:affiliate:f-affiliate',
+      'pG:chat:g-chat',
+      'pG:store:g-store',
       'pK:store:k-order',
       'pS:store:s-order',
     ]);
@@ -105,13 +204,69 @@ describe('touchpoints and conversions', () => {
     const rows = await q(`SELECT conversion_id, person_id, message_id, conversion_time, order_id, revenue, conversion_channel
       FROM conversions ORDER BY conversion_time`);
     expect(rows).toEqual([
-      { conversion_id: 'o1', person_id: 'pA', message_id: 'a-order', conversion_time: '2024-05-05T12:10:00.000Z', order_id: 'o1', revenue: 100, conversion_channel: 'web' },
-      { conversion_id: 'o4', person_id: 'pH', message_id: 'h-order', conversion_time: '2024-05-06T10:05:00.000Z', order_id: 'o4', revenue: 30, conversion_channel: 'web' },
-      { conversion_id: 'o5', person_id: 'pS', message_id: 's-order', conversion_time: '2024-05-07T14:00:00.000Z', order_id: 'o5', revenue: 200, conversion_channel: 'store' },
-      { conversion_id: 'o6', person_id: 'pK', message_id: 'k-order', conversion_time: '2024-05-08T16:00:00.000Z', order_id: 'o6', revenue: 10, conversion_channel: 'store' },
-      { conversion_id: 'o2', person_id: 'pD', message_id: 'd-order', conversion_time: '2024-05-10T08:20:00.000Z', order_id: 'o2', revenue: 50, conversion_channel: 'web' },
-      { conversion_id: 'o3', person_id: 'pE', message_id: 'e-order', conversion_time: '2024-05-12T10:31:00.000Z', order_id: 'o3', revenue: 20, conversion_channel: 'web' },
-      { conversion_id: 'f-conv', person_id: 'pF', message_id: 'f-conv', conversion_time: '2024-05-15T12:00:00.000Z', order_id: null, revenue: 0, conversion_channel: 'web' },
+      {
+        conversion_id: 'o1',
+        person_id: 'pA',
+        message_id: 'a-order',
+        conversion_time: '2024-05-05T12:10:00.000Z',
+        order_id: 'o1',
+        revenue: 100,
+        conversion_channel: 'web',
+      },
+      {
+        conversion_id: 'o4',
+        person_id: 'pH',
+        message_id: 'h-order',
+        conversion_time: '2024-05-06T10:05:00.000Z',
+        order_id: 'o4',
+        revenue: 30,
+        conversion_channel: 'web',
+      },
+      {
+        conversion_id: 'o5',
+        person_id: 'pS',
+        message_id: 's-order',
+        conversion_time: '2024-05-07T14:00:00.000Z',
+        order_id: 'o5',
+        revenue: 200,
+        conversion_channel: 'store',
+      },
+      {
+        conversion_id: 'o6',
+        person_id: 'pK',
+        message_id: 'k-order',
+        conversion_time: '2024-05-08T16:00:00.000Z',
+        order_id: 'o6',
+        revenue: 10,
+        conversion_channel: 'store',
+      },
+      {
+        conversion_id: 'o2',
+        person_id: 'pD',
+        message_id: 'd-order',
+        conversion_time: '2024-05-10T08:20:00.000Z',
+        order_id: 'o2',
+        revenue: 50,
+        conversion_channel: 'web',
+      },
+      {
+        conversion_id: 'o3',
+        person_id: 'pE',
+        message_id: 'e-order',
+        conversion_time: '2024-05-12T10:31:00.000Z',
+        order_id: 'o3',
+        revenue: 20,
+        conversion_channel: 'web',
+      },
+      {
+        conversion_id: 'f-conv',
+        person_id: 'pF',
+        message_id: 'f-conv',
+        conversion_time: '2024-05-15T12:00:00.000Z',
+        order_id: null,
+        revenue: 0,
+        conversion_channel: 'web',
+      },
     ]);
   });
 });
@@ -122,14 +277,77 @@ describe('journeys', () => {
         first_touch_time, seconds_to_convert FROM journeys ORDER BY conversion_id`);
     expect(rows).toEqual([
       // F: display at exactly conversion - 30 d is in; referral 1 ms earlier is out.
-      { conversion_id: 'f-conv', person_id: 'pF', touchpoint_count: 2, distinct_channels: 2, path: 'display > affiliate', channels: ['display', 'affiliate'], first_touch_time: '2024-04-15T12:00:00.000Z', seconds_to_convert: 30 * DAY },
+      {
+        conversion_id: 'f-conv',
+        person_id: 'pF',
+        touchpoint_count: 2,
+        distinct_channels: 2,
+        path: 'display > affiliate',
+        channels: ['display', 'affiliate'],
+        first_touch_time: '2024-04-15T12:00:00.000Z',
+        seconds_to_convert: 30 * DAY,
+      },
       // 05-01 10:00 -> 05-05 12:10 = 4 d 2 h 10 min
-      { conversion_id: 'o1', person_id: 'pA', touchpoint_count: 3, distinct_channels: 3, path: 'email > paid_search > direct', channels: ['email', 'paid_search', 'direct'], first_touch_time: '2024-05-01T10:00:00.000Z', seconds_to_convert: 4 * DAY + 7800 },
-      { conversion_id: 'o2', person_id: 'pD', touchpoint_count: 1, distinct_channels: 1, path: 'paid_social', channels: ['paid_social'], first_touch_time: '2024-05-10T08:00:00.000Z', seconds_to_convert: 1200 },
-      { conversion_id: 'o3', person_id: 'pE', touchpoint_count: 2, distinct_channels: 1, path: 'direct > direct', channels: ['direct', 'direct'], first_touch_time: '2024-05-12T10:00:00.000Z', seconds_to_convert: 1860 },
-      { conversion_id: 'o4', person_id: 'pH', touchpoint_count: 0, distinct_channels: 0, path: null, channels: null, first_touch_time: null, seconds_to_convert: null },
-      { conversion_id: 'o5', person_id: 'pS', touchpoint_count: 1, distinct_channels: 1, path: 'store', channels: ['store'], first_touch_time: '2024-05-07T14:00:00.000Z', seconds_to_convert: 0 },
-      { conversion_id: 'o6', person_id: 'pK', touchpoint_count: 1, distinct_channels: 1, path: 'store', channels: ['store'], first_touch_time: '2024-05-08T16:00:00.000Z', seconds_to_convert: 0 },
+      {
+        conversion_id: 'o1',
+        person_id: 'pA',
+        touchpoint_count: 3,
+        distinct_channels: 3,
+        path: 'email > paid_search > direct',
+        channels: ['email', 'paid_search', 'direct'],
+        first_touch_time: '2024-05-01T10:00:00.000Z',
+        seconds_to_convert: 4 * DAY + 7800,
+      },
+      {
+        conversion_id: 'o2',
+        person_id: 'pD',
+        touchpoint_count: 1,
+        distinct_channels: 1,
+        path: 'paid_social',
+        channels: ['paid_social'],
+        first_touch_time: '2024-05-10T08:00:00.000Z',
+        seconds_to_convert: 1200,
+      },
+      {
+        conversion_id: 'o3',
+        person_id: 'pE',
+        touchpoint_count: 2,
+        distinct_channels: 1,
+        path: 'direct > direct',
+        channels: ['direct', 'direct'],
+        first_touch_time: '2024-05-12T10:00:00.000Z',
+        seconds_to_convert: 1860,
+      },
+      {
+        conversion_id: 'o4',
+        person_id: 'pH',
+        touchpoint_count: 0,
+        distinct_channels: 0,
+        path: null,
+        channels: null,
+        first_touch_time: null,
+        seconds_to_convert: null,
+      },
+      {
+        conversion_id: 'o5',
+        person_id: 'pS',
+        touchpoint_count: 1,
+        distinct_channels: 1,
+        path: 'store',
+        channels: ['store'],
+        first_touch_time: '2024-05-07T14:00:00.000Z',
+        seconds_to_convert: 0,
+      },
+      {
+        conversion_id: 'o6',
+        person_id: 'pK',
+        touchpoint_count: 1,
+        distinct_channels: 1,
+        path: 'store',
+        channels: ['store'],
+        first_touch_time: '2024-05-08T16:00:00.000Z',
+        seconds_to_convert: 0,
+      },
     ]);
   });
   it('unconverted journeys: touches after the last conversion, or all when none', async () => {
@@ -162,10 +380,42 @@ describe('attribution', () => {
   const fSum = w(30 * DAY) + w(DAY);
   const expected: Record<string, Record<string, [number, number]>> = {
     //                 channel: [conversions, revenue]
-    first_touch: { email: [1, 100], paid_search: [0, 0], direct: [1, 20], paid_social: [1, 50], display: [1, 0], affiliate: [0, 0], store: [2, 210] },
-    last_touch: { email: [0, 0], paid_search: [0, 0], direct: [2, 120], paid_social: [1, 50], display: [0, 0], affiliate: [1, 0], store: [2, 210] },
-    last_non_direct: { email: [0, 0], paid_search: [1, 100], direct: [1, 20], paid_social: [1, 50], display: [0, 0], affiliate: [1, 0], store: [2, 210] },
-    linear: { email: [1 / 3, 100 / 3], paid_search: [1 / 3, 100 / 3], direct: [1 / 3 + 1, 100 / 3 + 20], paid_social: [1, 50], display: [0.5, 0], affiliate: [0.5, 0], store: [2, 210] },
+    first_touch: {
+      email: [1, 100],
+      paid_search: [0, 0],
+      direct: [1, 20],
+      paid_social: [1, 50],
+      display: [1, 0],
+      affiliate: [0, 0],
+      store: [2, 210],
+    },
+    last_touch: {
+      email: [0, 0],
+      paid_search: [0, 0],
+      direct: [2, 120],
+      paid_social: [1, 50],
+      display: [0, 0],
+      affiliate: [1, 0],
+      store: [2, 210],
+    },
+    last_non_direct: {
+      email: [0, 0],
+      paid_search: [1, 100],
+      direct: [1, 20],
+      paid_social: [1, 50],
+      display: [0, 0],
+      affiliate: [1, 0],
+      store: [2, 210],
+    },
+    linear: {
+      email: [1 / 3, 100 / 3],
+      paid_search: [1 / 3, 100 / 3],
+      direct: [1 / 3 + 1, 100 / 3 + 20],
+      paid_social: [1, 50],
+      display: [0.5, 0],
+      affiliate: [0.5, 0],
+      store: [2, 210],
+    },
     time_decay: {
       email: [o1[0]! / o1Sum, (100 * o1[0]!) / o1Sum],
       paid_search: [o1[1]! / o1Sum, (100 * o1[1]!) / o1Sum],
@@ -175,7 +425,15 @@ describe('attribution', () => {
       affiliate: [w(DAY) / fSum, 0],
       store: [2, 210],
     },
-    position_based: { email: [0.4, 40], paid_search: [0.2, 20], direct: [1.4, 60], paid_social: [1, 50], display: [0.5, 0], affiliate: [0.5, 0], store: [2, 210] },
+    position_based: {
+      email: [0.4, 40],
+      paid_search: [0.2, 20],
+      direct: [1.4, 60],
+      paid_social: [1, 50],
+      display: [0.5, 0],
+      affiliate: [0.5, 0],
+      store: [2, 210],
+    },
   };
 
   it('attribution_summary matches the hand-computed credits of every model', async () => {
@@ -191,7 +449,9 @@ describe('attribution', () => {
   });
 
   it('credits add up per model to the 6 conversions with touches and their revenue 380', async () => {
-    const rows = await q(`SELECT model, sum(credit) AS c, sum(revenue_credit) AS r, count(DISTINCT conversion_id) AS n FROM attribution GROUP BY model ORDER BY model`);
+    const rows = await q(
+      `SELECT model, sum(credit) AS c, sum(revenue_credit) AS r, count(DISTINCT conversion_id) AS n FROM attribution GROUP BY model ORDER BY model`,
+    );
     expect(rows).toHaveLength(6);
     for (const r of rows) {
       expect(r.n).toBe(6);
@@ -201,8 +461,14 @@ describe('attribution', () => {
   });
 
   it('position based on a 3-touch journey is 0.4 / 0.2 / 0.4', async () => {
-    const rows = await q(`SELECT channel, credit FROM attribution WHERE model = 'position_based' AND conversion_id = 'o1' ORDER BY touch_index`);
-    expect(rows).toEqual([{ channel: 'email', credit: 0.4 }, { channel: 'paid_search', credit: 0.2 }, { channel: 'direct', credit: 0.4 }]);
+    const rows = await q(
+      `SELECT channel, credit FROM attribution WHERE model = 'position_based' AND conversion_id = 'o1' ORDER BY touch_index`,
+    );
+    expect(rows).toEqual([
+      { channel: 'email', credit: 0.4 },
+      { channel: 'paid_search', credit: 0.2 },
+      { channel: 'direct', credit: 0.4 },
+    ]);
   });
 });
 
@@ -210,8 +476,14 @@ describe('channel_handoffs', () => {
   it('counts hand-offs over all channels with exact medians and friction', async () => {
     const rows = await q(`SELECT * FROM channel_handoffs ORDER BY from_channel, to_channel`);
     const h = (from: string, to: string, handoffs: number, persons: number, median: number, conv: number) => ({
-      from_channel: from, to_channel: to, handoffs, persons, median_seconds_between: median,
-      converted_after: conv, ended_without_conversion: handoffs - conv, friction_rate: (handoffs - conv) / handoffs,
+      from_channel: from,
+      to_channel: to,
+      handoffs,
+      persons,
+      median_seconds_between: median,
+      converted_after: conv,
+      ended_without_conversion: handoffs - conv,
+      friction_rate: (handoffs - conv) / handoffs,
     });
     const expected = [
       h('affiliate', 'web', 1, 1, DAY, 1),

@@ -14,7 +14,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
-import { EVENTS_COLUMNS, toLakeTimestamp, type EventRecord } from '../../schemas/lake.js';
+import { EVENTS_COLUMNS, type EventRecord, toLakeTimestamp } from '../../schemas/lake.js';
 import { ATTRIBUTION_MODELS } from '../../sql/views/attribution.js';
 import { eventRecord } from './fixtures.js';
 
@@ -81,7 +81,14 @@ describe.each(['global', 'event_date'] as const)('dedup (dedupScope %s)', (scope
       fc.asyncProperty(fc.array(copy, { minLength: 1, maxLength: 12 }), async (copies) => {
         const rows = copies.map((c) =>
           // 23:59:30 on 02-29 or 00:00:30 on 03-01
-          eventRecord({ id: c.id, person: 'p', time: c.nextDay ? at(0, 30_000) : at(-1, 30_000), receivedAt: at(c.receivedMinute), pagePath: c.path, channel: c.channel }),
+          eventRecord({
+            id: c.id,
+            person: 'p',
+            time: c.nextDay ? at(0, 30_000) : at(-1, 30_000),
+            receivedAt: at(c.receivedMinute),
+            pagePath: c.path,
+            channel: c.channel,
+          }),
         );
         const read = async () => (await scoped.query(`SELECT * FROM events_deduped ORDER BY message_id, event_date`)).rows;
         await load(rows);
@@ -98,7 +105,7 @@ describe.each(['global', 'event_date'] as const)('dedup (dedupScope %s)', (scope
         for (const r of first) {
           const group = copies.filter((c, i) => keyOf(c.id, rows[i]!.event_date) === keyOf(String(r.message_id), String(r.event_date)));
           const earliest = Math.min(...group.map((c) => c.receivedMinute));
-          expect(r.received_at).toBe(new Date(Date.parse(at(earliest).replace(' ', 'T') + 'Z')).toISOString());
+          expect(r.received_at).toBe(new Date(Date.parse(`${at(earliest).replace(' ', 'T')}Z`)).toISOString());
         }
       }),
       { numRuns: 15 },
@@ -143,19 +150,37 @@ describe('sessions', () => {
 });
 
 describe('attribution credits', () => {
-  const touch = fc.record({ channel: fc.constantFrom('email', 'direct', 'paid_search', 'store'), minute: fc.integer({ min: 0, max: 60 * 24 * 40 }) });
+  const touch = fc.record({
+    channel: fc.constantFrom('email', 'direct', 'paid_search', 'store'),
+    minute: fc.integer({ min: 0, max: 60 * 24 * 40 }),
+  });
   const personArb = fc.record({
     touches: fc.array(touch, { maxLength: 6 }),
-    orders: fc.array(fc.record({ minute: fc.integer({ min: 0, max: 60 * 24 * 40 }), revenue: fc.option(fc.integer({ min: 1, max: 500 }), { nil: null }) }), { maxLength: 3 }),
+    orders: fc.array(
+      fc.record({ minute: fc.integer({ min: 0, max: 60 * 24 * 40 }), revenue: fc.option(fc.integer({ min: 1, max: 500 }), { nil: null }) }),
+      { maxLength: 3 },
+    ),
   });
   it('add up to 1 per conversion and to the totals per model', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(personArb, { minLength: 1, maxLength: 4 }), async (people) => {
         const rows: EventRecord[] = [];
         people.forEach((p, i) => {
-          p.touches.forEach((tch, j) => rows.push(eventRecord({ id: `t${i}-${j}`, person: `p${i}`, time: at(tch.minute), channel: tch.channel })));
+          p.touches.forEach((tch, j) =>
+            rows.push(eventRecord({ id: `t${i}-${j}`, person: `p${i}`, time: at(tch.minute), channel: tch.channel })),
+          );
           p.orders.forEach((o, j) =>
-            rows.push(eventRecord({ id: `o${i}-${j}`, person: `p${i}`, time: at(o.minute, 1), type: 'track', name: 'Order Completed', orderId: `order-${i}-${j}`, revenue: o.revenue })),
+            rows.push(
+              eventRecord({
+                id: `o${i}-${j}`,
+                person: `p${i}`,
+                time: at(o.minute, 1),
+                type: 'track',
+                name: 'Order Completed',
+                orderId: `order-${i}-${j}`,
+                revenue: o.revenue,
+              }),
+            ),
           );
         });
         await load(rows);
@@ -211,7 +236,11 @@ describe('session and touchpoint options', () => {
     for (const [cfg, sessionsExpected, touchesExpected] of [
       [{ splitSessionsOnChannelChange: true }, [3, 2], ['e1', 'e3']],
       [{ splitSessionsOnCampaignChange: true }, [2, 3], ['e1', 'e3']],
-      [{ splitSessionsOnChannelChange: true, splitSessionsOnCampaignChange: true, touchpointGrain: 'event' as const }, [2, 1, 2], ['e1', 'e2', 'e3']],
+      [
+        { splitSessionsOnChannelChange: true, splitSessionsOnCampaignChange: true, touchpointGrain: 'event' as const },
+        [2, 1, 2],
+        ['e1', 'e2', 'e3'],
+      ],
     ] as const) {
       const other = await createDuckDbEngine({ lakeDir: dir, config: cfg });
       try {
@@ -238,7 +267,8 @@ describe('session and touchpoint options', () => {
     const paths = async (e: DuckDbEngine) => {
       await e.query(`DELETE FROM events`);
       await e.query(`INSERT INTO events (${COLS.join(', ')}) VALUES ${values.join(',\n')}`);
-      return (await e.query<{ conversion_id: string; path: string }>(`SELECT conversion_id, path FROM journeys ORDER BY conversion_id`)).rows;
+      return (await e.query<{ conversion_id: string; path: string }>(`SELECT conversion_id, path FROM journeys ORDER BY conversion_id`))
+        .rows;
     };
     expect(await paths(engine)).toEqual([
       { conversion_id: 'r-o1', path: 'email' },

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine, type DuckDbEngine } from '../../query/duckdb.js';
 import { DEFAULT_MARKETING_CHANNELS } from '../../schemas/channels.js';
-import { EVENTS_COLUMNS, toLakeTimestamp, type EventRecord } from '../../schemas/lake.js';
+import { EVENTS_COLUMNS, type EventRecord, toLakeTimestamp } from '../../schemas/lake.js';
 import { ATTRIBUTION_MODELS, type AttributionModel } from '../../sql/views/attribution.js';
 import { eventRecord } from './fixtures.js';
 
@@ -20,7 +20,13 @@ const DAY = 1_440 * MIN;
 const BASE = Date.parse('2024-01-01T00:00:00.000Z');
 const COLS = [...EVENTS_COLUMNS.map((c) => c.name), 'event_date'];
 
-interface Ev { id: string; person: string; t: number; channel: string; order?: { id: string; revenue: number | null } }
+interface Ev {
+  id: string;
+  person: string;
+  t: number;
+  channel: string;
+  order?: { id: string; revenue: number | null };
+}
 
 // ---------------------------------------------------------------- reference implementation
 function reference(events: Ev[]) {
@@ -54,7 +60,10 @@ function reference(events: Ev[]) {
   const conversions = new Map<string, (typeof convCandidates)[number]>();
   for (const c of [...convCandidates].sort(cmp)) if (!conversions.has(c.key)) conversions.set(c.key, c);
 
-  const credit = Object.fromEntries(ATTRIBUTION_MODELS.map((m) => [m, new Map<string, [number, number]>()])) as Record<AttributionModel, Map<string, [number, number]>>;
+  const credit = Object.fromEntries(ATTRIBUTION_MODELS.map((m) => [m, new Map<string, [number, number]>()])) as Record<
+    AttributionModel,
+    Map<string, [number, number]>
+  >;
   const add = (m: AttributionModel, ch: string, c: number, revenue: number) => {
     const cur = credit[m].get(ch) ?? [0, 0];
     credit[m].set(ch, [cur[0] + c, cur[1] + c * revenue]);
@@ -91,7 +100,16 @@ function reference(events: Ev[]) {
     const open = list.filter((x) => x.t > last);
     if (open.length === 0) continue;
     const end = Math.max(...open.map((x) => x.t));
-    bump(open.filter((x) => x.t >= end - 30 * DAY).sort(cmp).map((x) => x.channel).join(' > '), 0, 0, 1);
+    bump(
+      open
+        .filter((x) => x.t >= end - 30 * DAY)
+        .sort(cmp)
+        .map((x) => x.channel)
+        .join(' > '),
+      0,
+      0,
+      1,
+    );
   }
   return { credit, paths };
 }
@@ -136,7 +154,13 @@ const evArb = fc.record({
   // clustered offsets: same-session runs (minutes) and long gaps (days), so every rule is exercised
   gapMinutes: fc.oneof(fc.constantFrom(0, 1, 5, 29, 30, 31), fc.integer({ min: 60, max: 20 * 1_440 })),
   channel: fc.constantFrom('email', 'direct', 'paid_search', 'web', 'store', 'chat'),
-  order: fc.option(fc.record({ id: fc.constantFrom('o1', 'o2', 'o3', 'o4', 'o5', 'o6'), revenue: fc.option(fc.integer({ min: 1, max: 300 }), { nil: null }) }), { freq: 4, nil: undefined }),
+  order: fc.option(
+    fc.record({
+      id: fc.constantFrom('o1', 'o2', 'o3', 'o4', 'o5', 'o6'),
+      revenue: fc.option(fc.integer({ min: 1, max: 300 }), { nil: null }),
+    }),
+    { freq: 4, nil: undefined },
+  ),
 });
 const historyArb = fc.array(fc.array(evArb, { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 5 });
 
@@ -149,15 +173,24 @@ describe('views vs reference implementation', () => {
           let t = BASE + p * 7 * MIN;
           evs.forEach((e, i) => {
             t += e.gapMinutes * MIN;
-            events.push({ id: `e${String(p).padStart(2, '0')}-${String(i).padStart(3, '0')}`, person: `p${p}`, t, channel: e.channel, ...(e.order ? { order: e.order } : {}) });
+            events.push({
+              id: `e${String(p).padStart(2, '0')}-${String(i).padStart(3, '0')}`,
+              person: `p${p}`,
+              t,
+              channel: e.channel,
+              ...(e.order ? { order: e.order } : {}),
+            });
           });
         });
         await load(events);
         const ref = reference(events);
 
-        const { rows: cp } = await engine.query<{ path: string; total_conversions: number; total_conversion_value: number; total_null: number }>(
-          'SELECT * FROM channel_paths ORDER BY path',
-        );
+        const { rows: cp } = await engine.query<{
+          path: string;
+          total_conversions: number;
+          total_conversion_value: number;
+          total_null: number;
+        }>('SELECT * FROM channel_paths ORDER BY path');
         const want = [...ref.paths.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
         expect(cp.map((r) => [r.path, r.total_conversions, r.total_null])).toEqual(want.map(([p, v]) => [p, v.conv, v.nul]));
         cp.forEach((r, i) => expect(Math.abs(r.total_conversion_value - want[i]![1].value)).toBeLessThan(1e-9));

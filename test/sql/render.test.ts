@@ -3,15 +3,16 @@
  * (dt-sql-parser's grammar is derived from Trino's) and contain nothing that only DuckDB has; the DuckDB
  * one must bind (create every view on an empty lake; the golden tests execute it on data).
  */
+
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { LAKE_TABLE_NAMES, duckdbEmptyTableSql } from '../../sql/lake-layout.js';
-import { renderViews } from '../../sql/render.js';
-import { orderedViews, VIEW_NAMES } from '../../sql/registry.js';
 import { buildFunnelSql } from '../../sql/builders/funnel.js';
 import { buildRetentionSql } from '../../sql/builders/retention.js';
 import type { ViewConfig } from '../../sql/config.js';
+import { duckdbEmptyTableSql, LAKE_TABLE_NAMES } from '../../sql/lake-layout.js';
+import { orderedViews, VIEW_NAMES } from '../../sql/registry.js';
+import { renderViews } from '../../sql/render.js';
 
 const trino = new TrinoSQL();
 
@@ -44,8 +45,26 @@ const DUCKDB_ONLY: [string, RegExp][] = [
 
 const CONFIGS: [string, Partial<ViewConfig>][] = [
   ['defaults', {}],
-  ['split on channel and campaign, event grain', { splitSessionsOnChannelChange: true, splitSessionsOnCampaignChange: true, touchpointGrain: 'event', resetJourneyAfterConversion: true }],
-  ['odd parameters', { sessionTimeoutMinutes: 45, lookbackDays: 7, halfLifeDays: 1.5, conversionEvents: ["Order Completed", "Signed Up", "O'Brien Event"], identityMaxHops: 3, marketingChannels: ['email', 'chat'] }],
+  [
+    'split on channel and campaign, event grain',
+    {
+      splitSessionsOnChannelChange: true,
+      splitSessionsOnCampaignChange: true,
+      touchpointGrain: 'event',
+      resetJourneyAfterConversion: true,
+    },
+  ],
+  [
+    'odd parameters',
+    {
+      sessionTimeoutMinutes: 45,
+      lookbackDays: 7,
+      halfLifeDays: 1.5,
+      conversionEvents: ['Order Completed', 'Signed Up', "O'Brien Event"],
+      identityMaxHops: 3,
+      marketingChannels: ['email', 'chat'],
+    },
+  ],
   ['dedup per event_date', { dedupScope: 'event_date' }],
 ];
 
@@ -73,7 +92,9 @@ describe.each(CONFIGS)('Athena rendering (%s)', (_label, cfg) => {
 
 describe('dedupScope', () => {
   const dedupWindow = (cfg: Partial<ViewConfig>) =>
-    renderViews('athena', cfg).find((v) => v.name === 'events_deduped')!.sql.match(/row_number\(\) OVER \(PARTITION BY ([^)]*?) ORDER BY/)?.[1];
+    renderViews('athena', cfg)
+      .find((v) => v.name === 'events_deduped')!
+      .sql.match(/row_number\(\) OVER \(PARTITION BY ([^)]*?) ORDER BY/)?.[1];
   it("partitions the dedup window by message_id alone by default, by (event_date, message_id) with 'event_date'", () => {
     // The partition keys are what Trino can push an event_date filter below (and so prune on).
     expect(dedupWindow({})).toBe('message_id');
@@ -95,13 +116,21 @@ describe('documented example queries', () => {
 describe('the DuckDB-only scan itself', () => {
   it('flags what it is meant to flag', () => {
     expect(duckdbOnly(`SELECT list_transform(x, lambda y: y + 1) FROM t QUALIFY row_number() OVER () = 1`)).toEqual([
-      'QUALIFY', 'list_* functions', 'lambda x:',
+      'QUALIFY',
+      'list_* functions',
+      'lambda x:',
     ]);
     expect(duckdbOnly(`SELECT a // 2, epoch_ms(t), strftime(t, '%Y'), x::INT, CAST(y AS VARCHAR[]) FROM t`)).toEqual([
-      '// integer division', 'epoch / epoch_ms', 'strftime / strptime', 'VARCHAR[] type', ':: cast',
+      '// integer division',
+      'epoch / epoch_ms',
+      'strftime / strptime',
+      'VARCHAR[] type',
+      ':: cast',
     ]);
     // The DuckDB rendering is different where it must be, so the scan finds things in it.
-    const duck = renderViews('duckdb').map((v) => v.sql).join('\n');
+    const duck = renderViews('duckdb')
+      .map((v) => v.sql)
+      .join('\n');
     expect(duckdbOnly(duck)).toEqual(expect.arrayContaining(['array_to_string', 'len()', 'date_sub (DuckDB elapsed units)']));
   });
   it('Trino grammar rejects DuckDB-only forms', () => {
@@ -112,7 +141,10 @@ describe('the DuckDB-only scan itself', () => {
 
 describe('builders render valid Trino SQL', () => {
   const funnels = [
-    buildFunnelSql('athena', { steps: ['Product Viewed', { event: 'Checkout Started', eventType: 'track' }, 'Order Completed'], windowSeconds: 86_400 }),
+    buildFunnelSql('athena', {
+      steps: ['Product Viewed', { event: 'Checkout Started', eventType: 'track' }, 'Order Completed'],
+      windowSeconds: 86_400,
+    }),
     buildFunnelSql('athena', { steps: ['A', 'B'], windowSeconds: 600, order: 'any', from: '2024-01-01', to: '2024-02-01 12:00:00' }),
   ];
   const retention = (['day', 'week', 'month'] as const).map((period) =>

@@ -24,7 +24,16 @@ beforeAll(async () => {
     eventRecord({ id: '1a', person: 'p1', time: t(1), channel: 'C1' }),
     eventRecord({ id: '1b', person: 'p1', time: t(2), channel: 'C2' }),
     eventRecord({ id: '1c', person: 'p1', time: t(3), channel: 'C3' }),
-    eventRecord({ id: '1d', person: 'p1', time: t(3, 11), type: 'track', name: 'Order Completed', orderId: 'w1', revenue: 42, channel: 'web' }),
+    eventRecord({
+      id: '1d',
+      person: 'p1',
+      time: t(3, 11),
+      type: 'track',
+      name: 'Order Completed',
+      orderId: 'w1',
+      revenue: 42,
+      channel: 'web',
+    }),
     // person 2: C1, no conversion
     eventRecord({ id: '2a', person: 'p2', time: t(1), channel: 'C1' }),
     // person 3: C2 > C3, no conversion

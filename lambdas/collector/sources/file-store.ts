@@ -18,17 +18,17 @@ import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import {
+  type AddSourceInput,
   cleanSource,
   hashWriteKey,
   KEY_HASH_PREFIX_LENGTH,
+  type KeyStore,
   matchesRevoke,
   newWriteKey,
   parseOrThrow,
+  type SourceConfig,
   sourceConfigSchema,
   sourceFromInput,
-  type AddSourceInput,
-  type KeyStore,
-  type SourceConfig,
 } from './types.js';
 
 const fileSchema = z.object({
@@ -117,7 +117,8 @@ async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): Promise<
         await unlink(lockPath).catch(() => undefined);
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`key store: ${lockPath} is held by another process; remove it if no threadline process is running`);
+      if (Date.now() > deadline)
+        throw new Error(`key store: ${lockPath} is held by another process; remove it if no threadline process is running`);
       await new Promise((r) => setTimeout(r, Math.min(50, 2 + attempt) + Math.random() * 5));
     }
   }
@@ -164,7 +165,7 @@ export function createFileKeyStore(path: string): FileKeyStore {
     try {
       const fh = await open(tmp, 'wx', 0o600);
       try {
-        await fh.writeFile(JSON.stringify(data, null, 2) + '\n');
+        await fh.writeFile(`${JSON.stringify(data, null, 2)}\n`);
         await fh.sync(); // the rename must not publish a file whose contents are still in flight
       } finally {
         await fh.close();

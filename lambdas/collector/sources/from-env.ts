@@ -11,7 +11,10 @@ export async function keyStoreFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
   if (kind === 'ssm') {
     const prefix = env.THREADLINE_SSM_PREFIX;
     if (!prefix) throw new Error('THREADLINE_SSM_PREFIX is required with THREADLINE_KEYSTORE=ssm');
-    const [{ createSsmKeyStore }, { createSsmClient }] = await Promise.all([import('./ssm-store.js'), import('../../shared/clients/ssm.js')]);
+    const [{ createSsmKeyStore }, { createSsmClient }] = await Promise.all([
+      import('./ssm-store.js'),
+      import('../../shared/clients/ssm.js'),
+    ]);
     const ttl = Number(env.THREADLINE_KEY_CACHE_TTL_MS);
     return createSsmKeyStore({ ssm: createSsmClient({}, env), prefix, ...(ttl > 0 ? { ttlMs: ttl } : {}) });
   }

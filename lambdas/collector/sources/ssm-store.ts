@@ -12,21 +12,21 @@
  */
 import {
   DeleteParameterCommand,
-  paginateGetParametersByPath,
-  PutParameterCommand,
   type Parameter,
+  PutParameterCommand,
+  paginateGetParametersByPath,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import {
   cleanSource,
   hashWriteKey,
   KEY_HASH_PREFIX_LENGTH,
+  type KeyStore,
   matchesRevoke,
   newWriteKey,
+  type SourceConfig,
   sourceConfigSchema,
   sourceFromInput,
-  type KeyStore,
-  type SourceConfig,
 } from './types.js';
 
 export interface SsmKeyStoreOptions {

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { TOUCHPOINT_CHANNELS } from '../../../schemas/index.js';
-import { cleanSource, hashWriteKey, KEY_HASH_PREFIX_LENGTH, parseOrThrow, sourceIdFor, type KeyStore, type SourceConfig } from './types.js';
+import { cleanSource, hashWriteKey, KEY_HASH_PREFIX_LENGTH, type KeyStore, parseOrThrow, type SourceConfig, sourceIdFor } from './types.js';
 
 const staticSchema = z.array(
   z.object({

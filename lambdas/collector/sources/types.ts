@@ -9,8 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 // zod/mini, not classic zod: this file is bundled into the collector Lambda (see schemas/event.ts).
 import * as z from 'zod/mini';
-import { TOUCHPOINT_CHANNELS, type TouchpointChannel } from '../../../schemas/index.js';
-import { describeIssues } from '../../../schemas/index.js';
+import { describeIssues, TOUCHPOINT_CHANNELS, type TouchpointChannel } from '../../../schemas/index.js';
 
 export interface SourceConfig {
   /** Stable id derived from the name: several keys of one source (rotation) share it. */

@@ -1,7 +1,7 @@
 /** BatchGetItem over any number of nodes: chunks of DynamoDB's key limit, UnprocessedKeys retried with backoff. */
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { keyOf, type NodeItem } from './item.js';
 import { sleep } from '../../shared/retry.js';
+import { keyOf, type NodeItem } from './item.js';
 import type { StoreStats } from './stats.js';
 
 /** DynamoDB's limit on keys per BatchGetItem request. */

@@ -1,6 +1,7 @@
 /** The identity_changes record of a merge. */
-import { LAKE_SCHEMA_VERSION, eventDateOf, toLakeTimestamp, type IdentityChangeRecord } from '../../../schemas/index.js';
+
 import { createHash } from 'node:crypto';
+import { eventDateOf, type IdentityChangeRecord, LAKE_SCHEMA_VERSION, toLakeTimestamp } from '../../../schemas/index.js';
 import type { MergeMeta } from './item.js';
 
 /** Deterministic id of the merge of `from` into `to`: a replayed merge re-emits the same record. */

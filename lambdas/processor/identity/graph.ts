@@ -3,9 +3,9 @@
  * fill it. Cached pointers are immutable once set and user sets only grow, so a cached node is
  * never wrong, only possibly incomplete.
  */
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { batchGetItems } from './batch-get.js';
-import { keyOf, mergeItem, nodeOfItem, type MergeMeta, type NodeEntry, type NodeItem } from './item.js';
+import { keyOf, type MergeMeta, mergeItem, type NodeEntry, type NodeItem, nodeOfItem } from './item.js';
 import { Lru } from './lru.js';
 import type { StoreStats } from './stats.js';
 

@@ -25,7 +25,13 @@ export interface LeaseUsers {
  * view fails here instead of later; `addUsers` piggybacks this event's user ids on the same write
  * (ADD to a set is idempotent, so doing it before the shared check changes nothing).
  */
-export async function acquireLease(graph: NodeGraph, node: string, owner: string, nowMs: number, addUsers?: LeaseUsers): Promise<LeaseOutcome> {
+export async function acquireLease(
+  graph: NodeGraph,
+  node: string,
+  owner: string,
+  nowMs: number,
+  addUsers?: LeaseUsers,
+): Promise<LeaseOutcome> {
   graph.stats.updateCalls++;
   graph.stats.lockWrites++;
   try {
@@ -73,4 +79,3 @@ export async function releaseLease(graph: NodeGraph, node: string, owner: string
     if (!isConditionalCheckFailed(err)) throw err;
   }
 }
-

@@ -3,7 +3,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { IdentifierType } from '../../../schemas/index.js';
 import { isConditionalCheckFailed } from './conditional.js';
 import type { NodeGraph } from './graph.js';
-import { MERGE_SET, keyOf, mergeValues, type MergeMeta, type NodeEntry, type NodeItem } from './item.js';
+import { keyOf, MERGE_SET, type MergeMeta, mergeValues, type NodeEntry, type NodeItem } from './item.js';
 
 /** ADD user ids to a node's user set; the cache learns the set the write returned. */
 export async function addUsers(graph: NodeGraph, node: string, users: string[], type: IdentifierType): Promise<void> {
@@ -33,7 +33,13 @@ export interface CreateLink {
  * user root) never changes outside alias, and alias events lease everything. False when the node
  * exists after all (stale read, or created concurrently): the caller retries with it as an ordinary root.
  */
-export async function createLinked(graph: NodeGraph, node: string, type: IdentifierType, users: string[], link: CreateLink | undefined): Promise<boolean> {
+export async function createLinked(
+  graph: NodeGraph,
+  node: string,
+  type: IdentifierType,
+  users: string[],
+  link: CreateLink | undefined,
+): Promise<boolean> {
   graph.stats.updateCalls++;
   const values: NodeItem = { ':t': { S: type }, ':u': { SS: users }, ...(link ? mergeValues(link.w, link.meta) : {}) };
   const set = link ? `t = :t, ${MERGE_SET}` : 't = :t';

@@ -10,28 +10,27 @@
  * reads: the outcome is that of some serial order.
  */
 import { randomUUID } from 'node:crypto';
-import type { IdentityChangeRecord } from '../../../schemas/index.js';
 import {
   aliasOverride,
+  type EventIdentity,
+  type IdentityRules,
   isShared,
   isUserNode,
   linkableNodes,
   mayLink,
+  type NodeRef,
   nodeIdOf,
   nodesOf,
   stampNode,
-  type EventIdentity,
-  type IdentityRules,
-  type NodeRef,
 } from '../../../domain/index.js';
+import type { IdentityChangeRecord } from '../../../schemas/index.js';
+import { backoffDelay, sleep } from '../../shared/retry.js';
 import { changeRecord } from './change-record.js';
 import type { NodeGraph } from './graph.js';
 import type { MergeMeta } from './item.js';
-import { acquireLease, releaseLease, type LeaseOutcome, type LeaseUsers } from './leases.js';
+import { acquireLease, type LeaseOutcome, type LeaseUsers, releaseLease } from './leases.js';
 import { addUsers, createLinked } from './node-writes.js';
-import { backoffDelay } from '../../shared/retry.js';
-import { sleep } from '../../shared/retry.js';
-import { union, type UnionLease } from './union.js';
+import { type UnionLease, union } from './union.js';
 
 export interface ResolveInput extends EventIdentity {
   messageId: string;
@@ -80,7 +79,13 @@ function keep(ev: EventScope, change: IdentityChangeRecord | undefined): void {
 }
 
 function mergeMeta(ev: EventScope, identifierType: string): MergeMeta {
-  return { messageId: ev.input.messageId, reason: ev.input.reason, identifierType, changedAt: ev.input.nowMs, eventTime: ev.input.eventTimeMs };
+  return {
+    messageId: ev.input.messageId,
+    reason: ev.input.reason,
+    identifierType,
+    changedAt: ev.input.nowMs,
+    eventTime: ev.input.eventTimeMs,
+  };
 }
 
 export class Resolver {
@@ -174,7 +179,10 @@ export class Resolver {
       const e = this.graph.peek(n.node);
       return n.id.type !== 'user_id' && e && !e.exists && !e.m && roots.has(n.node);
     });
-    return candidates.map((n) => n.node).sort().at(-1);
+    return candidates
+      .map((n) => n.node)
+      .sort()
+      .at(-1);
   }
 
   /** Lease the planned roots in id order, stopping at the first that is busy or no longer a root. */
@@ -226,7 +234,8 @@ export class Resolver {
     const usersAfter = (node: string) => (node === fresh ? new Set(ev.userNodes) : this.graph.usersOf(node));
     const planned = linkableNodes(ev.nodes, usersAfter, this.rules);
     const anchorRoot = planned.length > 0 ? await this.graph.find(planned[0]!.node) : undefined;
-    const link = anchorRoot !== undefined && planned.some((p) => p.node === fresh) ? { w: anchorRoot, meta: mergeMeta(ev, ref.id.type) } : undefined;
+    const link =
+      anchorRoot !== undefined && planned.some((p) => p.node === fresh) ? { w: anchorRoot, meta: mergeMeta(ev, ref.id.type) } : undefined;
     if (!(await createLinked(this.graph, fresh, ref.id.type, ev.userNodes, link))) return false;
     if (link) keep(ev, changeRecord(fresh, link.w, link.meta));
     added.add(fresh);
@@ -250,7 +259,17 @@ export class Resolver {
     const { alias } = ev.input;
     if (!alias) return;
     const previous = nodeIdOf(alias.previous, this.rules);
-    keep(ev, await union(this.graph, previous, nodeIdOf(alias.user, this.rules), aliasOverride(ev.input), mergeMeta(ev, alias.previous.type), lease));
+    keep(
+      ev,
+      await union(
+        this.graph,
+        previous,
+        nodeIdOf(alias.user, this.rules),
+        aliasOverride(ev.input),
+        mergeMeta(ev, alias.previous.type),
+        lease,
+      ),
+    );
   }
 
   /** Links allowed by the guard rails, towards the event's highest-priority node. Returns the nodes linked. */

@@ -27,10 +27,10 @@
  *   change_id), so a change whose Firehose delivery failed is delivered when Kinesis retries.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type EventIdentity, type IdentityRules, isShared, type NodeRef, nodeIdOf, nodesOf, validateRules } from '../../../domain/index.js';
 import type { Identifier } from '../../../schemas/index.js';
-import { isShared, nodeIdOf, nodesOf, validateRules, type EventIdentity, type IdentityRules, type NodeRef } from '../../../domain/index.js';
 import { NodeGraph } from './graph.js';
-import { Resolver, type ResolveInput, type ResolveResult } from './resolve.js';
+import { type ResolveInput, type ResolveResult, Resolver } from './resolve.js';
 import { emptyStats, type StoreStats } from './stats.js';
 
 export { changeIdOf } from './change-record.js';
@@ -47,6 +47,7 @@ export class IdentityStore {
   /** `leaseClock` (ms) times lease expiry: it must be the time of each lease write, not of the batch. */
   constructor(
     client: DynamoDBClient,
+    // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the table name stays inspectable on the instance
     private readonly table: string,
     private readonly rules: IdentityRules,
     cacheSize = 50_000,

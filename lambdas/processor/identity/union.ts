@@ -5,12 +5,12 @@
  * wins; the loser re-reads and decides again.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { IdentityChangeRecord } from '../../../schemas/index.js';
 import { mayLink } from '../../../domain/index.js';
+import type { IdentityChangeRecord } from '../../../schemas/index.js';
 import { changeRecord } from './change-record.js';
 import { isConditionalCheckFailed } from './conditional.js';
 import type { NodeGraph } from './graph.js';
-import { MERGE_SET, keyOf, mergeValues, type MergeMeta } from './item.js';
+import { keyOf, MERGE_SET, type MergeMeta, mergeValues } from './item.js';
 
 const MAX_ATTEMPTS = 50;
 

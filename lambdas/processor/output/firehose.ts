@@ -4,9 +4,9 @@
  * lambdas/shared/retry.ts). Each record remembers which Kinesis record produced it, so an undeliverable
  * record fails exactly that batch item.
  */
-import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { chunkByCountAndBytes } from '../../shared/batching.js';
-import { retryPartialBatch, type ItemOutcome, type RetryOptions } from '../../shared/retry.js';
+import { type ItemOutcome, type RetryOptions, retryPartialBatch } from '../../shared/retry.js';
 
 /** Firehose PutRecordBatch limits: records per call, bytes per call, bytes per record. */
 export const MAX_RECORDS_PER_CALL = 500;
@@ -82,7 +82,9 @@ export async function deliver(client: FirehoseClient, records: OutRecord[], retr
         part,
         async (batch): Promise<ItemOutcome[]> => {
           result.putCalls++;
-          const res = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: stream, Records: batch.map((r) => ({ Data: r.data })) }));
+          const res = await client.send(
+            new PutRecordBatchCommand({ DeliveryStreamName: stream, Records: batch.map((r) => ({ Data: r.data })) }),
+          );
           const responses = res.RequestResponses ?? [];
           return responses.map((rr) => (rr.ErrorCode ? { ok: false, code: rr.ErrorCode } : { ok: true }));
         },

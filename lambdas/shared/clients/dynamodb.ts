@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { resolveClientConfig, type AwsClientOptions } from '../aws-config.js';
+import { type AwsClientOptions, resolveClientConfig } from '../aws-config.js';
 
 /** DynamoDB client honouring AWS_ENDPOINT_URL_DYNAMODB (dynalite offline). */
 export function createDynamoDbClient(opts: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): DynamoDBClient {

@@ -1,5 +1,5 @@
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { resolveClientConfig, type AwsClientOptions } from '../aws-config.js';
+import { type AwsClientOptions, resolveClientConfig } from '../aws-config.js';
 
 /** Firehose client honouring AWS_ENDPOINT_URL_FIREHOSE (the local Firehose endpoint offline). */
 export function createFirehoseClient(opts: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): FirehoseClient {

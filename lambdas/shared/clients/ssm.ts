@@ -1,5 +1,5 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { resolveClientConfig, type AwsClientOptions } from '../aws-config.js';
+import { type AwsClientOptions, resolveClientConfig } from '../aws-config.js';
 
 /** SSM client honouring AWS_ENDPOINT_URL_SSM. */
 export function createSsmClient(opts: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): SSMClient {
