@@ -1,6 +1,6 @@
 /**
  * The per-event figures the cost model uses by default: the labelled assumptions of model.ts,
- * overlaid with what `threadline cost --measure` measured on the local pipeline (real collector and
+ * overlaid with what `npm run cost:measure` measured on the local pipeline (real collector and
  * processor code over kinesalite/dynalite/the local Firehose), stored in measured-figures.json with
  * the run that produced them.
  */
