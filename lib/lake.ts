@@ -19,7 +19,7 @@ import { Construct } from 'constructs';
 import type { LakeTableName } from '../schemas/index.js';
 import { firehosePrefixes, glueTableInput, LAKE_TABLE_NAMES, tablePrefix } from '../sql/index.js';
 import { acknowledge, nagArnToken } from './acknowledge.js';
-import { attributionResultsTableInput } from './attribution-results-table.js';
+import { attributionResultsTableInput } from './attribution-results-glue-table.js';
 import { logRetention } from './function.js';
 
 export { LAKE_TABLE_NAMES };

@@ -3,7 +3,7 @@
  * the derivation must rename every trace of event_date and keep storage and projection identical.
  */
 import { describe, expect, it } from 'vitest';
-import { attributionResultsTableInput, rekeyedProjection } from '../../lib/attribution-results-table.js';
+import { attributionResultsTableInput, rekeyedProjection } from '../../lib/attribution-results-glue-table.js';
 import { ATTRIBUTION_RESULTS_COLUMNS } from '../../sql/attribution-results-table.js';
 import { glueTableInput } from '../../sql/lake-layout.js';
 
