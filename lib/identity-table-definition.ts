@@ -42,7 +42,7 @@ function fromCreateTableInput(): IdentityTableDefinition {
 export const IDENTITY_TABLE_DEFINITION: IdentityTableDefinition = fromCreateTableInput();
 
 /**
- * What lambdas/processor/identity/store.ts sends (BatchGetItemCommand, GetItemCommand,
+ * What the identity store (lambdas/processor/identity/) sends (BatchGetItemCommand, GetItemCommand,
  * UpdateItemCommand). test/cdk derives the same list from the processor bundle's source, so a new
  * command in the code fails the test until it is granted here.
  */

@@ -6,23 +6,17 @@ import { createHash } from 'node:crypto';
 import { redactRaw } from '../../domain/index.js';
 import type { CollectedEnvelope, FailedEventRecord, FailureReason, RejectedEnvelope, ThreadlineEvent } from '../../schemas/index.js';
 import { validateEvent } from '../../schemas/index.js';
-import { failedEventRecord } from '../shared/failed-events.js';
+import { type FailedEventInput, failedEventRecord } from '../shared/failed-events.js';
 
 export type Decoded =
   | { kind: 'event'; envelope: CollectedEnvelope; event: ThreadlineEvent; eventTimeMs: number }
   | { kind: 'failed'; failure: FailedEventRecord };
 
-export interface FailureInput {
+/** A failure seen by the processor, keyed by the Kinesis record it came from. */
+export interface FailureInput extends Omit<FailedEventInput, 'failureId' | 'stage'> {
   /** Stable id of the Kinesis record (stream ARN + sequence number): replays give the same failure_id. */
   recordKey: string;
   stage: 'collector' | 'processor';
-  reason: FailureReason;
-  detail: string;
-  sourceId?: string | null;
-  messageId?: string | null;
-  raw: string | null;
-  rawTruncated?: boolean;
-  failedAt: Date;
 }
 
 /** A failed_events row for a Kinesis record: failure_id from the record key and reason, raw PII-redacted. */
