@@ -171,11 +171,14 @@ export async function measureFigures(opts: { customers?: number; seed?: number }
   const figures: Partial<Record<keyof PerEventFigures, Figure>> = {
     collectorMsPerEvent: m(
       round(cpu.perEventMs * scale, 3),
-      `collector code CPU ${round(cpu.perEventMs, 4)} ms/event on the measuring machine, x${round(scale, 2)} for a ${collectorMemoryMb} MB Lambda's CPU share (decode, auth, validation, envelope)`,
+      `collector code CPU ${round(cpu.perEventMs, 4)} ms/event on the measuring machine, x${round(scale, 2)} ` +
+        `for a ${collectorMemoryMb} MB Lambda's CPU share (decode, auth, validation, envelope)`,
     ),
     processorMsPerEvent: m(
       round(processorCpuMs * pScale, 3),
-      `processor decode + enrich + serialise CPU ${round(processorCpuMs, 4)} ms/event on the measuring machine, x${round(pScale, 2)} for a ${processorMemoryMb} MB Lambda's CPU share; identity resolution and AWS calls are in processorMsPerInvocation (assumed)`,
+      `processor decode + enrich + serialise CPU ${round(processorCpuMs, 4)} ms/event on the measuring machine, ` +
+        `x${round(pScale, 2)} for a ${processorMemoryMb} MB Lambda's CPU share; ` +
+        'identity resolution and AWS calls are in processorMsPerInvocation (assumed)',
     ),
     collectorMsPerRequest: {
       value: round(cpu.perRequestMs * scale + 6, 2),

@@ -21,17 +21,20 @@ export function renderDemoText(r: DemoResult): string {
     .join(', ');
   out.push(`${n(r.send.total.sent)} events from 5 sources (${bySource}), each with its own write key`);
   out.push(
-    `  including ${n(t.stats.duplicates)} duplicates (same messageId twice), ${n(t.stats.lateEvents)} late (sent hours after they happened), ${n(t.stats.invalidEvents)} invalid on purpose`,
+    `  including ${n(t.stats.duplicates)} duplicates (same messageId twice), ` +
+      `${n(t.stats.lateEvents)} late (sent hours after they happened), ${n(t.stats.invalidEvents)} invalid on purpose`,
   );
   const reasons = Object.entries(r.send.total.byReason)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   out.push(
-    `  ${n(r.send.total.accepted)} accepted, ${n(r.send.total.rejected)} rejected${reasons ? ` (${reasons})` : ''}, ${n(r.send.total.failed)} undelivered, in ${sec(r.timings.sendMs)}`,
+    `  ${n(r.send.total.accepted)} accepted, ${n(r.send.total.rejected)} rejected${reasons ? ` (${reasons})` : ''}, ` +
+      `${n(r.send.total.failed)} undelivered, in ${sec(r.timings.sendMs)}`,
   );
   out.push(
     r.landed.allLanded
-      ? `  all landed in the lake: ${n(r.landed.eventsRows)} event rows, ${n(r.landed.collectorRejections)} rejections in failed_events (waited ${sec(r.timings.drainMs)})`
+      ? `  all landed in the lake: ${n(r.landed.eventsRows)} event rows, ` +
+          `${n(r.landed.collectorRejections)} rejections in failed_events (waited ${sec(r.timings.drainMs)})`
       : `  WARNING: the lake holds ${n(r.landed.eventsRows)} event rows for ${n(r.send.total.accepted)} accepted events`,
   );
 
@@ -44,7 +47,10 @@ export function renderDemoText(r: DemoResult): string {
   }
   h('Overview');
   out.push(
-    `events ${n(ins.counts.events)} (after removing ${n(ins.quality.duplicatesRemoved)} duplicates) · persons ${n(ins.counts.persons)} (true: ${n(Object.keys(t.persons).length)}) · sessions ${n(ins.counts.sessions)} · conversions ${n(ins.counts.conversions)} (sent: ${n(validOrders.size)} valid orders) · revenue ${ins.counts.currency ?? ''} ${ins.counts.revenue.toFixed(2)}`,
+    `events ${n(ins.counts.events)} (after removing ${n(ins.quality.duplicatesRemoved)} duplicates) · ` +
+      `persons ${n(ins.counts.persons)} (true: ${n(Object.keys(t.persons).length)}) · sessions ${n(ins.counts.sessions)} · ` +
+      `conversions ${n(ins.counts.conversions)} (sent: ${n(validOrders.size)} valid orders) · ` +
+      `revenue ${ins.counts.currency ?? ''} ${ins.counts.revenue.toFixed(2)}`,
   );
 
   h('Top journeys (channel paths; a journey ends in a conversion or at the end of the data)');
@@ -91,7 +97,8 @@ export function renderDemoText(r: DemoResult): string {
   h('Attribution: share of conversions credited to each channel, every model side by side');
   out.push(attributionTable(r));
   out.push(
-    '  rule-based models: the attribution_summary view; markov (order 1, exact), shapley (simplified) and shapley_exact: analytics/attribution over channel_paths',
+    '  rule-based models: the attribution_summary view; markov (order 1, exact), shapley (simplified) and shapley_exact: ' +
+      'analytics/attribution over channel_paths',
   );
   out.push('  truth: share of the conversions each channel truly CAUSED (exact Shapley split of the known true lifts; direct causes none)');
   out.push('  why models and truth differ: (1) stitching: ad clicks on devices a person never identified on stay with an');
@@ -102,13 +109,16 @@ export function renderDemoText(r: DemoResult): string {
 
   h('Identity stitching vs the truth (pairwise over events)');
   out.push(
-    `precision ${pct(r.identity.precision)} · recall ${pct(r.identity.recall)} · F1 ${pct(r.identity.f1)} · ${n(r.identity.predictedPersons)} persons found for ${n(r.identity.truePersons)} true persons in ${n(r.identity.items)} events`,
+    `precision ${pct(r.identity.precision)} · recall ${pct(r.identity.recall)} · F1 ${pct(r.identity.f1)} · ` +
+      `${n(r.identity.predictedPersons)} persons found for ${n(r.identity.truePersons)} true persons in ${n(r.identity.items)} events`,
   );
   out.push(
-    `  ceiling from the evidence (events linked by any identifier they share, shared devices not followed): recall ${pct(r.identityCeiling.recall)}, ${n(r.identityCeiling.predictedPersons)} persons`,
+    '  ceiling from the evidence (events linked by any identifier they share, shared devices not followed): ' +
+      `recall ${pct(r.identityCeiling.recall)}, ${n(r.identityCeiling.predictedPersons)} persons`,
   );
   out.push(
-    `  ${n(t.stats.sharedDevices)} family tablets shared by two people, ${n(t.stats.resets)} logouts/resets; merges made: ${n(r.stats.processor.identityChanges)}`,
+    `  ${n(t.stats.sharedDevices)} family tablets shared by two people, ${n(t.stats.resets)} logouts/resets; ` +
+      `merges made: ${n(r.stats.processor.identityChanges)}`,
   );
 
   h('Data quality');
@@ -161,6 +171,8 @@ export function renderDemoFooter(r: DemoResult): string {
     `Report: ${shown(r.reportPath)}  (open it in a browser; it needs no network)`,
     `Data:   ${shown(r.dataDir)}  (truth and NDJSON per source in ${shown(r.outDir)})`,
     `Query:  npx threadline query journeys --lake ${shown(r.lakeDir)}`,
-    `Timing: start ${sec(r.timings.startMs)}, send ${sec(r.timings.sendMs)}, land ${sec(r.timings.drainMs)}, queries ${sec(r.timings.queryMs)}; total ${sec(r.timings.totalMs)} (${n((r.send.total.sent / Math.max(1, r.timings.sendMs + r.timings.drainMs)) * 1000)} events/s end to end)`,
+    `Timing: start ${sec(r.timings.startMs)}, send ${sec(r.timings.sendMs)}, land ${sec(r.timings.drainMs)}, ` +
+      `queries ${sec(r.timings.queryMs)}; total ${sec(r.timings.totalMs)} ` +
+      `(${n((r.send.total.sent / Math.max(1, r.timings.sendMs + r.timings.drainMs)) * 1000)} events/s end to end)`,
   ].join('\n');
 }

@@ -162,7 +162,8 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
     const needed = Math.max(1, Math.ceil(Math.max(peakRate / 1000, (peakRate * envelope) / 1e6)));
     if (needed > configured)
       warnings.push(
-        `provisioned stream: ${configured} shard(s) configured, ~${needed} needed at ${fmt(N / 1e6)} M events/month (peak x${f.peakToAverage.value}); writes would throttle`,
+        `provisioned stream: ${configured} shard(s) configured, ~${needed} needed at ${fmt(N / 1e6)} M events/month ` +
+          `(peak x${f.peakToAverage.value}); writes would throttle`,
       );
     add(
       'Kinesis shards (provisioned)',
@@ -194,7 +195,8 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   const fhRecords = N * f.firehoseRecordsPerEvent.value;
   if (f.firehoseRecordsPerEvent.value > f.lakeRowsPerEvent.value + 1e-9) {
     warnings.push(
-      `figures disagree: ${f.firehoseRecordsPerEvent.value} Firehose records per event but only ${f.lakeRowsPerEvent.value} lake rows (a record holds at least one row)`,
+      `figures disagree: ${f.firehoseRecordsPerEvent.value} Firehose records per event ` +
+        `but only ${f.lakeRowsPerEvent.value} lake rows (a record holds at least one row)`,
     );
   }
   const unitsPerRecord = fhRecords > 0 ? Math.max(1, Math.ceil(actualBytes / fhRecords / 5120)) : 0;
@@ -203,7 +205,8 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   add(
     'Firehose ingestion',
     billedGb * PRICES.firehoseIngestGb.usd,
-    `${fmt(billedGb)} GB billed (${fmt(fhRecords / 1e6)} M records for ${fmt(lakeRows / 1e6)} M rows, each record rounded up to 5 KB; ${fmt(actualGb)} GB actual)`,
+    `${fmt(billedGb)} GB billed (${fmt(fhRecords / 1e6)} M records for ${fmt(lakeRows / 1e6)} M rows, ` +
+      `each record rounded up to 5 KB; ${fmt(actualGb)} GB actual)`,
   );
   add('Firehose Parquet conversion', billedGb * PRICES.firehoseFormatConversionGb.usd, `${fmt(billedGb)} GB (5 KB increments)`);
   // Objects: each stream flushes per partition when the buffer fills or the interval passes.

@@ -39,7 +39,9 @@ export function standardVariants(d: DeploymentFacts, f: PerEventFigures): Varian
       // The processor packs by default; this shows what packing saves, and what a deployment with
       // packing turned off pays (every row its own record, each billed as 5 KB).
       name: 'unpacked (THREADLINE_FIREHOSE_PACK_BYTES=0)',
-      why: `processor sends one Firehose record per lake row: ${f.lakeRowsPerEvent.value} records/event instead of ${f.firehoseRecordsPerEvent.value}, each billed as 5 KB`,
+      why:
+        `processor sends one Firehose record per lake row: ${f.lakeRowsPerEvent.value} records/event ` +
+        `instead of ${f.firehoseRecordsPerEvent.value}, each billed as 5 KB`,
       deployment: d,
       figures: withFigures(f, {
         firehoseRecordsPerEvent: {
@@ -110,7 +112,9 @@ export function renderCostMarkdown(opts: {
     '',
   );
   out.push(
-    'Monthly AWS cost of the ingest pipeline (collector, stream, processor, identity store, Firehose, lake storage, monitoring), us-east-1 list prices, no free tier. Athena query cost is excluded: it depends on how much is queried, not on how much is collected ($5 per TB scanned; the workgroup caps each query).',
+    'Monthly AWS cost of the ingest pipeline (collector, stream, processor, identity store, Firehose, lake storage, monitoring), ' +
+      'us-east-1 list prices, no free tier. Athena query cost is excluded: it depends on how much is queried, ' +
+      'not on how much is collected ($5 per TB scanned; the workgroup caps each query).',
     '',
   );
   out.push('## Cost per million events', '');
@@ -118,12 +122,17 @@ export function renderCostMarkdown(opts: {
   out.push('| ---: | ---: | ---: | ---: | ---: |');
   for (const e of base) {
     out.push(
-      `| ${vol(e.eventsPerMonth)} | ${usd(e.totalUsd)} | ${usd(e.perMillionUsd)} | ${usd(e.variablePerMillionUsd)} | $${gap.lowUsdPerMillion}-${gap.highUsdPerMillion} |`,
+      `| ${vol(e.eventsPerMonth)} | ${usd(e.totalUsd)} | ${usd(e.perMillionUsd)} | ${usd(e.variablePerMillionUsd)} | ` +
+        `$${gap.lowUsdPerMillion}-${gap.highUsdPerMillion} |`,
     );
   }
   out.push('');
   out.push(
-    `"All-in" spreads the fixed monthly charges (on-demand stream-hours, alarms, dashboard, secret) over the volume; "volume-proportional" leaves them out, which is how the anchor's per-million figure is stated. The anchor (${gap.basis}) is from ${gap.source}. Threadline does more per event (identity stitching in DynamoDB, enrichment, dedup keys, failed-event capture), so parity would be a good result, not the expectation.`,
+    '"All-in" spreads the fixed monthly charges (on-demand stream-hours, alarms, dashboard, secret) over the volume; ' +
+      `"volume-proportional" leaves them out, which is how the anchor's per-million figure is stated. ` +
+      `The anchor (${gap.basis}) is from ${gap.source}. ` +
+      'Threadline does more per event (identity stitching in DynamoDB, enrichment, dedup keys, failed-event capture), ' +
+      'so parity would be a good result, not the expectation.',
     '',
   );
   for (const e of base) for (const w of e.warnings) out.push(`> Warning: ${w}`, '');
@@ -156,7 +165,8 @@ export function renderCostMarkdown(opts: {
   for (const [k, v] of Object.entries(f)) out.push(`| ${k} | ${v.value} | ${v.basis} | ${v.source} |`);
   out.push('');
   out.push(
-    'Assumptions are replaced by measurements with `threadline cost --figures <file.json>` (`{"processorMsPerEvent": {"value": 0.4, "source": "CloudWatch Duration / events, prod, May"}}`).',
+    'Assumptions are replaced by measurements with `threadline cost --figures <file.json>` ' +
+      '(`{"processorMsPerEvent": {"value": 0.4, "source": "CloudWatch Duration / events, prod, May"}}`).',
     '',
   );
 
@@ -169,9 +179,19 @@ export function renderCostMarkdown(opts: {
   const top = [...last.lines].sort((a, b) => b.usd - a.usd).slice(0, 3);
   out.push(
     `- At ${vol(last.eventsPerMonth)} events the largest items are ${top.map((l) => `${l.component} (${usd(l.usd)})`).join(', ')}.`,
-    `- Firehose bills every record as at least 5 KB (ingestion and format conversion), and a lake row is ${f.lakeRecordBytes.value} bytes. The processor therefore packs newline-delimited rows of one stream into records of at most 5 KB (THREADLINE_FIREHOSE_PACK_BYTES, default 5120) and the delivery streams split them back before partitioning (RecordDeAggregation): ${f.firehoseRecordsPerEvent.value} records per event for ${f.lakeRowsPerEvent.value} rows. The "unpacked" variant is the same stack with packing off.`,
-    '- On-demand Kinesis rounds every record up to 1 KB and charges stream-hours; at steady volume `-c threadline.stream.mode=provisioned -c threadline.stream.shardCount=N` is cheaper (variants), at the price of capacity planning and throttling alarms.',
-    `- DynamoDB writes: ${f.dynamoWriteUnitsPerEvent.value} WRU/event (${f.dynamoWriteUnitsPerEvent.basis}: ${f.dynamoWriteUnitsPerEvent.source}). Demo data is identity-dense (most identifiers new), so this is an upper bound; once most customers are known, writes happen only for new links and merges (the "mature identity graph" variant).`,
+    '- Firehose bills every record as at least 5 KB (ingestion and format conversion), ' +
+      `and a lake row is ${f.lakeRecordBytes.value} bytes. ` +
+      'The processor therefore packs newline-delimited rows of one stream into records of at most 5 KB ' +
+      '(THREADLINE_FIREHOSE_PACK_BYTES, default 5120) and the delivery streams split them back before partitioning ' +
+      `(RecordDeAggregation): ${f.firehoseRecordsPerEvent.value} records per event for ${f.lakeRowsPerEvent.value} rows. ` +
+      'The "unpacked" variant is the same stack with packing off.',
+    '- On-demand Kinesis rounds every record up to 1 KB and charges stream-hours; ' +
+      'at steady volume `-c threadline.stream.mode=provisioned -c threadline.stream.shardCount=N` is cheaper (variants), ' +
+      'at the price of capacity planning and throttling alarms.',
+    `- DynamoDB writes: ${f.dynamoWriteUnitsPerEvent.value} WRU/event ` +
+      `(${f.dynamoWriteUnitsPerEvent.basis}: ${f.dynamoWriteUnitsPerEvent.source}). ` +
+      'Demo data is identity-dense (most identifiers new), so this is an upper bound; ' +
+      'once most customers are known, writes happen only for new links and merges (the "mature identity graph" variant).',
     '- Below ~50 M events a month the fixed charges (stream-hours, alarms, dashboard) dominate the per-million figure.',
     '',
   );
@@ -187,7 +207,8 @@ export function renderCostText(opts: { stage: string; deployment: DeploymentFact
   for (const n of VOLUMES) {
     const e = estimateMonthlyCost(opts.deployment, opts.figures, n);
     lines.push(
-      `${vol(n).padStart(12)}  ${usd(e.totalUsd).padStart(10)}  ${usd(e.perMillionUsd).padStart(12)}  ${usd(e.variablePerMillionUsd).padStart(12)}  $${gap.lowUsdPerMillion}-${gap.highUsdPerMillion}`,
+      `${vol(n).padStart(12)}  ${usd(e.totalUsd).padStart(10)}  ${usd(e.perMillionUsd).padStart(12)}  ` +
+        `${usd(e.variablePerMillionUsd).padStart(12)}  $${gap.lowUsdPerMillion}-${gap.highUsdPerMillion}`,
     );
     for (const w of e.warnings) lines.push(`  warning: ${w}`);
   }

@@ -173,10 +173,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         },
         trueIncremental: dataset.truth.trueIncrementalConversions,
         notes: [
-          `Synthetic data: ${opts.customers} customers over ${dataset.truth.start.slice(0, 10)} to ${dataset.truth.end.slice(0, 10)}, seed ${opts.seed}; truth in truth.json.`,
-          'The "truth" series is each channel\'s share of the conversions it truly caused (exact Shapley split of the known true lifts), scaled to the conversions the models split.',
+          `Synthetic data: ${opts.customers} customers over ${dataset.truth.start.slice(0, 10)} to ${dataset.truth.end.slice(0, 10)}, ` +
+            `seed ${opts.seed}; truth in truth.json.`,
+          'The "truth" series is each channel\'s share of the conversions it truly caused ' +
+            '(exact Shapley split of the known true lifts), scaled to the conversions the models split.',
           "Stitching precision/recall are pairwise over events: of the event pairs put in one person, the share truly one person's, and vice versa.",
-          `Best recall the identifiers in the data allow (events linked whenever they share an identifier, shared tablets not followed): ${(identityCeiling.recall * 100).toFixed(1)}%. Why the models differ from the truth: ad clicks on devices a person never identified on stay with an unlinked anonymous person (identified channels such as store collect their credit); paid search mostly reaches people who rarely buy anyway (path-based models see correlation, not cause); direct causes nothing but is how people come back to buy.`,
+          'Best recall the identifiers in the data allow (events linked whenever they share an identifier, shared tablets not followed): ' +
+            `${(identityCeiling.recall * 100).toFixed(1)}%. ` +
+            'Why the models differ from the truth: ' +
+            'ad clicks on devices a person never identified on stay with an unlinked anonymous person ' +
+            '(identified channels such as store collect their credit); ' +
+            'paid search mostly reaches people who rarely buy anyway (path-based models see correlation, not cause); ' +
+            'direct causes nothing but is how people come back to buy.',
         ],
       }),
     );

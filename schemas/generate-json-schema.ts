@@ -42,7 +42,8 @@ export function renderJsonSchemas(): Record<string, string> {
       eventSchema,
       'threadline-event.schema.json',
       'Threadline event',
-      `One Segment-spec call (track, identify, page, screen, group, alias) with Threadline's omnichannel context (context.touchpoint, context.identifiers). ${LIMITS_NOTE}`,
+      "One Segment-spec call (track, identify, page, screen, group, alias) with Threadline's omnichannel context " +
+        `(context.touchpoint, context.identifiers). ${LIMITS_NOTE}`,
     ),
     'threadline-batch.schema.json': render(
       batchWithEvents,

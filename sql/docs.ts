@@ -74,10 +74,18 @@ Both engines return plain values: integers and decimals as numbers, timestamps a
 | directChannel | '${DEFAULT_VIEW_CONFIG.directChannel}' | what last-non-direct skips |
 | splitSessionsOnChannelChange | ${DEFAULT_VIEW_CONFIG.splitSessionsOnChannelChange} | a change of touchpoint channel starts a session |
 | splitSessionsOnCampaignChange | ${DEFAULT_VIEW_CONFIG.splitSessionsOnCampaignChange} | a new, different campaign starts a session |
-| touchpointGrain | '${DEFAULT_VIEW_CONFIG.touchpointGrain}' | 'session_channel': same channel+campaign runs in a session are one touch; 'event': every marketing event |
+| touchpointGrain | '${DEFAULT_VIEW_CONFIG.touchpointGrain}' | ${
+  "'session_channel': same channel+campaign runs in a session are one touch; " + "'event': every marketing event"
+} |
 | resetJourneyAfterConversion | ${DEFAULT_VIEW_CONFIG.resetJourneyAfterConversion} | true: a journey starts after the person's previous conversion |
 | identityMaxHops | ${DEFAULT_VIEW_CONFIG.identityMaxHops} | longest merge chain resolved completely (pointer jumping, no recursion) |
-| dedupScope | '${DEFAULT_VIEW_CONFIG.dedupScope}' | 'global': events_deduped keeps one row per message_id over the whole table, so an \`event_date\` filter on events_deduped or events_resolved prunes no Athena partition; 'event_date': one row per (event_date, message_id), such a filter prunes (Trino pushes it below the window), and copies of one message on two UTC days both stay (only client retries of sentAt-timestamped events within the retry delay of midnight; replays keep event_time) |
+| dedupScope | '${DEFAULT_VIEW_CONFIG.dedupScope}' | ${
+  "'global': events_deduped keeps one row per message_id over the whole table, " +
+  'so an `event_date` filter on events_deduped or events_resolved prunes no Athena partition; ' +
+  "'event_date': one row per (event_date, message_id), such a filter prunes (Trino pushes it below the window), " +
+  'and copies of one message on two UTC days both stay ' +
+  '(only client retries of sentAt-timestamped events within the retry delay of midnight; replays keep event_time)'
+} |
 
 Athena views take no parameters: change the configuration and redeploy the views (the CDK views-deployer
 runs \`renderViews('athena', config)\`).

@@ -61,7 +61,8 @@ New write keys for the running pipeline: npx threadline keys add --local --name 
             `      ${p.url}/v1/track`,
             `    npx threadline query "SELECT event_name, person_id, touchpoint_channel FROM events_resolved" --lake ${shortPath(p.lakeDir)}`,
             ``,
-            `  one key per emitting system: npx threadline keys add --local --file ${shortPath(path.join(p.dataDir, 'sources.json'))} --name pos --channel store`,
+            `  one key per emitting system: npx threadline keys add --local --file ${shortPath(path.join(p.dataDir, 'sources.json'))}` +
+              ' --name pos --channel store',
             ``,
             `  The lake is written every few seconds. Ctrl-C stops cleanly.`,
           ].join('\n'),
@@ -69,7 +70,9 @@ New write keys for the running pipeline: npx threadline keys add --local --name 
         let last = '';
         const timer = setInterval(() => {
           const s = p.stats();
-          const line = `processed ${s.processor.events} events (${Object.values(s.processor.failed).reduce((a, b) => a + b, 0)} failed), ${s.processor.identityChanges} identity merges, ${s.lake.files} lake files`;
+          const line =
+            `processed ${s.processor.events} events (${Object.values(s.processor.failed).reduce((a, b) => a + b, 0)} failed), ` +
+            `${s.processor.identityChanges} identity merges, ${s.lake.files} lake files`;
           if (line !== last && s.processor.records > 0) console.log(`  ${new Date().toISOString().slice(11, 19)} ${line}`);
           last = line;
         }, 5000);

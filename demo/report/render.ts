@@ -137,16 +137,20 @@ export function renderFlow(rows: readonly FlowRow[], maxLinks = 80): string {
     s.outOff += r.count * scale;
     t.inOff += r.count * scale;
     const xm = (x0 + x1) / 2;
-    const d = `M${r1(x0)},${r1(y0)} C${r1(xm)},${r1(y0)} ${r1(xm)},${r1(y1)} ${r1(x1)},${r1(y1)} L${r1(x1)},${r1(y1 + w)} C${r1(xm)},${r1(y1 + w)} ${r1(xm)},${r1(y0 + w)} ${r1(x0)},${r1(y0 + w)} Z`;
+    const d =
+      `M${r1(x0)},${r1(y0)} C${r1(xm)},${r1(y0)} ${r1(xm)},${r1(y1)} ${r1(x1)},${r1(y1)} ` +
+      `L${r1(x1)},${r1(y1 + w)} C${r1(xm)},${r1(y1 + w)} ${r1(xm)},${r1(y0 + w)} ${r1(x0)},${r1(y0 + w)} Z`;
     links.push(
-      `<path class="link" d="${d}" fill="${colorOf(r.source, extra)}" data-source="${esc(r.source)}" data-target="${esc(r.target)}" data-count="${r.count}"><title>step ${r.step}: ${esc(r.source)} → ${esc(r.target)}: ${fmt(r.count)}</title></path>`,
+      `<path class="link" d="${d}" fill="${colorOf(r.source, extra)}" data-source="${esc(r.source)}" data-target="${esc(r.target)}" ` +
+        `data-count="${r.count}"><title>step ${r.step}: ${esc(r.source)} → ${esc(r.target)}: ${fmt(r.count)}</title></path>`,
     );
   }
   const nodeMarks: string[] = [];
   for (const n of nodes.values()) {
     const x = xOf(n.col);
     nodeMarks.push(
-      `<rect class="node" x="${r1(x)}" y="${r1(n.y)}" width="${nodeW}" height="${r1(n.h)}" fill="${colorOf(n.name, extra)}"><title>${esc(n.name)}: ${fmt(value(n))}</title></rect>`,
+      `<rect class="node" x="${r1(x)}" y="${r1(n.y)}" width="${nodeW}" height="${r1(n.h)}" fill="${colorOf(n.name, extra)}">` +
+        `<title>${esc(n.name)}: ${fmt(value(n))}</title></rect>`,
     );
     // outcomes are what a reader looks for: label them even when thin
     if (n.h >= 9 || (n.name.startsWith('(') && n.h >= 2)) {
@@ -158,7 +162,10 @@ export function renderFlow(rows: readonly FlowRow[], maxLinks = 80): string {
   const stepLabels = Array.from({ length: cols }, (_, c) => `<text class="axis" x="${r1(xOf(c))}" y="14">step ${c + minStep}</text>`).join(
     '',
   );
-  return `<svg data-chart="flow" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Channel path flows">${stepLabels}<g class="links">${links.join('')}</g><g class="nodes">${nodeMarks.join('')}</g></svg>`;
+  return (
+    `<svg data-chart="flow" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Channel path flows">${stepLabels}` +
+    `<g class="links">${links.join('')}</g><g class="nodes">${nodeMarks.join('')}</g></svg>`
+  );
 }
 
 // ---------------------------------------------------------------- funnel
@@ -177,8 +184,10 @@ export function renderFunnel(steps: ReportData['funnel']): string {
     const stepRate = prev > 0 ? s.persons / prev : 0;
     return (
       `<text class="label" x="${labelW - 8}" y="${y + 22}" text-anchor="end">${esc(s.step)}</text>` +
-      `<rect class="bar" x="${labelW}" y="${y}" width="${r1(w)}" height="${rowH - 12}" fill="#4e79a7" data-value="${s.persons}"><title>${esc(s.step)}: ${fmt(s.persons)} persons</title></rect>` +
-      `<text class="value" x="${r1(labelW + w + 6)}" y="${y + 22}">${fmt(s.persons)} · ${pct(first > 0 ? s.persons / first : 0)}${i > 0 ? ` <tspan class="muted">(step ${pct(stepRate)})</tspan>` : ''}</text>`
+      `<rect class="bar" x="${labelW}" y="${y}" width="${r1(w)}" height="${rowH - 12}" fill="#4e79a7" data-value="${s.persons}">` +
+      `<title>${esc(s.step)}: ${fmt(s.persons)} persons</title></rect>` +
+      `<text class="value" x="${r1(labelW + w + 6)}" y="${y + 22}">${fmt(s.persons)} · ${pct(first > 0 ? s.persons / first : 0)}` +
+      `${i > 0 ? ` <tspan class="muted">(step ${pct(stepRate)})</tspan>` : ''}</text>`
     );
   });
   return `<svg data-chart="funnel" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Funnel">${marks.join('')}</svg>`;
@@ -210,7 +219,9 @@ export function renderAttribution(rows: readonly AttributionRow[], metric: 'conv
       if (v === undefined) return;
       const h = Math.max(v > 0 ? 1 : 0, (plotH * Math.max(0, v)) / max);
       marks.push(
-        `<rect class="bar" x="${gx + mi * barW}" y="${r1(top + plotH - h)}" width="${barW - 1}" height="${r1(h)}" fill="${MODEL_COLORS[mi % MODEL_COLORS.length]}" data-model="${esc(m)}" data-channel="${esc(ch)}" data-value="${v}"><title>${esc(ch)} · ${esc(m)}: ${fmt(v, 2)}</title></rect>`,
+        `<rect class="bar" x="${gx + mi * barW}" y="${r1(top + plotH - h)}" width="${barW - 1}" height="${r1(h)}" ` +
+          `fill="${MODEL_COLORS[mi % MODEL_COLORS.length]}" data-model="${esc(m)}" data-channel="${esc(ch)}" data-value="${v}">` +
+          `<title>${esc(ch)} · ${esc(m)}: ${fmt(v, 2)}</title></rect>`,
       );
     });
     marks.push(
@@ -219,12 +230,18 @@ export function renderAttribution(rows: readonly AttributionRow[], metric: 'conv
   });
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const y = top + plotH - plotH * f;
-    return `<line class="grid" x1="${left}" x2="${W - 10}" y1="${r1(y)}" y2="${r1(y)}"/><text class="axis" x="${left - 6}" y="${r1(y + 4)}" text-anchor="end">${fmt(max * f, max < 10 ? 1 : 0)}</text>`;
+    return (
+      `<line class="grid" x1="${left}" x2="${W - 10}" y1="${r1(y)}" y2="${r1(y)}"/>` +
+      `<text class="axis" x="${left - 6}" y="${r1(y + 4)}" text-anchor="end">${fmt(max * f, max < 10 ? 1 : 0)}</text>`
+    );
   });
   const legend = models
     .map((m, mi) => `<span class="key"><i style="background:${MODEL_COLORS[mi % MODEL_COLORS.length]}"></i>${esc(m)}</span>`)
     .join('');
-  return `<svg data-chart="${chartName}" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Attribution by model (${metric})">${ticks.join('')}${marks.join('')}</svg><div class="legend">${legend}</div>`;
+  return (
+    `<svg data-chart="${chartName}" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Attribution by model (${metric})">` +
+    `${ticks.join('')}${marks.join('')}</svg><div class="legend">${legend}</div>`
+  );
 }
 
 // ---------------------------------------------------------------- data quality
@@ -240,7 +257,9 @@ export function renderQualityBars(reasons: readonly (ReasonCount & { kind: strin
     const w = Math.max(2, ((W - labelW - 60) * r.count) / max);
     return (
       `<text class="label" x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(r.kind)}: ${esc(r.reason)}</text>` +
-      `<rect class="bar" x="${labelW}" y="${y}" width="${r1(w)}" height="${rowH - 8}" fill="${r.kind === 'rejected' ? '#e15759' : '#f28e2b'}" data-value="${r.count}"><title>${esc(r.reason)}: ${fmt(r.count)}</title></rect>` +
+      `<rect class="bar" x="${labelW}" y="${y}" width="${r1(w)}" height="${rowH - 8}" ` +
+      `fill="${r.kind === 'rejected' ? '#e15759' : '#f28e2b'}" data-value="${r.count}">` +
+      `<title>${esc(r.reason)}: ${fmt(r.count)}</title></rect>` +
       `<text class="value" x="${r1(labelW + w + 6)}" y="${y + 15}">${fmt(r.count)}</text>`
     );
   });
@@ -295,23 +314,43 @@ svg .grid{stroke:var(--line)}svg .link{opacity:.42}svg .link:hover{opacity:.8}sv
 svg .bar:hover{opacity:.8}.legend{display:flex;flex-wrap:wrap;gap:10px;margin-top:6px;font-size:12px}
 .key i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 table{border-collapse:collapse;width:100%;font-size:12.5px}th,td{padding:4px 6px;border-bottom:1px solid var(--line);text-align:left}
-td.num,th:not(:first-child){text-align:right}button{font:inherit;border:1px solid var(--line);background:var(--bg);border-radius:6px;padding:2px 10px;cursor:pointer}
+td.num,th:not(:first-child){text-align:right}
+button{font:inherit;border:1px solid var(--line);background:var(--bg);border-radius:6px;padding:2px 10px;cursor:pointer}
 button[aria-pressed=true]{background:#4e79a7;color:#fff}.hidden{display:none}ul.notes{margin:6px 0 0;padding-left:18px;color:var(--muted)}
 </style></head>
 <body>
 <header><h1>${esc(title)}</h1><p>Generated ${esc(data.generatedAt)} · opens offline, no network needed</p></header>
 <main>
 <section class="wide" id="summary"><div class="tiles">
-${tile('events', fmt(s.events))}${tile('persons', fmt(s.persons))}${tile('sessions', fmt(s.sessions))}${tile('conversions', fmt(s.conversions))}${tile('revenue', `${esc(cur)} ${fmt(s.revenue, 2)}`)}
+${tile('events', fmt(s.events))}${tile('persons', fmt(s.persons))}${tile('sessions', fmt(s.sessions))}
+${tile('conversions', fmt(s.conversions))}${tile('revenue', `${esc(cur)} ${fmt(s.revenue, 2)}`)}
 </div></section>
 <section class="wide" id="flow"><h2>Channel paths (flow of touchpoints, step by step)</h2>${renderFlow(data.flows, options.maxFlowLinks)}</section>
 <section id="funnel"><h2>Funnel (persons)</h2>${renderFunnel(data.funnel)}</section>
 <section id="quality"><h2>Data quality</h2><div class="tiles">
-${dq.sent !== undefined ? tile('sent', fmt(dq.sent)) : ''}${tile('accepted', fmt(dq.accepted))}${tile('rejected', fmt(rejectedTotal))}${tile('duplicates removed', fmt(dq.duplicatesRemoved))}${tile('late events', fmt(dq.lateEvents), 'arrived > 1 h after they happened')}${tile('failed events', fmt(failedTotal))}
-${identity ? tile('stitching precision', pct(identity.precision), 'pairwise, vs truth') + tile('stitching recall', pct(identity.recall), identity.truePersons !== undefined ? `${fmt(identity.predictedPersons ?? 0)} persons found / ${fmt(identity.truePersons)} true` : '') : ''}
+${dq.sent !== undefined ? tile('sent', fmt(dq.sent)) : ''}${tile('accepted', fmt(dq.accepted))}${tile('rejected', fmt(rejectedTotal))}
+${tile('duplicates removed', fmt(dq.duplicatesRemoved))}
+${tile('late events', fmt(dq.lateEvents), 'arrived > 1 h after they happened')}${tile('failed events', fmt(failedTotal))}
+${
+  identity
+    ? tile('stitching precision', pct(identity.precision), 'pairwise, vs truth') +
+      tile(
+        'stitching recall',
+        pct(identity.recall),
+        identity.truePersons !== undefined
+          ? `${fmt(identity.predictedPersons ?? 0)} persons found / ${fmt(identity.truePersons)} true`
+          : '',
+      )
+    : ''
+}
 </div><h2 style="margin-top:12px">Rejected and failed events by reason</h2>${renderQualityBars(reasons)}</section>
 <section class="wide" id="attribution"><h2>Attribution, every model side by side
-${hasRevenue ? ' <button type="button" data-metric="conversions" aria-pressed="true">conversions</button> <button type="button" data-metric="revenue" aria-pressed="false">revenue</button>' : ''}</h2>
+${
+  hasRevenue
+    ? ' <button type="button" data-metric="conversions" aria-pressed="true">conversions</button>' +
+      ' <button type="button" data-metric="revenue" aria-pressed="false">revenue</button>'
+    : ''
+}</h2>
 <div data-view="conversions">${renderAttribution(data.attribution, 'conversions')}</div>
 ${hasRevenue ? `<div data-view="revenue" class="hidden">${renderAttribution(data.attribution, 'revenue')}</div>` : ''}
 </section>
@@ -336,7 +375,12 @@ ${
       )}</section>`
     : ''
 }
-${data.notes?.length ? `<section class="wide" id="notes"><h2>Notes</h2><ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></section>` : ''}
+${
+  data.notes?.length
+    ? `<section class="wide" id="notes"><h2>Notes</h2><ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join('')}` +
+      '</ul></section>'
+    : ''
+}
 </main>
 <script>
 document.querySelectorAll('button[data-metric]').forEach(function (b) {

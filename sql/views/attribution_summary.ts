@@ -11,7 +11,8 @@ import { ATTRIBUTION_MODELS } from './attribution.js';
 export const attributionSummary = defineView({
   name: 'attribution_summary',
   description:
-    'One row per channel with the conversions and revenue credited to it by each model (first_touch, last_touch, last_non_direct, linear, time_decay, position_based).',
+    'One row per channel with the conversions and revenue credited to it by each model ' +
+    '(first_touch, last_touch, last_non_direct, linear, time_decay, position_based).',
   dependsOn: ['attribution'],
   columns: [
     c('channel', 'VARCHAR', 'Channel'),

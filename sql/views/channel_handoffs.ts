@@ -16,7 +16,8 @@ import { c, defineView } from '../view.js';
 export const channelHandoffs = defineView({
   name: 'channel_handoffs',
   description:
-    'Transitions between touchpoint channels (from_channel -> to_channel) with counts, exact median time between, and friction: the share of hand-offs not followed by a conversion within the lookback window.',
+    'Transitions between touchpoint channels (from_channel -> to_channel) with counts, exact median time between, ' +
+    'and friction: the share of hand-offs not followed by a conversion within the lookback window.',
   dependsOn: ['events_sessionized', 'conversions'],
   columns: [
     c('from_channel', 'VARCHAR', 'Channel before the hand-off'),

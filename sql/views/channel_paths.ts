@@ -13,7 +13,8 @@ import { c, defineView } from '../view.js';
 export const channelPaths = defineView({
   name: 'channel_paths',
   description:
-    'One row per distinct channel path: converting journeys (journeys with touches) and non-converting journeys (unconverted_journeys) counted per path, with conversion value.',
+    'One row per distinct channel path: converting journeys (journeys with touches) ' +
+    'and non-converting journeys (unconverted_journeys) counted per path, with conversion value.',
   dependsOn: ['journeys', 'unconverted_journeys'],
   columns: [
     c('path', 'VARCHAR', "Channels in time order joined by ' > '"),

@@ -50,7 +50,11 @@ export function dedupOrderBy(alias = ''): string {
 export const eventsDeduped = defineView({
   name: 'events_deduped',
   description:
-    "One row per message_id (at-least-once delivery leaves duplicates in the lake). Deterministic pick: earliest received_at, then earliest processed_at, then all other columns ascending (NULLs last). With dedupScope 'event_date' the rows are unique per (event_date, message_id) instead, so an event_date filter prunes Athena partitions, but a duplicate whose copies fall on two UTC days (a client retry of a sentAt-timestamped event near midnight) is kept twice.",
+    'One row per message_id (at-least-once delivery leaves duplicates in the lake). ' +
+    'Deterministic pick: earliest received_at, then earliest processed_at, then all other columns ascending (NULLs last). ' +
+    "With dedupScope 'event_date' the rows are unique per (event_date, message_id) instead, " +
+    'so an event_date filter prunes Athena partitions, but a duplicate whose copies fall on two UTC days ' +
+    '(a client retry of a sentAt-timestamped event near midnight) is kept twice.',
   dependsOn: ['events'],
   columns: [
     ...EVENTS_COLUMNS.map((col) => c(col.name, LAKE_TO_VIEW[col.type]!, col.doc)),

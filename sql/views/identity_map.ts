@@ -25,7 +25,8 @@ export function jumpSteps(maxHops: number): number {
 export const identityMap = defineView({
   name: 'identity_map',
   description:
-    'Merged-away person id -> canonical person id, following multi-hop merge chains by pointer jumping (no recursion; chains up to identityMaxHops, default 16, resolve fully).',
+    'Merged-away person id -> canonical person id, following multi-hop merge chains by pointer jumping ' +
+    '(no recursion; chains up to identityMaxHops, default 16, resolve fully).',
   dependsOn: ['identity_changes'],
   columns: [
     c('from_person_id', 'VARCHAR', 'Person id that was merged into another'),

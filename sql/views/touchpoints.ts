@@ -19,7 +19,8 @@ import { c, defineView } from '../view.js';
 export const touchpoints = defineView({
   name: 'touchpoints',
   description:
-    'Marketing touches: activity events on a marketing channel; by default consecutive events of one session with the same channel and campaign collapse into one touch.',
+    'Marketing touches: activity events on a marketing channel; ' +
+    'by default consecutive events of one session with the same channel and campaign collapse into one touch.',
   dependsOn: ['events_sessionized'],
   columns: [
     c('touchpoint_id', 'VARCHAR', 'message_id of the (first) event of the touch'),

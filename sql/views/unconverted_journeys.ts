@@ -17,7 +17,8 @@ import { PATH_SEPARATOR } from './journeys.js';
 export const unconvertedJourneys = defineView({
   name: 'unconverted_journeys',
   description:
-    'Per person, the touches after their last conversion (or all, if none) within lookbackDays of the last such touch: the journey that has not (yet) converted.',
+    'Per person, the touches after their last conversion (or all, if none) within lookbackDays of the last such touch: ' +
+    'the journey that has not (yet) converted.',
   dependsOn: ['touchpoints', 'conversions'],
   columns: [
     c('person_id', 'VARCHAR', 'Canonical person id (one row per person at most)'),

@@ -56,7 +56,11 @@ const PAGE_HTML = `<!doctype html>
     const ctxs = [];
     if (cfg.trackOnly) {
       ctxs.push(await analytics.track('Order Completed', { order_id: 'o-1001', revenue: 42.5, currency: 'EUR' }));
-      return { anonymousId: analytics.user().anonymousId(), sent: ctxs.map((c) => ({ type: c.event.type, messageId: c.event.messageId, timestamp: '', failed: null })), sdkErrors };
+      return {
+        anonymousId: analytics.user().anonymousId(),
+        sent: ctxs.map((c) => ({ type: c.event.type, messageId: c.event.messageId, timestamp: '', failed: null })),
+        sdkErrors
+      };
     }
     ctxs.push(await analytics.page());
     ctxs.push(await analytics.identify('u-1', { email: cfg.email }));

@@ -161,7 +161,8 @@ export function identityStoreSuite(backend: string, start: () => Promise<LocalDy
       expect(s.stats.updateCalls).toBe(writes);
     });
 
-    it('property: two concurrent processors end with a partition the sequential reference model produces for some interleaving; replay is a no-op', async () => {
+    it('property: two concurrent processors end with a partition the sequential reference model produces for some interleaving; ' +
+      'replay is a no-op', async () => {
       const userV = ['u0', 'u1', 'u2'];
       const anonV = ['a0', 'a1', 'a2', 'a3'];
       const identifierArb = fc.oneof(

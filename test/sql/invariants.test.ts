@@ -192,7 +192,9 @@ describe('attribution credits', () => {
         );
         for (const r of perConversion) expect(Math.abs(r.c - 1)).toBeLessThan(1e-9);
         const { rows: summary } = await engine.query<Record<string, number>>(
-          `SELECT ${ATTRIBUTION_MODELS.map((m) => `coalesce(sum(${m}_conversions), 0) AS ${m}_c, coalesce(sum(${m}_revenue), 0) AS ${m}_r`).join(', ')} FROM attribution_summary`,
+          `SELECT ${ATTRIBUTION_MODELS.map(
+            (m) => `coalesce(sum(${m}_conversions), 0) AS ${m}_c, ` + `coalesce(sum(${m}_revenue), 0) AS ${m}_r`,
+          ).join(', ')} FROM attribution_summary`,
         );
         for (const m of ATTRIBUTION_MODELS) {
           expect(Math.abs(summary[0]![`${m}_c`]! - totals[0]!.n)).toBeLessThan(1e-9);

@@ -145,7 +145,9 @@ async function load(events: Ev[]) {
   await engine.query('DELETE FROM events');
   if (rows.length) {
     await engine.query(
-      `INSERT INTO events (${COLS.join(', ')}) VALUES ${rows.map((r) => `(${COLS.map((c) => sqlValue((r as Record<string, unknown>)[c])).join(', ')})`).join(',\n')}`,
+      `INSERT INTO events (${COLS.join(', ')}) VALUES ${rows
+        .map((r) => `(${COLS.map((c) => sqlValue((r as Record<string, unknown>)[c])).join(', ')})`)
+        .join(',\n')}`,
     );
   }
 }
