@@ -8,8 +8,6 @@ import { DEFAULT_DEMO_OUT, DEFAULT_LAKE_DIR, LAST_DEMO_LAKE_FILE } from '../demo
 import type { QueryEngine } from '../query/index.js';
 import { EXIT, UserError } from './errors.js';
 
-export { DEFAULT_DATA_DIR, DEFAULT_DEMO_OUT, DEFAULT_LAKE_DIR } from '../demo/index.js';
-
 export function checkLake(lakeDir: string): void {
   const hasTable = existsSync(lakeDir) && readdirSync(lakeDir).some((d) => ['events', 'identity_changes', 'failed_events'].includes(d));
   if (!hasTable) {

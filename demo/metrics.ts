@@ -1,8 +1,7 @@
 /**
- * Identity stitching quality of the demo against the generator's truth. The pairwise precision and recall
- * come from the domain; this module adds the evidence-only clustering and the identifiers of an event.
+ * Identity stitching quality of the demo against the generator's truth: the evidence-only clustering and
+ * the identifiers of an event (pairwise precision and recall are domain/identity/pairwise-quality.ts).
  */
-export { type PairwiseQuality, pairwiseQuality } from '../domain/index.js';
 
 /**
  * The best clustering the evidence allows: events joined whenever they share an identifier (anonymous

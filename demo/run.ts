@@ -6,12 +6,13 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type PairwiseQuality, pairwiseQuality } from '../domain/index.js';
 import { type LocalPipeline, type PipelineStats, startLocalPipeline } from '../local/index.js';
 import type { TouchpointChannel } from '../schemas/index.js';
 import { type SendResult, sendEvents } from './client/batch-sender.js';
 import { type Dataset, generateDataset, SOURCE_NAMES, type SourceName, toNdjson } from './generator/index.js';
 import { collectInsights, type Insights, resolvedPersons } from './insights.js';
-import { eventIdentifiers, evidenceClusters, type PairwiseQuality, pairwiseQuality } from './metrics.js';
+import { eventIdentifiers, evidenceClusters } from './metrics.js';
 import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from './paths.js';
 import { toReportData } from './report/from-insights.js';
 import { renderReport } from './report/render.js';

@@ -14,5 +14,5 @@ export * from './shared/clients/kinesis.js';
 export * from './shared/clients/ssm.js';
 export * from './shared/failed-events.js';
 export * from './shared/resource-names.js';
-export { backoffDelay } from './shared/retry.js';
+export { backoffDelay, sleep } from './shared/retry.js';
 export * from './shared/utf8.js';

@@ -33,6 +33,7 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { sleep } from '../lambdas/index.js';
 
 // biome-ignore lint/suspicious/noConfusingVoidType: the same return type as a Lambda Kinesis handler, which may return nothing
 export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
@@ -101,8 +102,6 @@ export interface KinesisPoller {
   checkpoints(): Record<string, string>;
   readonly stats: PollerStats;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function checkLimit(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || (value !== -1 && (value < min || value > max))) {

@@ -150,12 +150,27 @@ const DUCKDB_TYPES: Record<LakeColumnType, string> = {
   timestamp: 'TIMESTAMP_MS',
 };
 
+/** The DuckDB type a lake column is written and read as. */
+export function duckdbType(type: LakeColumnType): string {
+  return DUCKDB_TYPES[type];
+}
+
+/** Glue column list of any table defined with lake columns. */
+export function glueColumnsOf(columns: readonly LakeColumn[]): { name: string; type: string; comment: string }[] {
+  return columns.map((c) => ({ name: c.name, type: GLUE_TYPES[c.type], comment: c.doc }));
+}
+
+/** DuckDB column list of any table defined with lake columns. */
+export function duckdbColumnsOf(columns: readonly LakeColumn[]): { name: string; type: string }[] {
+  return columns.map((c) => ({ name: c.name, type: DUCKDB_TYPES[c.type] }));
+}
+
 export function glueColumns(table: LakeTableName): { name: string; type: string; comment: string }[] {
-  return LAKE_TABLES[table].map((c) => ({ name: c.name, type: GLUE_TYPES[c.type], comment: c.doc }));
+  return glueColumnsOf(LAKE_TABLES[table]);
 }
 
 export function duckdbColumns(table: LakeTableName): { name: string; type: string }[] {
-  return LAKE_TABLES[table].map((c) => ({ name: c.name, type: DUCKDB_TYPES[c.type] }));
+  return duckdbColumnsOf(LAKE_TABLES[table]);
 }
 
 /** "YYYY-MM-DD HH:mm:ss.SSS" in UTC: the lake's timestamp wire form. */

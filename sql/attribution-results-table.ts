@@ -15,7 +15,7 @@
  */
 
 import type { ModelResult } from '../domain/index.js';
-import type { LakeColumn, LakeColumnType } from '../schemas/index.js';
+import { duckdbColumnsOf, duckdbType, glueColumnsOf, type LakeColumn, type LakeColumnType } from '../schemas/index.js';
 
 export const ATTRIBUTION_RESULTS_TABLE_NAME = 'attribution_results';
 
@@ -50,30 +50,13 @@ export const ATTRIBUTION_RESULTS_TABLE = {
   format: 'parquet',
 } as const;
 
-const GLUE: Record<LakeColumnType, string> = {
-  string: 'string',
-  bigint: 'bigint',
-  int: 'int',
-  double: 'double',
-  boolean: 'boolean',
-  timestamp: 'timestamp',
-};
-const DUCK: Record<LakeColumnType, string> = {
-  string: 'VARCHAR',
-  bigint: 'BIGINT',
-  int: 'INTEGER',
-  double: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  timestamp: 'TIMESTAMP_MS',
-};
-
 /** Glue column list for the CDK table (partition key not included; see ATTRIBUTION_RESULTS_TABLE.partitionKeys). */
 export function attributionResultsGlueColumns(): { name: string; type: string; comment: string }[] {
-  return ATTRIBUTION_RESULTS_COLUMNS.map((c) => ({ name: c.name, type: GLUE[c.type], comment: c.doc }));
+  return glueColumnsOf(ATTRIBUTION_RESULTS_COLUMNS);
 }
 
 export function attributionResultsDuckdbColumns(): { name: string; type: string }[] {
-  return ATTRIBUTION_RESULTS_COLUMNS.map((c) => ({ name: c.name, type: DUCK[c.type] }));
+  return duckdbColumnsOf(ATTRIBUTION_RESULTS_COLUMNS);
 }
 
 export interface ResultRow {
@@ -161,7 +144,7 @@ export function selectRowsSql(rows: readonly ResultRow[]): string {
   if (rows.length === 0) throw new Error('no rows to write');
   const names = quotedNames();
   const casts = [
-    ...ATTRIBUTION_RESULTS_COLUMNS.map((c, i) => `CAST(col${i} AS ${DUCK[c.type]}) AS ${names[i]}`),
+    ...ATTRIBUTION_RESULTS_COLUMNS.map((c, i) => `CAST(col${i} AS ${duckdbType(c.type)}) AS ${names[i]}`),
     `CAST(col${ATTRIBUTION_RESULTS_COLUMNS.length} AS VARCHAR) AS "${ATTRIBUTION_RESULTS_PARTITION.name}"`,
   ];
   return `SELECT ${casts.join(', ')} FROM (VALUES\n${valuesSql(rows)}) AS t(${names.map((_, i) => `col${i}`).join(', ')})`;

@@ -6,9 +6,8 @@
 
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/index.js';
+import { DEFAULT_DEMO_OUT, runDemo } from '../../demo/index.js';
 import { renderDemoFooter, renderDemoText } from '../demo-print.js';
-import { DEFAULT_DEMO_OUT } from '../engine.js';
 import { action, UserError } from '../errors.js';
 
 export const DEFAULT_DEMO_CUSTOMERS = 1000;

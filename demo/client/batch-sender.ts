@@ -5,7 +5,7 @@
  * Retry-After; a 413 splits the batch in two. A duplicate after a retry is fine (messageIds are kept, and
  * the lake dedups by messageId); a loss is not, so a batch is only given up after maxRetries.
  */
-import { backoffDelay, chunkByCountAndBytes } from '../../lambdas/index.js';
+import { backoffDelay, chunkByCountAndBytes, sleep as realSleep } from '../../lambdas/index.js';
 
 export interface SendOptions {
   /** Collector base URL, e.g. http://127.0.0.1:8080 */
@@ -98,7 +98,7 @@ export async function sendEvents(events: readonly Record<string, unknown>[], opt
     backoffCapMs = 20_000,
     onProgress,
     fetchImpl = fetch,
-    sleep = (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep = realSleep,
     random = Math.random,
     path = '/v1/import',
   } = options;

@@ -10,6 +10,7 @@ import {
   StartQueryExecutionCommand,
   type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
+import { sleep as realSleep } from './retry.js';
 
 export class AthenaQueryError extends Error {
   override readonly name = 'AthenaQueryError';
@@ -47,8 +48,6 @@ export interface CompletedAthenaQuery {
   readonly execution: QueryExecution | undefined;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * Start `input` and wait until it SUCCEEDED. A FAILED or CANCELLED query throws an AthenaQueryError
  * carrying Athena's reason; running out of time throws what `onTimeout` returns.
@@ -58,7 +57,7 @@ export async function runAthenaQuery(
   input: StartQueryExecutionCommandInput,
   opts: AthenaPollOptions,
 ): Promise<CompletedAthenaQuery> {
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? realSleep;
   const remaining = opts.remainingMs ?? (() => Number.POSITIVE_INFINITY);
   const reserveMs = opts.reserveMs ?? 0;
   const started = await client.send(new StartQueryExecutionCommand(input));

@@ -12,6 +12,7 @@
  * by the same shard must not retry in lockstep.
  */
 
+import { setTimeout as wait } from 'node:timers/promises';
 export interface RetryOptions {
   /** Total attempts including the first one. Default 6. */
   maxAttempts?: number;
@@ -90,7 +91,7 @@ export function errorCode(err: unknown): string {
 }
 
 /** Wait `ms` milliseconds (retry backoff). */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => wait(ms);
 const realSleep = sleep;
 
 /**

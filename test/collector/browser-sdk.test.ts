@@ -14,7 +14,7 @@
  * in the body, so the requests are NOT CORS-simple: each URL gets a preflight that the collector answers.
  */
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -31,9 +31,9 @@ import type { SourceConfig } from '../../lambdas/collector/sources/types.js';
 import { type CollectorServer, startCollectorServer } from '../../local/collector-server.js';
 import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
 import type { CollectedEnvelope, StreamEnvelope } from '../../schemas/envelope.js';
+import { CHROMIUM, launchChromium } from '../fixtures/chromium.js';
 import { faultyClient } from './faults.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SDK_VERSION = '1.84.3';
 const require = createRequire(import.meta.url);
 const SDK_BUNDLE = join(require.resolve('@segment/analytics-next/package.json'), '..', 'dist', 'umd', 'index.js');
@@ -164,25 +164,7 @@ afterAll(async () => {
   if (keysDir) await rm(keysDir, { recursive: true, force: true });
 });
 
-async function launch() {
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'threadline-chromium-'));
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  return { browser, profile };
-}
+const launch = () => launchChromium();
 
 async function collectedEvents(expected: number): Promise<StreamEnvelope[]> {
   // Standard mode resolves each call once its fetch settled; batching resolves on enqueue. Poll the

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pairwiseQuality } from '../../demo/metrics.js';
+import { pairwiseQuality } from '../../domain/index.js';
 
 describe('pairwise stitching quality', () => {
   it('hand-computed example', () => {

@@ -12,11 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SendResult, sendEvents } from '../../demo/client/batch-sender.js';
 import { type GeneratedEvent, generateDataset, SOURCE_NAMES } from '../../demo/generator/index.js';
 import { collectInsights, type Insights, resolvedPersons } from '../../demo/insights.js';
-import { eventIdentifiers, evidenceClusters, pairwiseQuality } from '../../demo/metrics.js';
+import { eventIdentifiers, evidenceClusters } from '../../demo/metrics.js';
 import { toReportData } from '../../demo/report/from-insights.js';
 import { renderReport } from '../../demo/report/render.js';
 import { SOURCE_CHANNELS } from '../../demo/run.js';
+import { pairwiseQuality } from '../../domain/index.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline.js';
+import { CHROMIUM, launchChromium } from '../fixtures/chromium.js';
 import { run } from './cli-helper.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -242,30 +244,13 @@ describe('restart on the same folder', () => {
   }, 60_000);
 });
 
-const CHROMIUM = '/usr/bin/chromium';
 // .ci/run installs Debian's chromium; in CI its absence must fail the run, not skip the check.
 describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the HTML report in headless Chromium', () => {
   it('draws every chart with the expected number of marks, offline', async () => {
-    const { chromium } = await import('playwright-core');
     const data = toReportData(insights, { sent: all.length, accepted: all.length - invalid.size });
     const file = path.join(dir, 'report.html');
     writeFileSync(file, renderReport(data));
-    const profile = mkdtempSync(path.join(tmpdir(), 'threadline-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1300, height: 900 },
-    });
+    const { browser, profile } = await launchChromium({ viewport: { width: 1300, height: 900 } });
     try {
       const page = await browser.newPage();
       const requests: string[] = [];

@@ -47,8 +47,8 @@ export class IdentityStore {
   /** `leaseClock` (ms) times lease expiry: it must be the time of each lease write, not of the batch. */
   constructor(
     client: DynamoDBClient,
-    // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the table name stays inspectable on the instance
-    private readonly table: string,
+    /** The DynamoDB table the store reads and writes. */
+    readonly table: string,
     private readonly rules: IdentityRules,
     cacheSize = 50_000,
     leaseClock: () => number = Date.now,
