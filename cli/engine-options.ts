@@ -3,7 +3,7 @@
  * workgroup and database to ask. They fill EngineOptions (engine.ts), read by openEngine().
  */
 import type { Command } from 'commander';
-import { DEFAULT_LAKE_DIR } from '../demo/index.js';
+import { DEFAULT_LAKE_DIR } from '../local/index.js';
 
 export function withEngineOptions(
   cmd: Command,

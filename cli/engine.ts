@@ -4,7 +4,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_DEMO_OUT, DEFAULT_LAKE_DIR, LAST_DEMO_LAKE_FILE } from '../demo/index.js';
+import { DEFAULT_DEMO_OUT, LAST_DEMO_LAKE_FILE } from '../demo/index.js';
+import { DEFAULT_LAKE_DIR } from '../local/index.js';
 import type { QueryEngine } from '../query/index.js';
 import { EXIT, UserError } from './errors.js';
 

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CollectorDeps } from '../lambdas/index.js';
 import { type ApiGatewayV2Handler, createHandler } from '../lambdas/index.js';
+import { DEFAULT_DATA_DIR } from './paths.js';
 
 /** API Gateway's own payload limit: larger bodies never reach the Lambda. */
 export const API_GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -242,7 +243,7 @@ export async function startStandaloneCollector(opts: StandaloneCollectorOptions 
   const { mkdir } = await import('node:fs/promises');
   const { startLocalKinesis } = await import('./kinesis.js');
   const { createFileKeyStore, createKinesisWriter } = await import('../lambdas/index.js');
-  const dataDir = opts.dataDir ?? '.threadline';
+  const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
   const streamName = opts.streamName ?? DEV_STREAM_NAME;
   await mkdir(dataDir, { recursive: true });
   const kinesis = await startLocalKinesis(opts.memory ? {} : { path: join(dataDir, 'kinesis') });
@@ -278,7 +279,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       port: { type: 'string', default: '8787' },
       host: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string', default: '.threadline' },
+      data: { type: 'string', default: DEFAULT_DATA_DIR },
       memory: { type: 'boolean', default: false },
     },
   });

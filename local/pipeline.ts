@@ -34,6 +34,7 @@ import { type FaultInjection, type LocalFirehose, startLocalFirehose } from './f
 import { type LocalKinesis, startLocalKinesis } from './kinesis.js';
 import { createKinesisPoller, type KinesisPoller } from './kinesis-poller.js';
 import { createLakeWriter, type LakeWriter } from './lake-writer.js';
+import { DEFAULT_DATA_DIR } from './paths.js';
 
 export { DEV_WRITE_KEY };
 
@@ -98,7 +99,7 @@ function streamTables(streams: { events: string; identity: string; failed: strin
 }
 
 export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promise<LocalPipeline> {
-  const dataDir = path.resolve(opts.dataDir ?? '.threadline');
+  const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const lakeDir = path.join(dataDir, 'lake');
   await mkdir(lakeDir, { recursive: true });
   const persist = !opts.inMemory;

@@ -7,9 +7,10 @@
  */
 import type { Command } from 'commander';
 import { createFileKeyStore, createSsmClient, createSsmKeyStore, type KeyStore, sourcesParameterPath } from '../../lambdas/index.js';
+import { DEFAULT_KEY_FILE } from '../../local/index.js';
 import { TOUCHPOINT_CHANNELS, type TouchpointChannel } from '../../schemas/index.js';
 
-export const DEFAULT_LOCAL_KEY_FILE = '.threadline/sources.json';
+export const DEFAULT_LOCAL_KEY_FILE = DEFAULT_KEY_FILE;
 
 interface StoreOptions {
   stage: string;

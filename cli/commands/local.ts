@@ -7,7 +7,7 @@
 
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startLocalPipeline } from '../../local/index.js';
+import { DEFAULT_DATA_DIR, startLocalPipeline } from '../../local/index.js';
 import { action, UserError } from '../errors.js';
 
 export function register(program: Command): void {
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .description('run the local pipeline (collector, stream, processor, identity store, lake, DuckDB views) until Ctrl-C')
     .option('--port <n>', 'collector port on 127.0.0.1', '8787')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--data-dir <dir>', 'folder for all data (kept across restarts)', '.threadline')
+    .option('--data-dir <dir>', 'folder for all data (kept across restarts)', DEFAULT_DATA_DIR)
     .option('--shards <n>', 'Kinesis shards (only used when the stream is first created)', '2')
     .addHelpText(
       'after',

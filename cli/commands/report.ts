@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { collectInsights, DEFAULT_FUNNEL, renderReport, toReportData } from '../../demo/index.js';
+import { DEFAULT_LAKE_DIR } from '../../local/index.js';
 import { openEngine } from '../engine.js';
 import { action, UserError } from '../errors.js';
 
@@ -10,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('report')
     .description('write a self-contained HTML report (flows, funnel, attribution, data quality) from the local lake')
-    .option('--lake <dir>', 'lake folder', '.threadline/lake')
+    .option('--lake <dir>', 'lake folder', DEFAULT_LAKE_DIR)
     .option('--out <file>', 'HTML file to write', 'threadline-report.html')
     .option('--funnel <names>', 'comma-separated funnel steps', DEFAULT_FUNNEL.join(','))
     .addHelpText(
