@@ -7,7 +7,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { stackName } from '../lambdas/index.js';
-import { ConfigError, configFromContext, ThreadlineStack } from '../lib/index.js';
+import { ConfigError, configFromContext, ThreadlineLocalStackStack, ThreadlineStack } from '../lib/index.js';
 
 const app = new App();
 let config: ReturnType<typeof configFromContext>;
@@ -20,7 +20,8 @@ try {
   }
   throw err;
 }
-new ThreadlineStack(app, stackName(config.stage), {
+const StackClass = config.profile === 'localstack' ? ThreadlineLocalStackStack : ThreadlineStack;
+new StackClass(app, stackName(config.stage), {
   config,
   description: `Threadline ${config.stage}: omnichannel event collection, identity stitching and journey analytics`,
   tags: { project: 'threadline', stage: config.stage },

@@ -10,7 +10,9 @@ import type { QueryEngine } from '../query/index.js';
 import { EXIT, UserError } from './errors.js';
 
 export function checkLake(lakeDir: string): void {
-  const hasTable = existsSync(lakeDir) && readdirSync(lakeDir).some((d) => ['events', 'identity_changes', 'failed_events'].includes(d));
+  const hasTable =
+    existsSync(lakeDir) &&
+    readdirSync(lakeDir).some((d) => ['events', 'identity_changes', 'failed_events', 'attribution_results'].includes(d));
   if (!hasTable) {
     // Asked for the default lake right after a demo (which keeps its data in a temp folder): point there
     let demoLake: string | undefined;

@@ -17,6 +17,7 @@ const COMMAND_MODULES = [
   'report', // HTML report from the lake
   'attribution', // rule-based and data-driven attribution
   'keys', // write keys: add | list | revoke
+  'replay-dead-letters', // re-put the processor's dead-lettered stream batches
   'cost', // cost model per million events
 ] as const;
 

@@ -5,6 +5,7 @@
 import { App } from 'aws-cdk-lib';
 import { stackName } from '../lambdas/index.js';
 import { configFromContext, ThreadlineStack } from '../lib/index.js';
+import { customMetricCount } from './metrics.js';
 import type { DeploymentFacts } from './model.js';
 
 interface CfnResource {
@@ -24,6 +25,26 @@ function functionByDescription(t: CfnTemplateLike, prefix: string): CfnResource 
   const fn = ofType(t, 'AWS::Lambda::Function').find((r) => String(r.Properties?.Description ?? '').startsWith(prefix));
   if (!fn) throw new Error(`template has no Lambda function described "${prefix}..."`);
   return fn;
+}
+
+/** Point-in-time recovery on the identity table (TableV2 synthesizes a GlobalTable with one replica). */
+function identityPitr(t: CfnTemplateLike): boolean {
+  const tables = [...ofType(t, 'AWS::DynamoDB::GlobalTable'), ...ofType(t, 'AWS::DynamoDB::Table')];
+  return tables.some((tb) => {
+    const replicas = (tb.Properties?.Replicas ?? []) as { PointInTimeRecoverySpecification?: { PointInTimeRecoveryEnabled?: boolean } }[];
+    const specs = [tb.Properties?.PointInTimeRecoverySpecification, ...replicas.map((r) => r.PointInTimeRecoverySpecification)];
+    return specs.some((sp) => sp?.PointInTimeRecoveryEnabled === true);
+  });
+}
+
+/** Expiration of the lake's events rows (lifecycle rule expire-events); 0 when nothing expires them. */
+function lakeRetentionDays(t: CfnTemplateLike): number {
+  for (const b of ofType(t, 'AWS::S3::Bucket')) {
+    const rules = (b.Properties?.LifecycleConfiguration?.Rules ?? []) as { Id?: string; ExpirationInDays?: number; Status?: string }[];
+    const rule = rules.find((r) => r.Id === 'expire-events' && r.Status !== 'Disabled');
+    if (rule?.ExpirationInDays) return Number(rule.ExpirationInDays);
+  }
+  return 0;
 }
 
 export function deploymentFromTemplate(t: CfnTemplateLike): DeploymentFacts {
@@ -55,6 +76,10 @@ export function deploymentFromTemplate(t: CfnTemplateLike): DeploymentFacts {
     dashboards: ofType(t, 'AWS::CloudWatch::Dashboard').length,
     secrets: ofType(t, 'AWS::SecretsManager::Secret').length,
     kmsKeys: ofType(t, 'AWS::KMS::Key').length,
+    identityPitr: identityPitr(t),
+    lakeRetentionDays: lakeRetentionDays(t),
+    // Not in the template: the functions publish them at run time (cost/metrics.ts lists them).
+    customMetrics: customMetricCount(),
   };
 }
 

@@ -10,6 +10,12 @@ import { PRICES } from './prices.js';
 
 export const HOURS_PER_MONTH = 730;
 export const SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600;
+export const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
+/**
+ * The month of operation a "monthly cost" describes by default: the lake and the identity table keep
+ * growing, so month 1 would understate storage for every month after it.
+ */
+export const DEFAULT_COST_MONTH = 12;
 const GB = 1024 ** 3;
 
 /** The deployment facts the cost depends on, read from the synthesized template. */
@@ -30,6 +36,12 @@ export interface DeploymentFacts {
   dashboards: number;
   secrets: number;
   kmsKeys: number;
+  /** Point-in-time recovery on the identity table (billed per GB-month of table size). */
+  identityPitr: boolean;
+  /** Days the lake keeps events and identity_changes (S3 lifecycle expiration); 0 = kept for ever. */
+  lakeRetentionDays: number;
+  /** CloudWatch custom metrics the functions publish (metric name x dimension combinations, EMF). */
+  customMetrics: number;
 }
 
 export interface Figure {
@@ -40,7 +52,10 @@ export interface Figure {
 }
 
 export interface PerEventFigures {
-  /** Events per collector HTTP request (client batching). */
+  /**
+   * Events per collector HTTP request: client batching, an explicit input of every estimate. Browser
+   * SDKs send one event per request by default; @segment/analytics-node flushes at 15 (flushAt).
+   */
   eventsPerRequest: Figure;
   /** Kinesis record (CollectedEnvelope JSON) bytes per event. */
   envelopeBytes: Figure;
@@ -60,8 +75,16 @@ export interface PerEventFigures {
   collectorMsPerEvent: Figure;
   processorMsPerInvocation: Figure;
   processorMsPerEvent: Figure;
+  /**
+   * Read request units billed per event: BatchGetItem bills every key it is asked for, found or not
+   * (0.5 RRU per 4 KB eventually consistent, 1 strongly consistent), with no charge per call.
+   */
   dynamoReadUnitsPerEvent: Figure;
   dynamoWriteUnitsPerEvent: Figure;
+  /** Items the identity table gains per event (new identifiers, new persons); nothing expires them. */
+  identityItemsPerEvent: Figure;
+  /** Stored bytes per identity item, DynamoDB's 100 B per-item overhead included. */
+  identityItemBytes: Figure;
   /** Wall time the processor waits per identity write (writes run in record order, one after another). */
   dynamoWriteLatencyMs: Figure;
   /** CloudWatch Logs bytes per collector invocation (platform + application lines). */
@@ -85,6 +108,8 @@ export interface CostLine {
 
 export interface CostEstimate {
   eventsPerMonth: number;
+  /** Month of operation (storage accumulated since month 1 at this volume). */
+  month: number;
   lines: CostLine[];
   totalUsd: number;
   perMillionUsd: number;
@@ -98,8 +123,28 @@ const fmt = (n: number, digits = 2) => n.toLocaleString('en-US', { maximumFracti
 /** On-demand streams start with 4 shards' worth of capacity: each is polled on its own. */
 const ON_DEMAND_INITIAL_SHARDS = 4;
 
-export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, eventsPerMonth: number): CostEstimate {
+export interface EstimateOptions {
+  /** Month of operation, 1-based (default DEFAULT_COST_MONTH). */
+  month?: number;
+}
+
+/**
+ * Average stock, in months of data, during month `month` of linear growth (a month's data arrives
+ * evenly, so month m holds m - 0.5 months on average), capped by a retention of `retentionMonths`.
+ */
+export function storedMonths(month: number, retentionMonths = Number.POSITIVE_INFINITY): number {
+  return Math.max(0, Math.min(month - 0.5, retentionMonths));
+}
+
+export function estimateMonthlyCost(
+  d: DeploymentFacts,
+  f: PerEventFigures,
+  eventsPerMonth: number,
+  opts: EstimateOptions = {},
+): CostEstimate {
   const N = eventsPerMonth;
+  const month = opts.month ?? DEFAULT_COST_MONTH;
+  if (!Number.isInteger(month) || month < 1) throw new RangeError(`cost month must be an integer >= 1 (got ${month})`);
   const lines: CostLine[] = [];
   const warnings: string[] = [];
   const add = (component: string, usd: number, detail: string, fixed = false) => lines.push({ component, usd, detail, fixed });
@@ -111,7 +156,7 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   add(
     'API Gateway HTTP API',
     (tier1 / 1e6) * PRICES.apiGatewayHttpRequestsPerMillion.usd + (tier2 / 1e6) * PRICES.apiGatewayHttpRequestsPerMillionAbove300M.usd,
-    `${fmt(requests / 1e6)} M requests (${f.eventsPerRequest.value} events/request)`,
+    `${fmt(requests / 1e6)} M requests (${f.eventsPerRequest.value} event(s)/request)`,
   );
 
   // ---- Lambda
@@ -179,9 +224,22 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   const rru = N * f.dynamoReadUnitsPerEvent.value;
   const wru = N * f.dynamoWriteUnitsPerEvent.value;
   add(
-    'DynamoDB identity table',
+    'DynamoDB identity requests',
     (rru / 1e6) * PRICES.dynamoDbReadRequestUnitsPerMillion.usd + (wru / 1e6) * PRICES.dynamoDbWriteRequestUnitsPerMillion.usd,
-    `${fmt(rru / 1e6)} M RRU + ${fmt(wru / 1e6)} M WRU (on-demand)`,
+    `${fmt(rru / 1e6)} M RRU (every key read billed) + ${fmt(wru / 1e6)} M WRU (on-demand)`,
+  );
+  // The table only grows (no TTL: an identifier is linked for ever), so its size follows the months.
+  const tableGbAdded = (N * f.identityItemsPerEvent.value * f.identityItemBytes.value) / GB;
+  const tableGbMonth = tableGbAdded * storedMonths(month);
+  add(
+    'DynamoDB identity storage',
+    tableGbMonth * PRICES.dynamoDbStorageGbMonth.usd,
+    `${fmt(tableGbMonth)} GB-month in month ${month} (+${fmt(tableGbAdded)} GB a month)`,
+  );
+  add(
+    'DynamoDB point-in-time recovery',
+    d.identityPitr ? tableGbMonth * PRICES.dynamoDbPitrGbMonth.usd : 0,
+    d.identityPitr ? `${fmt(tableGbMonth)} GB-month of continuous backups` : 'off',
   );
 
   // ---- Firehose (Direct PUT, Parquet conversion, dynamic partitioning)
@@ -226,10 +284,13 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
   // ---- S3
   add('S3 PUT requests', (objects / 1000) * PRICES.s3PutPer1000.usd, `${fmt(objects, 0)} objects`);
   const parquetGb = (N * f.parquetBytes.value) / GB;
+  const retentionMonths = d.lakeRetentionDays > 0 ? d.lakeRetentionDays / DAYS_PER_MONTH : Number.POSITIVE_INFINITY;
+  const lakeGbMonth = parquetGb * storedMonths(month, retentionMonths);
   add(
-    'S3 storage (one month of data, one month)',
-    parquetGb * PRICES.s3StandardGbMonth.usd,
-    `${fmt(parquetGb)} GB Parquet; grows by this every month kept`,
+    'S3 lake storage',
+    lakeGbMonth * PRICES.s3StandardGbMonth.usd,
+    `${fmt(lakeGbMonth)} GB-month in month ${month} (+${fmt(parquetGb)} GB Parquet a month, ` +
+      `${d.lakeRetentionDays > 0 ? `expired after ${d.lakeRetentionDays} days` : 'kept for ever'})`,
   );
 
   // ---- CloudWatch
@@ -238,6 +299,12 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
       invocations * f.processorLogBytesPerInvocation.value) /
     GB;
   add('CloudWatch Logs ingestion', logGb * PRICES.cloudWatchLogsIngestGb.usd, `${fmt(logGb)} GB (Lambda + API access logs)`);
+  add(
+    'CloudWatch custom metrics',
+    d.customMetrics * PRICES.cloudWatchCustomMetricMonth.usd,
+    `${d.customMetrics} metrics (EMF, one per name x dimension set)`,
+    true,
+  );
   add(
     'CloudWatch alarms + dashboard',
     d.alarmMetrics * PRICES.cloudWatchAlarmMetricMonth.usd + d.dashboards * PRICES.cloudWatchDashboardMonth.usd,
@@ -253,7 +320,15 @@ export function estimateMonthlyCost(d: DeploymentFacts, f: PerEventFigures, even
 
   const totalUsd = lines.reduce((s, l) => s + l.usd, 0);
   const variable = lines.filter((l) => !l.fixed).reduce((s, l) => s + l.usd, 0);
-  return { eventsPerMonth: N, lines, totalUsd, perMillionUsd: totalUsd / (N / 1e6), variablePerMillionUsd: variable / (N / 1e6), warnings };
+  return {
+    eventsPerMonth: N,
+    month,
+    lines,
+    totalUsd,
+    perMillionUsd: totalUsd / (N / 1e6),
+    variablePerMillionUsd: variable / (N / 1e6),
+    warnings,
+  };
 }
 
 const A = (value: number, source: string): Figure => ({ value, basis: 'assumption', source });
@@ -263,7 +338,11 @@ const A = (value: number, source: string): Figure => ({ value, basis: 'assumptio
  * (`threadline cost --figures measured.json`); the sources say what they rest on.
  */
 export const DEFAULT_FIGURES: PerEventFigures = {
-  eventsPerRequest: A(20, 'SDK batching: analytics.js batching / server SDKs flush 15-20 events per request; unbatched browsers send 1'),
+  eventsPerRequest: A(
+    1,
+    'browser SDKs (analytics.js) send each event in its own request unless batching is turned on; ' +
+      '@segment/analytics-node batches up to flushAt = 15 events (or what 10 s collected)',
+  ),
   envelopeBytes: A(1200, '1 KB event (the anchor figure) + ~200 B of envelope (source, receivedAt, clientIp)'),
   lakeRecordBytes: A(1400, '58 named columns in JSON, about half null, properties as a JSON string'),
   parquetBytes: A(200, 'Snappy Parquet of repetitive clickstream columns: ~5-8x smaller than the JSON row'),
@@ -276,8 +355,16 @@ export const DEFAULT_FIGURES: PerEventFigures = {
   collectorMsPerEvent: A(0.15, 'zod validation + envelope JSON per event'),
   processorMsPerInvocation: A(40, 'DynamoDB BatchGetItem + three PutRecordBatch round trips per batch'),
   processorMsPerEvent: A(0.5, 'parse, enrich (UA, URL, channel rules), identity resolution from the LRU cache'),
-  dynamoReadUnitsPerEvent: A(0.1, 'eventually consistent 0.5 RRU per item read; the identity LRU cache absorbs ~80% of lookups'),
+  dynamoReadUnitsPerEvent: A(
+    0.1,
+    'BatchGetItem bills 0.5 RRU per key asked for (found or not), eventually consistent; the identity LRU cache absorbs ~80% of lookups',
+  ),
   dynamoWriteUnitsPerEvent: A(0.1, 'writes only when a new identifier is linked or persons merge (~1 in 10 events)'),
+  identityItemsPerEvent: A(
+    0.1,
+    'a new visitor adds an anonymousId node and a person (~2 items); ~1 event in 20 comes from a new visitor or identifier',
+  ),
+  identityItemBytes: A(250, 'node item (keys, person id, type, timestamps, lease attributes) ~150 B + 100 B DynamoDB per-item overhead'),
   dynamoWriteLatencyMs: A(5, 'in-region UpdateItem round trip; identity writes are sequential within a batch'),
   collectorLogBytesPerInvocation: A(600, 'Lambda JSON platform lines (start/report) + one request summary line'),
   processorLogBytesPerInvocation: A(1200, 'platform lines + batch summary + EMF metrics line'),

@@ -131,6 +131,24 @@ export const PRICES = {
     source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
     asOf: AS_OF,
   },
+  dynamoDbStorageGbMonth: {
+    usd: 0.25,
+    unit: 'per GB-month of table storage, Standard table class (item bytes + 100 B overhead per item; first 25 GB free, not counted)',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    asOf: AS_OF,
+  },
+  dynamoDbPitrGbMonth: {
+    usd: 0.2,
+    unit: 'per GB-month of continuous backups (point-in-time recovery), on the table size',
+    source: 'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+    asOf: AS_OF,
+  },
+  cloudWatchCustomMetricMonth: {
+    usd: 0.3,
+    unit: 'per custom metric per month (first 10,000); each metric name x dimension combination is one metric, EMF ones included',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+    asOf: AS_OF,
+  },
   cloudWatchLogsIngestGb: {
     usd: 0.5,
     unit: 'per GB of CloudWatch Logs ingested (standard class)',

@@ -4,10 +4,23 @@
  * Pipeline anchor, the breakdown per component, variants, prices and per-event figures with their
  * provenance.
  */
-import { type CostEstimate, type DeploymentFacts, estimateMonthlyCost, type PerEventFigures, withFigures } from './model.js';
+import {
+  type CostEstimate,
+  DEFAULT_COST_MONTH,
+  type DeploymentFacts,
+  estimateMonthlyCost,
+  type PerEventFigures,
+  withFigures,
+} from './model.js';
 import { ANCHORS, PRICES } from './prices.js';
 
 export const VOLUMES = [10e6, 100e6, 1e9] as const;
+
+/** @segment/analytics-node's default flushAt: the batch a server-side SDK sends. */
+export const SERVER_SDK_EVENTS_PER_REQUEST = 15;
+
+/** Months shown in the storage growth table. */
+export const GROWTH_MONTHS = [1, 3, 6, 12, 24] as const;
 
 export interface Variant {
   name: string;
@@ -29,12 +42,7 @@ export function standardVariants(d: DeploymentFacts, f: PerEventFigures): Varian
   const provisionedShards = (n: number) => Math.max(1, Math.ceil(((n / (730 * 3600)) * f.peakToAverage.value) / 1000));
   const variants: Variant[] = [
     { name: 'as configured', why: 'the synthesized stack with the per-event figures below', deployment: d, figures: f },
-    {
-      name: 'unbatched browsers',
-      why: 'every event its own HTTP request (analytics.js without batching)',
-      deployment: d,
-      figures: withFigures(f, { eventsPerRequest: { value: 1, basis: f.eventsPerRequest.basis, source: 'scenario' } }),
-    },
+    ...batchingVariants(d, f),
     {
       // The processor packs by default; this shows what packing saves, and what a deployment with
       // packing turned off pays (every row its own record, each billed as 5 KB).
@@ -71,15 +79,47 @@ export function standardVariants(d: DeploymentFacts, f: PerEventFigures): Varian
     );
   }
   const matureWrites = f.dynamoWriteUnitsPerEvent.value > 0.1;
+  const batchMore = f.eventsPerRequest.value < SERVER_SDK_EVENTS_PER_REQUEST;
+  let optimised = matureWrites ? withFigures(f, { dynamoWriteUnitsPerEvent: { value: 0.1, basis: 'assumption', source: 'scenario' } }) : f;
+  if (batchMore) {
+    optimised = withFigures(optimised, {
+      eventsPerRequest: { value: SERVER_SDK_EVENTS_PER_REQUEST, basis: 'assumption', source: 'scenario' },
+    });
+  }
   variants.push(
     mark({
       name: 'optimised',
-      why: `provisioned shards${matureWrites ? ' + mature identity graph' : ''}; Firehose packing and client batching as configured`,
+      why:
+        `provisioned shards${matureWrites ? ' + mature identity graph' : ''}` +
+        `${batchMore ? ` + clients batching ${SERVER_SDK_EVENTS_PER_REQUEST} events/request` : ''}; Firehose packing as configured`,
       deployment: { ...d, streamMode: 'provisioned', shardCount: provisionedShards(1e9) },
-      figures: matureWrites ? withFigures(f, { dynamoWriteUnitsPerEvent: { value: 0.1, basis: 'assumption', source: 'scenario' } }) : f,
+      figures: optimised,
     }),
   );
   return variants;
+}
+
+/** The same stack with clients batching differently: one event per request, and a server SDK's flushAt. */
+function batchingVariants(d: DeploymentFacts, f: PerEventFigures): Variant[] {
+  const out: Variant[] = [];
+  const at = (value: number) => withFigures(f, { eventsPerRequest: { value, basis: 'assumption', source: 'scenario' } });
+  if (f.eventsPerRequest.value !== 1) {
+    out.push({
+      name: 'unbatched browsers (1 event/request)',
+      why: 'every event its own HTTP request (analytics.js default)',
+      deployment: d,
+      figures: at(1),
+    });
+  }
+  if (f.eventsPerRequest.value !== SERVER_SDK_EVENTS_PER_REQUEST) {
+    out.push({
+      name: `batched clients (${SERVER_SDK_EVENTS_PER_REQUEST} events/request)`,
+      why: `server-side SDKs at @segment/analytics-node's default flushAt (${SERVER_SDK_EVENTS_PER_REQUEST}), or analytics.js with batching on`,
+      deployment: d,
+      figures: at(SERVER_SDK_EVENTS_PER_REQUEST),
+    });
+  }
+  return out;
 }
 
 /** Variants that switch an on-demand deployment to provisioned are re-sized per volume. */
@@ -117,6 +157,18 @@ export function renderCostMarkdown(opts: {
       'not on how much is collected ($5 per TB scanned; the workgroup caps each query).',
     '',
   );
+  out.push(
+    `Every figure is the bill of month ${DEFAULT_COST_MONTH} at a steady volume: the lake (S3) and the identity table (DynamoDB, ` +
+      'with point-in-time recovery) keep what earlier months wrote, so storage is charged on what has accumulated ' +
+      `(${DEFAULT_COST_MONTH - 0.5} months of data on average during month ${DEFAULT_COST_MONTH}; see "Storage growth").`,
+    '',
+  );
+  out.push(
+    `**Client batching (an input, not a measurement): ${f.eventsPerRequest.value} event(s) per HTTP request** ` +
+      `(${f.eventsPerRequest.basis}: ${f.eventsPerRequest.source}). It sets the API Gateway and collector Lambda lines; ` +
+      'the batching variants below show other values.',
+    '',
+  );
   out.push('## Cost per million events', '');
   out.push(`| events / month | total / month | per million (all-in) | per million (volume-proportional) | ${gap.name.split(' (')[0]} |`);
   out.push('| ---: | ---: | ---: | ---: | ---: |');
@@ -128,7 +180,7 @@ export function renderCostMarkdown(opts: {
   }
   out.push('');
   out.push(
-    '"All-in" spreads the fixed monthly charges (on-demand stream-hours, alarms, dashboard, secret) over the volume; ' +
+    '"All-in" spreads the fixed monthly charges (on-demand stream-hours, custom metrics, alarms, dashboard, secret) over the volume; ' +
       `"volume-proportional" leaves them out, which is how the anchor's per-million figure is stated. ` +
       `The anchor (${gap.basis}) is from ${gap.source}. ` +
       'Threadline does more per event (identity stitching in DynamoDB, enrichment, dedup keys, failed-event capture), ' +
@@ -153,6 +205,23 @@ export function renderCostMarkdown(opts: {
     );
   }
   out.push(`| **total** | ${base.map((e) => `**${usd(e.totalUsd)}**`).join(' | ')} | |`);
+  out.push('');
+
+  const growthVolume = 100e6;
+  out.push(`## Storage growth (${vol(growthVolume)} events a month)`, '');
+  out.push(
+    `Storage lines by month of operation: S3 keeps the lake ${d.lakeRetentionDays > 0 ? `for ${d.lakeRetentionDays} days` : 'for ever (no expiration configured)'}, ` +
+      'the identity table keeps every identifier it has linked.',
+    '',
+  );
+  const growthLines = ['S3 lake storage', 'DynamoDB identity storage', 'DynamoDB point-in-time recovery'];
+  out.push(`| month | ${growthLines.join(' | ')} | total bill |`);
+  out.push(`| ---: | ${growthLines.map(() => '---:').join(' | ')} | ---: |`);
+  for (const m of GROWTH_MONTHS) {
+    const e = estimateMonthlyCost(d, f, growthVolume, { month: m });
+    const cell = (name: string) => usd(e.lines.find((l) => l.component === name)?.usd ?? 0);
+    out.push(`| ${m} | ${growthLines.map(cell).join(' | ')} | ${usd(e.totalUsd)} |`);
+  }
   out.push('');
 
   out.push('## The deployment as synthesized', '');
@@ -192,7 +261,14 @@ export function renderCostMarkdown(opts: {
       `(${f.dynamoWriteUnitsPerEvent.basis}: ${f.dynamoWriteUnitsPerEvent.source}). ` +
       'Demo data is identity-dense (most identifiers new), so this is an upper bound; ' +
       'once most customers are known, writes happen only for new links and merges (the "mature identity graph" variant).',
-    '- Below ~50 M events a month the fixed charges (stream-hours, alarms, dashboard) dominate the per-million figure.',
+    `- DynamoDB reads: ${f.dynamoReadUnitsPerEvent.value} RRU/event (${f.dynamoReadUnitsPerEvent.basis}). ` +
+      'BatchGetItem has no per-call charge but bills every key it is asked for, found or not: 0.5 RRU per item up to 4 KB ' +
+      'eventually consistent, 1 RRU strongly consistent. Counting only the items found (or adding a charge per call) understates it.',
+    `- Client batching decides the request-priced lines: at ${f.eventsPerRequest.value} event(s) per request, ` +
+      `API Gateway and the collector Lambda are paid ${f.eventsPerRequest.value === 1 ? 'once per event' : `once per ${f.eventsPerRequest.value} events`}. ` +
+      `Browser SDKs send one event per request by default; @segment/analytics-node flushes at ${SERVER_SDK_EVENTS_PER_REQUEST} events ` +
+      '(flushAt) or after 10 s (flushInterval), whichever comes first.',
+    '- Below ~50 M events a month the fixed charges (stream-hours, custom metrics, alarms, dashboard) dominate the per-million figure.',
     '',
   );
   return out.join('\n');
@@ -200,7 +276,12 @@ export function renderCostMarkdown(opts: {
 
 export function renderCostText(opts: { stage: string; deployment: DeploymentFacts; figures: PerEventFigures }): string {
   const gap = ANCHORS.gameAnalyticsPipeline;
-  const lines = [`Threadline ${opts.stage}: monthly AWS cost (us-east-1 list prices; Athena queries excluded)`, ''];
+  const f = opts.figures;
+  const lines = [
+    `Threadline ${opts.stage}: AWS bill of month ${DEFAULT_COST_MONTH} (us-east-1 list prices; Athena queries excluded)`,
+    `Client batching: ${f.eventsPerRequest.value} event(s) per request (${f.eventsPerRequest.basis}); change it with --figures.`,
+    '',
+  ];
   lines.push(
     `${'events/month'.padStart(12)}  ${'total'.padStart(10)}  ${'per M all-in'.padStart(12)}  ${'per M volume'.padStart(12)}  GAP per M`,
   );

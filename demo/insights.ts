@@ -115,7 +115,7 @@ export async function collectInsights(engine: QueryEngine, opts: InsightOptions 
     friction: h.friction_rate == null ? null : num(h.friction_rate),
   }));
 
-  const flows: FlowRow[] = (await q<FlowRow>(`SELECT step, source, target, count FROM path_flows WHERE step <= 6`)).map((f) => ({
+  const flows: FlowRow[] = (await q<FlowRow>(`SELECT step, source, target, count FROM path_flows`)).map((f) => ({
     step: num(f.step),
     source: String(f.source),
     target: String(f.target),

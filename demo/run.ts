@@ -39,6 +39,8 @@ export interface DemoOptions {
   onPhase?: (phase: string, detail?: string) => void;
   /** Write the NDJSON files per source (default true). */
   writeNdjson?: boolean;
+  /** Called once the pipeline runs, so that a caller can stop it cleanly on a signal. */
+  onStarted?: (pipeline: LocalPipeline) => void;
 }
 
 export interface DemoResult {
@@ -74,6 +76,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   phase('start', dataDir);
   const pipeline: LocalPipeline = await startLocalPipeline({ dataDir });
   const startMs = Date.now() - t0;
+  opts.onStarted?.(pipeline);
   try {
     const tg = Date.now();
     const dataset = generateDataset({ customers: opts.customers, seed: opts.seed, ...(opts.days ? { days: opts.days } : {}) });

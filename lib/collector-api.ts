@@ -3,8 +3,9 @@
  * collector Lambda, which authenticates write keys against SSM and writes to Kinesis.
  *
  * CORS is the collector's job, not API Gateway's: origins are allowed per source (write key) on top
- * of the deployment's list (THREADLINE_ALLOWED_ORIGINS), and an HTTP API with a CORS configuration
- * would overwrite the collector's headers. So OPTIONS is routed to the Lambda like the rest.
+ * of the deployment's list (collector.allowedOrigins, in THREADLINE_CONFIG), and an HTTP API with a
+ * CORS configuration would overwrite the collector's headers. So OPTIONS is routed to the Lambda like
+ * the rest.
  *
  * Write keys ARE the authentication (Segment-compatible clients send them as Basic auth or in the
  * body), so the routes carry no API Gateway authorizer; stage throttling caps the request rate before

@@ -14,18 +14,32 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import {
+  type CollectorSettings,
+  collectorSettingsSchema,
+  DEFAULT_PROCESSOR_SETTINGS,
+  type ProcessorSettings,
+  processorSettingsSchema,
+  settingsEnvironment,
+} from '../lambdas/index.js';
+import { EARLIEST_EVENT_DATE, isIsoDate } from '../schemas/index.js';
 import { DEFAULT_VIEW_CONFIG, resolveViewConfig, type ViewConfig } from '../sql/index.js';
+import { LANES_FOR_A_FULL_SHARD } from './shard-sizing.js';
 
 const STAGE_RE = /^[a-z][a-z0-9-]{0,19}$/;
 
-const originSchema = z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o), {
-  message: "must be '*' or an origin like https://shop.example.com (scheme and host, no path)",
-});
+/** Enough processor lanes per shard to drain a shard written at its limit (lib/shard-sizing.ts: 4). */
+export const DEFAULT_PARALLELIZATION_FACTOR = LANES_FOR_A_FULL_SHARD;
 
 export const configSchema = z
   .strictObject({
     /** Deployment stage; part of resource names and of the SSM key path /threadline/<stage>/sources. */
     stage: z.string().regex(STAGE_RE, 'must be lower-case letters, digits or dashes, start with a letter, <= 20 chars'),
+    /**
+     * Which stack to build: 'aws' (the full stack) or 'localstack' (only LocalStack Community resource
+     * types: function URL instead of the HTTP API, JSON lake without Glue/Athena; lib/localstack-stack.ts).
+     */
+    profile: z.enum(['aws', 'localstack']),
     /** Production hardening: deletion protection, RETAIN on teardown. Defaults to stage === 'prod'. */
     production: z.boolean(),
     /** Optional e-mail subscribed to the alarm topic. */
@@ -63,18 +77,8 @@ export const configSchema = z
     collector: z.strictObject({
       memoryMb: z.number().int().min(128).max(10240),
       timeoutSeconds: z.number().int().min(1).max(29, 'must be <= 29 (API Gateway integration timeout is 30 s)'),
-      /** Browser origins allowed by CORS on the HTTP API. */
-      // `-c threadline.collector.allowedOrigins=https://a.com,https://b.com` arrives as one string.
-      allowedOrigins: z.preprocess(
-        (v) =>
-          typeof v === 'string'
-            ? v
-                .split(',')
-                .map((s) => s.trim())
-                .filter((s) => s.length > 0)
-            : v,
-        z.array(originSchema).min(1),
-      ),
+      /** Browser origins allowed by CORS on the HTTP API (a comma list from `-c`). */
+      allowedOrigins: collectorSettingsSchema.shape.allowedOrigins,
       /** HTTP API stage throttling (steady requests/s and burst). */
       throttling: z.strictObject({
         rateLimit: z.number().positive(),
@@ -94,7 +98,27 @@ export const configSchema = z
         .refine((n) => n === -1 || (n >= 60 && n <= 604800), {
           message: 'must be -1 (infinite) or between 60 and 604800',
         }),
+      /**
+       * Batches processed at once per shard (Lambda keeps the order of records with the same partition
+       * key, and the collector keys records by userId, else anonymousId). See DEFAULT_PARALLELIZATION_FACTOR.
+       */
       parallelizationFactor: z.number().int().min(1).max(10),
+    }),
+    /** Identity guard rails of the processor (lambdas/shared/function-config.ts). */
+    identity: processorSettingsSchema.shape.identity,
+    /** Consent policy of the processor: strip | drop | ignore events denying one of `categories`. */
+    consent: processorSettingsSchema.shape.consent,
+    /** Region assumed for phone numbers without a country code (a UK national number needs GB). */
+    defaultPhoneRegion: processorSettingsSchema.shape.defaultPhoneRegion,
+    /** The accepted event-time range, one setting for the collector and the lake's partition projection. */
+    eventTime: z.strictObject({
+      /** Earliest accepted event date (UTC, YYYY-MM-DD): older events are refused with 400 and projection starts here. */
+      earliestDate: z.string().refine(isIsoDate, 'must be a real date written YYYY-MM-DD'),
+    }),
+    /** Replay of the processor's dead-letter queue (threadline replay-dead-letters). */
+    deadLetters: z.strictObject({
+      /** Hours a dead-lettered batch is guaranteed to stay in the stream: maxRecordAge <= streamHours - this. */
+      replayMarginHours: z.number().int().min(1),
     }),
     athena: z.strictObject({
       /** Per-query scan limit of the workgroup, in MB (Athena minimum 10 MB). */
@@ -132,12 +156,15 @@ export const configSchema = z
     if (c.collector.throttling.burstLimit < c.collector.throttling.rateLimit) {
       ctx.addIssue({ code: 'custom', path: ['collector', 'throttling', 'burstLimit'], message: 'must be >= rateLimit' });
     }
-    // Past the stream's retention a record is gone: a longer max age would only hide that.
-    if (c.processor.maxRecordAgeSeconds !== -1 && c.processor.maxRecordAgeSeconds > c.retention.streamHours * 3600) {
+    // A dead-lettered batch is only a pointer (shard + sequence range) into the stream: it must reach the
+    // queue while the stream still holds the records, with time left to replay them. An infinite age
+    // would let a lagging shard give up on records the stream has already trimmed.
+    const replayableAge = (c.retention.streamHours - c.deadLetters.replayMarginHours) * 3600;
+    if (c.processor.maxRecordAgeSeconds === -1 || c.processor.maxRecordAgeSeconds > replayableAge) {
       ctx.addIssue({
         code: 'custom',
         path: ['processor', 'maxRecordAgeSeconds'],
-        message: `must be <= retention.streamHours x 3600 (${c.retention.streamHours * 3600})`,
+        message: `must be <= (retention.streamHours - deadLetters.replayMarginHours) x 3600 (${replayableAge}) so dead letters stay replayable`,
       });
     }
     // A processor invocation that outlives the batching window plus retries starves the shard.
@@ -158,6 +185,7 @@ export function defaultConfig(stage = 'dev'): z.input<typeof configSchema> {
   const production = stage === 'prod';
   return {
     stage,
+    profile: 'aws',
     production,
     lakeEncryption: 's3-managed',
     retention: {
@@ -182,12 +210,43 @@ export function defaultConfig(stage = 'dev'): z.input<typeof configSchema> {
       batchSize: 500,
       maxBatchingWindowSeconds: 5,
       retryAttempts: 10,
-      maxRecordAgeSeconds: 86400,
-      parallelizationFactor: 1,
+      maxRecordAgeSeconds: 6 * 3600,
+      parallelizationFactor: DEFAULT_PARALLELIZATION_FACTOR,
     },
+    identity: {
+      maxUsers: { ...(DEFAULT_PROCESSOR_SETTINGS.identity.maxUsers as Record<string, number>) },
+      mergeWeakOnly: DEFAULT_PROCESSOR_SETTINGS.identity.mergeWeakOnly,
+      priority: [...DEFAULT_PROCESSOR_SETTINGS.identity.priority],
+    },
+    consent: { mode: DEFAULT_PROCESSOR_SETTINGS.consent.mode, categories: [...DEFAULT_PROCESSOR_SETTINGS.consent.categories] },
+    defaultPhoneRegion: DEFAULT_PROCESSOR_SETTINGS.defaultPhoneRegion,
+    eventTime: { earliestDate: EARLIEST_EVENT_DATE },
+    deadLetters: { replayMarginHours: 12 },
     athena: { bytesScannedCutoffMb: 10 * 1024 },
     views: {},
   };
+}
+
+/** What the processor function is configured with: its settings plus the views' conversion events. */
+export function processorSettings(c: ThreadlineConfig): ProcessorSettings {
+  return {
+    identity: c.identity,
+    consent: c.consent,
+    defaultPhoneRegion: c.defaultPhoneRegion,
+    conversionEvents: [...c.views.conversionEvents],
+  };
+}
+
+export function collectorSettings(c: ThreadlineConfig): CollectorSettings {
+  return { allowedOrigins: c.collector.allowedOrigins, earliestEventDate: c.eventTime.earliestDate };
+}
+
+/**
+ * The ONE way settings reach a function: its settings as THREADLINE_CONFIG, parsed at cold start by
+ * the function with the same schema (lambdas/processor/config.ts, lambdas/collector/config.ts).
+ */
+export function functionSettingsEnvironment(c: ThreadlineConfig, fn: 'processor' | 'collector'): Record<string, string> {
+  return settingsEnvironment(fn === 'processor' ? processorSettings(c) : collectorSettings(c));
 }
 
 export class ConfigError extends Error {
@@ -255,11 +314,43 @@ export function resolveConfig(input: ThreadlineConfigInput = {}): ThreadlineConf
     throw new ConfigError(problems);
   }
   const c = parsed.data;
-  return {
+  const config: ThreadlineConfig = {
     ...c,
     athena: { ...c.athena, database: c.athena.database ?? `threadline_${c.stage.replace(/-/g, '_')}` },
     views: resolveViewConfig(c.views as Partial<ViewConfig>),
   };
+  const problems = functionSettingsProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * Lambda allows 4 KB for ALL environment variables of a function; the settings get at most this much
+ * so that resource names and the Powertools variables still fit.
+ */
+export const MAX_SETTINGS_BYTES = 3 * 1024;
+
+/**
+ * What each function will parse, checked with the function's own schema (e.g. an empty conversion
+ * event name passes the views' checks but not the processor's), and its size in the environment.
+ */
+function functionSettingsProblems(c: ThreadlineConfig): string[] {
+  const problems: string[] = [];
+  const check = (fn: 'processor' | 'collector', schema: z.ZodType, settings: unknown) => {
+    const parsed = schema.safeParse(settings);
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) problems.push(`${fn} settings ${i.path.map(String).join('.')}: ${i.message}`);
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(settings), 'utf8');
+    if (bytes > MAX_SETTINGS_BYTES) {
+      problems.push(
+        `${fn} settings: ${bytes} bytes of THREADLINE_CONFIG, more than the ${MAX_SETTINGS_BYTES} that fit in a function's environment`,
+      );
+    }
+  };
+  check('processor', processorSettingsSchema, processorSettings(c));
+  check('collector', collectorSettingsSchema, collectorSettings(c));
+  return problems;
 }
 
 /** Context keys that steer the app itself rather than the stack (see bin/threadline.ts). */

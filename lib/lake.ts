@@ -55,6 +55,11 @@ export interface LakeProps {
     readonly logDays: number;
   };
   readonly buffering: { readonly sizeMb: number; readonly intervalSeconds: number };
+  /**
+   * First day of the tables' partition projection (YYYY-MM-DD): the earliest event date the collector
+   * accepts (config eventTime.earliestDate). Defaults to schemas/limits.ts EARLIEST_EVENT_DATE.
+   */
+  readonly earliestEventDate?: string;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -126,7 +131,7 @@ export class Lake extends Construct {
     const tables = {} as Record<LakeTableName, glue.CfnTable>;
     const streams = {} as Record<LakeTableName, firehose.CfnDeliveryStream>;
     for (const t of LAKE_TABLE_NAMES) {
-      tables[t] = this.createTable(t);
+      tables[t] = this.createTable(t, props.earliestEventDate);
       streams[t] = this.createDeliveryStream(t, tables[t], props);
     }
     this.tables = tables;
@@ -137,7 +142,10 @@ export class Lake extends Construct {
     this.attributionResults = new glue.CfnTable(this, 'Table-attribution_results', {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
-      tableInput: attributionResultsTableInput({ lakeLocation: `s3://${this.bucket.bucketName}` }),
+      tableInput: attributionResultsTableInput({
+        lakeLocation: `s3://${this.bucket.bucketName}`,
+        projectionStart: props.earliestEventDate,
+      }),
     });
     this.attributionResults.node.addDependency(this.database);
   }
@@ -155,13 +163,13 @@ export class Lake extends Construct {
     return Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' });
   }
 
-  private createTable(t: LakeTableName): glue.CfnTable {
+  private createTable(t: LakeTableName, projectionStart: string | undefined): glue.CfnTable {
     // Columns, SerDe and partition projection come from the shared layout (schemas/lake.ts columns):
     // Athena computes partitions from table properties, so a new day is queryable with no crawler.
     const table = new glue.CfnTable(this, `Table-${t}`, {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
-      tableInput: glueTableInput(t, { lakeLocation: `s3://${this.bucket.bucketName}` }),
+      tableInput: glueTableInput(t, { lakeLocation: `s3://${this.bucket.bucketName}`, projectionStart }),
     });
     table.node.addDependency(this.database);
     return table;

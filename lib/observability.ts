@@ -152,8 +152,44 @@ export class Observability extends Construct {
         0,
         `${name} records failed Parquet conversion: see the processing-failed/ prefix in the lake bucket.`,
       );
+      // Delivery failures and partition overflow both divert records to the error prefix, which expires:
+      // without an alarm those rows are lost silently.
+      const s3Success = fh('DeliveryToS3.Success', 'Minimum');
+      alarm(
+        `Firehose-${name}-DeliveryToS3`,
+        s3Success,
+        1,
+        `${name}: some Firehose puts to S3 failed (DeliveryToS3.Success < 1): check the role, bucket and key; failed records go to processing-failed/.`,
+        { comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD },
+      );
+      const partitionExceeded = fh('PartitionCountExceeded', 'Maximum');
+      alarm(
+        `Firehose-${name}-PartitionCountExceeded`,
+        partitionExceeded,
+        0,
+        `${name}: more event dates in one buffer than Firehose's active-partition limit; the excess went to ` +
+          'processing-failed/ (activePartitionExceeded): replay it and load history sorted by time in smaller spans.',
+      );
+      const partitionUse = new cloudwatch.MathExpression({
+        expression: 'IF(lim > 0, 100 * parts / lim, 0)',
+        usingMetrics: { parts: fh('PartitionCount', 'Maximum'), lim: fh('ActivePartitionsLimit', 'Minimum') },
+        label: 'active partitions % of limit',
+        period: FIVE_MIN,
+      });
+      alarm(
+        `Firehose-${name}-PartitionHeadroom`,
+        partitionUse,
+        80,
+        `${name}: active partitions above 80% of Firehose's limit: a wider history load would overflow to processing-failed/.`,
+      );
       firehoseWidgets.push(
         new cloudwatch.GraphWidget({ title: `Firehose ${name}: freshness (s)`, left: [freshness], width: 6 }),
+        new cloudwatch.GraphWidget({
+          title: `Firehose ${name}: S3 delivery success / partitions`,
+          left: [s3Success],
+          right: [partitionUse, partitionExceeded],
+          width: 6,
+        }),
         new cloudwatch.GraphWidget({
           title: `Firehose ${name}: records in / failed conversion`,
           left: [fh('IncomingRecords', 'Sum')],

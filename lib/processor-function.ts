@@ -17,6 +17,7 @@ import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge.js';
@@ -38,6 +39,8 @@ export interface ProcessorFunctionProps {
   readonly environment: Record<string, string>;
   /** DynamoDB actions the identity code issues (see the stack: derived from the processor's code). */
   readonly dynamoDbActions: readonly string[];
+  /** The HMAC key for identifier hashes, read by the function at cold start (its ARN is in the environment). */
+  readonly hashKeySecret: secretsmanager.ISecret;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly batchSize: number;
@@ -51,6 +54,7 @@ export interface ProcessorFunctionProps {
 
 export const PROCESSOR_FIXED_ACTIONS = {
   firehose: ['firehose:PutRecordBatch'],
+  secretsmanager: ['secretsmanager:GetSecretValue'],
 } as const;
 
 export class ProcessorFunction extends Construct {
@@ -103,6 +107,14 @@ export class ProcessorFunction extends Construct {
         sid: 'DeliverLakeRecords',
         actions: [...PROCESSOR_FIXED_ACTIONS.firehose],
         resources: [ds.events.attrArn, ds.identityChanges.attrArn, ds.failed.attrArn],
+      }),
+    );
+    // Not grantRead(): that adds DescribeSecret, which the code never calls.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadHashKey',
+        actions: [...PROCESSOR_FIXED_ACTIONS.secretsmanager],
+        resources: [props.hashKeySecret.secretArn],
       }),
     );
     role.addToPrincipalPolicy(

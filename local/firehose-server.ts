@@ -19,6 +19,7 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { MAX_BYTES_PER_CALL, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL } from '../lambdas/index.js';
 import type { FirehoseSink } from './firehose-sink.js';
+import { capConnections } from './standin-guard.js';
 
 const TARGET_PREFIX = 'Firehose_20150804.';
 
@@ -68,10 +69,19 @@ class ApiError extends Error {
   }
 }
 
+/** Larger bodies are refused unread: the largest valid call (4 MiB of records, base64 in JSON) fits. */
+const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_REQUEST_BYTES) return void chunks.push(c);
+      req.removeAllListeners('data').resume();
+      reject(new ApiError(413, 'InvalidArgumentException', `request body over ${MAX_REQUEST_BYTES} bytes`));
+    });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
@@ -255,6 +265,7 @@ export async function startLocalFirehose(opts: LocalFirehoseOptions): Promise<Lo
       else send(res, 500, { __type: 'InternalFailure', message: 'internal error' });
     }
   });
+  capConnections(server); // slow or piled-up clients cost a bounded number of sockets
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());

@@ -21,8 +21,16 @@
  * failing on blocks its shard (retried, with backoff, until stop()), exactly as it would on AWS until
  * the stream's retention expires it. Callers that want poison records routed away set a limit (the
  * local pipeline sets maximumRetryAttempts: 10).
+ *
+ * A shard loop never ends on an error (only when its shard is closed, or on stop()). Whatever fails
+ * (GetRecords, an expired iterator, a checkpoint that cannot be written, an on-failure destination
+ * that cannot take records, a handler error classed by `isBackpressure`), the shard stalls: it drops
+ * what it had read, waits (bounded exponential backoff) and reads again from its checkpoint, until it
+ * gets through. A checkpoint is only advanced in memory after the handler succeeded, and the file is
+ * rewritten before the shard reads anything further, so the file never points past unprocessed
+ * records. A stall and its end are logged once each; health() shows them.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type _Record,
@@ -80,6 +88,47 @@ export interface KinesisPollerOptions {
   region?: string;
   /** Clock for record ages, ms since the epoch (default Date.now; tests move it forward). */
   now?: () => number;
+  /**
+   * Handler errors meaning "the destination cannot take writes now" (a full or unwritable lake): the
+   * shard stalls and retries from its checkpoint until the handler gets through; such errors never
+   * bisect a batch, never count towards maximumRetryAttempts and never send records to onFailure.
+   */
+  isBackpressure?: (error: unknown) => boolean;
+  /**
+   * The handler only reports batch item failures for a transient cause (its contract: input it can
+   * never process is routed by the handler itself), so the shard treats them like back-pressure:
+   * records before the first failure are checkpointed, the rest retried from there without limit
+   * (stall backoff), never sent to onFailure. Default false (AWS: they count towards the retry limit).
+   */
+  itemFailuresAreTransient?: boolean;
+  /** Cap of the backoff between attempts of a stalled shard (default 5 s). */
+  maxStallDelayMs?: number;
+  /** Where stalls and recoveries are reported, one line per change (default console.error). */
+  log?: (line: string) => void;
+}
+
+/** What a shard loop is doing. 'stalled': failing and retrying from its checkpoint. */
+export type ShardPhase = 'starting' | 'running' | 'idle' | 'stalled' | 'ended' | 'stopped';
+
+export interface ErrorInfo {
+  message: string;
+  code?: string;
+  at: Date;
+}
+
+export interface ShardHealth {
+  shardId: string;
+  state: ShardPhase;
+  /** Last sequence number processed (in memory). */
+  checkpoint?: string;
+  /** Last sequence number in the checkpoint file: where a restart resumes (absent: the start). */
+  persistedCheckpoint?: string;
+  /** Failed attempts since the shard last got through. */
+  failedAttempts: number;
+  stalledSince?: Date;
+  lastError?: ErrorInfo;
+  /** From the last GetRecords: how far the shard's reader is behind the stream's tip. */
+  millisBehindLatest?: number;
 }
 
 export interface PollerStats {
@@ -100,7 +149,47 @@ export interface KinesisPoller {
    */
   stop(): Promise<void>;
   checkpoints(): Record<string, string>;
+  /** Per-shard state, for health checks. */
+  health(): ShardHealth[];
   readonly stats: PollerStats;
+}
+
+/** The handler reported batch item failures and they are transient (itemFailuresAreTransient). */
+export class BatchItemFailuresError extends Error {
+  override readonly name = 'BatchItemFailuresError';
+  readonly code = 'BatchItemFailures';
+  constructor(count: number, fromSequence: string) {
+    super(`the handler could not complete ${count} records from sequence ${fromSequence} (downstream unavailable)`);
+  }
+}
+
+/** drain() could not finish: names each shard that is not caught up, what it is doing and why. */
+export class DrainTimeoutError extends Error {
+  override readonly name = 'DrainTimeoutError';
+  constructor(readonly shards: ShardHealth[]) {
+    super(`kinesis-poller: drain timed out; not caught up: ${shards.map(describeShard).join('; ')}`);
+  }
+}
+
+/** One line about a shard: state, last error, where a restart would resume. */
+export function describeShard(h: ShardHealth): string {
+  const parts = [`${h.shardId} ${h.state}`];
+  if (h.state === 'stalled' && h.stalledSince)
+    parts.push(`since ${h.stalledSince.toISOString()} after ${h.failedAttempts} failed attempts`);
+  if (h.lastError) parts.push(`last error: ${formatError(h.lastError)}`);
+  parts.push(h.persistedCheckpoint ? `resumes after sequence ${h.persistedCheckpoint}` : 'resumes from the start of the shard');
+  return parts.join(', ');
+}
+
+/** "CODE: message", without repeating a code the message already contains. */
+export function formatError(e: { code?: string; message: string }): string {
+  return e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message;
+}
+
+export function errorInfo(err: unknown): ErrorInfo {
+  const e = err as { message?: unknown; code?: unknown; name?: unknown } | undefined;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+  return { message: String(e?.message ?? err), ...(code ? { code } : {}), at: new Date() };
 }
 
 function checkLimit(name: string, value: number, min: number, max: number): number {
@@ -114,10 +203,18 @@ interface ShardState {
   shardId: string;
   iterator?: string;
   buffer: _Record[];
+  /** The iterator must be (re)obtained from the checkpoint before reading. */
+  needIterator: boolean;
   /** Incremented each time the shard is seen caught up (no buffered records, empty read at the tip). */
   idleEpoch: number;
   idle: boolean;
+  /** The shard has no more records (closed by resharding): the loop ends once its buffer is empty. */
   closed: boolean;
+  state: ShardPhase;
+  failedAttempts: number;
+  stalledSince?: Date;
+  lastError?: ErrorInfo;
+  millisBehindLatest?: number;
 }
 
 export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
@@ -130,11 +227,16 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
   const pollMs = opts.pollIntervalMs ?? 100;
   const retryDelay = opts.retryDelayMs ?? 50;
   const region = opts.region ?? 'us-east-1';
+  const maxStallDelay = opts.maxStallDelayMs ?? 5_000;
+  const log = opts.log ?? ((line: string) => console.error(line));
   const stats: PollerStats = { invocations: 0, recordsDelivered: 0, retries: 0, bisections: 0, recordsToOnFailure: 0 };
   let checkpoints: Record<string, string> = {};
   if (opts.checkpointFile && existsSync(opts.checkpointFile)) {
     checkpoints = JSON.parse(readFileSync(opts.checkpointFile, 'utf8')) as Record<string, string>;
   }
+  /** What the checkpoint file holds; `dirty` = the in-memory checkpoints are ahead of it. */
+  let persisted: Record<string, string> = { ...checkpoints };
+  let dirty = false;
   let running = false;
   let streamArn = '';
   const shards: ShardState[] = [];
@@ -168,15 +270,55 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
 
   function persist(): void {
     if (!opts.checkpointFile) return;
-    mkdirSync(dirname(opts.checkpointFile), { recursive: true });
+    const snapshot = { ...checkpoints };
     const tmp = `${opts.checkpointFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(checkpoints, null, 2));
-    renameSync(tmp, opts.checkpointFile);
+    try {
+      mkdirSync(dirname(opts.checkpointFile), { recursive: true });
+      writeFileSync(tmp, JSON.stringify(snapshot, null, 2));
+      renameSync(tmp, opts.checkpointFile);
+    } catch (err) {
+      dirty = true;
+      // A partial temporary file would hold space the next attempt needs.
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // Its folder is the problem (not a folder, not writable): there is no file to remove.
+      }
+      throw err;
+    }
+    persisted = snapshot;
+    dirty = Object.keys(checkpoints).some((k) => checkpoints[k] !== snapshot[k]);
   }
 
+  /** Records up to `seq` are processed; throws (the shard stalls) if the file cannot be rewritten. */
   function checkpoint(shardId: string, seq: string): void {
     checkpoints[shardId] = seq;
     persist();
+  }
+
+  function stalled(s: ShardState, err: unknown): void {
+    const info = errorInfo(err);
+    const changed = s.failedAttempts === 0 || s.lastError?.code !== info.code || s.lastError?.message !== info.message;
+    s.failedAttempts++;
+    s.stalledSince ??= info.at;
+    s.lastError = info;
+    s.state = 'stalled';
+    s.idle = false;
+    if (changed) {
+      const at = persisted[s.shardId] ? `after sequence ${persisted[s.shardId]}` : 'from the start of the shard';
+      log(
+        `kinesis-poller: shard ${s.shardId} stalled: ${formatError(info)}; ` +
+          `retrying ${at} with backoff up to ${maxStallDelay} ms until it gets through`,
+      );
+    }
+  }
+
+  function recovered(s: ShardState): void {
+    if (s.failedAttempts === 0) return;
+    const secs = ((Date.now() - (s.stalledSince?.getTime() ?? Date.now())) / 1000).toFixed(1);
+    log(`kinesis-poller: shard ${s.shardId} resumed after ${s.failedAttempts} failed attempts (${secs} s stalled)`);
+    s.failedAttempts = 0;
+    s.stalledSince = undefined;
   }
 
   function toLambdaRecord(shardId: string, r: _Record): KinesisStreamRecord {
@@ -214,6 +356,10 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
 
   /** One GetRecords; returns true when the shard is at its tip. */
   async function read(s: ShardState, limit: number): Promise<boolean> {
+    if (s.needIterator) {
+      s.iterator = await iteratorFor(s.shardId);
+      s.needIterator = false;
+    }
     if (!s.iterator) {
       s.closed = true;
       return true;
@@ -221,6 +367,7 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
     const out = await opts.client.send(new GetRecordsCommand({ ShardIterator: s.iterator, Limit: Math.min(10_000, Math.max(1, limit)) }));
     s.buffer.push(...(out.Records ?? []));
     s.iterator = out.NextShardIterator;
+    s.millisBehindLatest = out.MillisBehindLatest;
     if (!s.iterator) s.closed = true;
     return (out.Records ?? []).length === 0 || out.MillisBehindLatest === 0;
   }
@@ -249,6 +396,8 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
       try {
         response = await opts.handler({ Records: lambdaRecords });
       } catch (error) {
+        // Not the records' fault: the shard stalls and retries them from its checkpoint (runShard).
+        if (opts.isBackpressure?.(error)) throw error;
         attempts++;
         if (retriesExhausted(attempts)) {
           await exhaust(s, lambdaRecords, 'handler_error', attempts, error);
@@ -289,6 +438,7 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
       } else {
         attempts++;
       }
+      if (opts.itemFailuresAreTransient) throw new BatchItemFailuresError(remaining.length, remaining[0]!.SequenceNumber!);
       if (retriesExhausted(attempts)) {
         await exhaust(
           s,
@@ -316,37 +466,78 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
   }
 
   async function runShard(s: ShardState): Promise<void> {
-    s.iterator = await iteratorFor(s.shardId);
     while (running) {
-      let atTip = false;
-      if (s.buffer.length < batchSize && !s.closed) {
-        atTip = await read(s, batchSize - s.buffer.length);
-        const windowEnd = Date.now() + windowMs;
-        while (running && !atTip && !s.closed && s.buffer.length < batchSize && Date.now() < windowEnd) {
-          atTip = await read(s, batchSize - s.buffer.length);
+      try {
+        // A processed batch whose checkpoint is not on disk yet: read nothing more until it is.
+        if (dirty) persist();
+        const ended = await step(s);
+        if (!running) break;
+        recovered(s);
+        s.state = s.idle ? 'idle' : 'running';
+        if (ended) {
+          s.state = 'ended';
+          return;
         }
-        // Within the batching window, also wait for new records at the tip.
-        while (running && atTip && windowMs > 0 && s.buffer.length > 0 && s.buffer.length < batchSize && Date.now() < windowEnd) {
-          await pause(Math.min(pollMs, windowEnd - Date.now()));
-          atTip = await read(s, batchSize - s.buffer.length);
-        }
+      } catch (err) {
+        if (!running) break;
+        stalled(s, err);
+        // Start over from the checkpoint: what was read after it is read again.
+        s.buffer = [];
+        s.needIterator = true;
+        s.closed = false;
+        await pause(Math.min(maxStallDelay, retryDelay * 2 ** (s.failedAttempts - 1)));
       }
-      if (s.buffer.length === 0) {
-        s.idle = true;
-        s.idleEpoch++;
-        if (s.closed) return;
-        await pause(pollMs);
-        continue;
-      }
-      s.idle = false;
-      const batch = s.buffer.splice(0, batchSize);
-      await processBatch(s, batch);
     }
+    s.state = 'stopped';
+  }
+
+  /** One round: fill a batch and process it, or note the shard idle. Returns true once the shard ended. */
+  async function step(s: ShardState): Promise<boolean> {
+    let atTip = false;
+    if (s.buffer.length < batchSize && !s.closed) {
+      atTip = await read(s, batchSize - s.buffer.length);
+      const windowEnd = Date.now() + windowMs;
+      while (running && !atTip && !s.closed && s.buffer.length < batchSize && Date.now() < windowEnd) {
+        atTip = await read(s, batchSize - s.buffer.length);
+      }
+      // Within the batching window, also wait for new records at the tip.
+      while (running && atTip && windowMs > 0 && s.buffer.length > 0 && s.buffer.length < batchSize && Date.now() < windowEnd) {
+        await pause(Math.min(pollMs, windowEnd - Date.now()));
+        atTip = await read(s, batchSize - s.buffer.length);
+      }
+    }
+    if (s.buffer.length === 0) {
+      s.idle = true;
+      s.idleEpoch++;
+      if (s.closed) return true;
+      await pause(pollMs);
+      return false;
+    }
+    s.idle = false;
+    // A stalled shard stays 'stalled' until an attempt gets through.
+    if (s.failedAttempts === 0) s.state = 'running';
+    const batch = s.buffer.splice(0, batchSize);
+    await processBatch(s, batch);
+    return false;
+  }
+
+  function health(): ShardHealth[] {
+    return shards.map((s) => ({
+      shardId: s.shardId,
+      state: s.state,
+      failedAttempts: s.failedAttempts,
+      ...(checkpoints[s.shardId] ? { checkpoint: checkpoints[s.shardId] } : {}),
+      ...(persisted[s.shardId] ? { persistedCheckpoint: persisted[s.shardId] } : {}),
+      ...(s.stalledSince ? { stalledSince: s.stalledSince } : {}),
+      ...(s.lastError ? { lastError: s.lastError } : {}),
+      ...(s.millisBehindLatest === undefined ? {} : { millisBehindLatest: s.millisBehindLatest }),
+    }));
   }
 
   return {
     stats,
     checkpoints: () => ({ ...checkpoints }),
+    health,
     async start() {
       if (running) return;
       running = true;
@@ -354,14 +545,23 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
       streamArn = summary.StreamDescriptionSummary?.StreamARN ?? `arn:aws:kinesis:${region}:000000000000:stream/${opts.streamName}`;
       const list = await opts.client.send(new ListShardsCommand({ StreamName: opts.streamName }));
       for (const sh of list.Shards ?? []) {
-        const s: ShardState = { shardId: sh.ShardId!, buffer: [], idleEpoch: 0, idle: false, closed: false };
+        const s: ShardState = {
+          shardId: sh.ShardId!,
+          buffer: [],
+          needIterator: true,
+          idleEpoch: 0,
+          idle: false,
+          closed: false,
+          state: 'starting',
+          failedAttempts: 0,
+        };
         shards.push(s);
         loops.push(
           runShard(s).catch((err) => {
-            // A poller that dies silently would look like "caught up": make it loud.
-            console.error(`kinesis-poller: shard ${s.shardId} stopped: ${(err as Error).message}`);
-            s.closed = true;
-            s.idle = true;
+            // runShard handles its errors; reaching here is a bug, which must not look like "caught up".
+            log(`kinesis-poller: shard ${s.shardId} loop failed: ${(err as Error).message}`);
+            s.state = 'stopped';
+            s.lastError = errorInfo(err);
           }),
         );
       }
@@ -369,9 +569,15 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
     async drain(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       const epochs = shards.map((s) => s.idleEpoch);
-      // Caught up = each shard has since completed an empty read at the tip with nothing buffered.
-      while (!shards.every((s, i) => s.closed || (s.idle && s.idleEpoch > epochs[i]! + 1))) {
-        if (Date.now() > deadline) throw new Error('kinesis-poller: drain timed out');
+      // Caught up = each shard has ended, or has since completed an empty read at the tip with nothing
+      // buffered. A stalled or stopped shard is not caught up, however long it has been waiting.
+      const caughtUp = (s: ShardState, i: number) => s.state === 'ended' || (s.state === 'idle' && s.idle && s.idleEpoch > epochs[i]! + 1);
+      while (!shards.every(caughtUp)) {
+        const notRunning = shards.filter((s) => s.state === 'stopped');
+        if (Date.now() > deadline || notRunning.length > 0) {
+          const ids = new Set(shards.filter((s, i) => !caughtUp(s, i)).map((s) => s.shardId));
+          throw new DrainTimeoutError(health().filter((h) => ids.has(h.shardId)));
+        }
         await sleep(10);
       }
     },
@@ -379,7 +585,18 @@ export function createKinesisPoller(opts: KinesisPollerOptions): KinesisPoller {
       running = false;
       for (const wake of [...sleepers]) wake();
       await Promise.all(loops);
-      persist();
+      try {
+        persist();
+      } catch (err) {
+        const where = shards.map(
+          (s) => `${s.shardId} resumes ${persisted[s.shardId] ? `after sequence ${persisted[s.shardId]}` : 'from the start'}`,
+        );
+        throw new Error(
+          `kinesis-poller: checkpoints could not be written (${errorInfo(err).code ?? errorInfo(err).message}); ` +
+            `processed records after them are processed again at the next start: ${where.join(', ')}`,
+          { cause: err },
+        );
+      }
     },
   };
 }

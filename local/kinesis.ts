@@ -3,6 +3,10 @@
  * it (HTTP/1.1 handler: the client's default HTTP/2 fails against kinesalite).
  *
  * `path` keeps the streams in a LevelDB folder across restarts; without it everything is in memory.
+ *
+ * The port is hardened (standin-guard.ts): an aborted upload, a malformed or slow request, or a storage
+ * error (disk full) fails that one request (a 5xx in the real service's InternalFailure shape, which the
+ * SDK treats as retryable) and never the process. Connections are capped.
  */
 
 import type { Server } from 'node:http';
@@ -17,6 +21,7 @@ import {
   waitUntilStreamExists,
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { captureStore, guardRequests, type ServerFault, type StorageFaults, storageFaults, tagStorageErrors } from './standin-guard.js';
 
 type KinesaliteFactory = (opts: {
   path?: string;
@@ -25,7 +30,26 @@ type KinesaliteFactory = (opts: {
   updateStreamMs?: number;
   shardLimit?: number;
 }) => Server;
-const kinesalite = createRequire(import.meta.url)('kinesalite') as KinesaliteFactory;
+const require = createRequire(import.meta.url);
+const kinesalite = require('kinesalite') as KinesaliteFactory;
+
+/** The parts of kinesalite's private store that reach LevelDB (every action goes through them). */
+interface KinesaliteStore {
+  db: { db: { _db?: object } };
+  metaDb: object;
+  getStreamDb(name: string): object;
+}
+const kinesaliteDb = require('kinesalite/db') as { create: (opts: unknown) => KinesaliteStore };
+
+/** Kinesis's answer to a request it failed on: HTTP 500, retryable for the SDK and our writer. */
+export const KINESIS_SERVER_FAULT: ServerFault = {
+  status: 500,
+  contentType: 'application/x-amz-json-1.1',
+  body: { __type: 'InternalFailure', message: 'Internal service failure.' },
+};
+
+/** kinesalite's own body limit, kept by the guarded front. */
+const KINESALITE_MAX_REQUEST_BYTES = 7 * 1024 * 1024;
 
 export interface LocalKinesisOptions {
   /** LevelDB folder for persistence; omitted = in memory. */
@@ -51,17 +75,26 @@ export interface LocalKinesis {
   ensureStream(name: string, shards?: number): Promise<void>;
   /** Every record currently in the stream, all shards, from TRIM_HORIZON (tests, inspection). */
   readAll(name: string): Promise<StoredRecord[]>;
+  /** Fault injection at the storage boundary (tests): writes fail as LevelDB fails on a full disk. */
+  faults: { storage: StorageFaults };
   close(): Promise<void>;
 }
 
 export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise<LocalKinesis> {
-  const server = kinesalite({
-    createStreamMs: 0,
-    deleteStreamMs: 0,
-    updateStreamMs: 0,
-    shardLimit: 100,
-    ...(opts.path ? { path: opts.path } : {}),
-  });
+  const { result: server, store } = captureStore(kinesaliteDb, () =>
+    kinesalite({
+      createStreamMs: 0,
+      deleteStreamMs: 0,
+      updateStreamMs: 0,
+      shardLimit: 100,
+      ...(opts.path ? { path: opts.path } : {}),
+    }),
+  );
+  tagStorageErrors(store.metaDb, KINESIS_SERVER_FAULT);
+  const getStreamDb = store.getStreamDb;
+  store.getStreamDb = (name) => tagStorageErrors(getStreamDb(name), KINESIS_SERVER_FAULT);
+  const storage = storageFaults(store.db.db._db ?? store.db.db, opts.path ?? 'memory');
+  guardRequests(server, { maxBodyBytes: KINESALITE_MAX_REQUEST_BYTES, fault: KINESIS_SERVER_FAULT });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -122,6 +155,7 @@ export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise
     client,
     ensureStream,
     readAll,
+    faults: { storage },
     async close() {
       if (closed) return;
       closed = true;

@@ -2,10 +2,12 @@
  * Lake rows -> Parquet files in the S3 layout, with DuckDB: one new file per (table, event_date) under
  *   <rootDir>/<table>/event_date=YYYY-MM-DD/part-<yyyyMMddHHmmssSSS>-<uuid>.parquet
  * with the columns and types of schemas/lake.ts. A file is written under a temporary name and renamed,
- * so a reader never sees half a file, and a name is never reused (nothing is overwritten).
+ * so a reader never sees half a file, and a name is never reused (nothing is overwritten). A write that
+ * fails (disk full, a folder that is not writable or not a folder) removes its temporary file and
+ * rejects; files of other dates written by the same call stay, as complete files.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename } from 'node:fs/promises';
+import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { duckdbColumns, eventDateOf, LAKE_TABLES, type LakeColumnType, type LakeTableName } from '../schemas/index.js';
@@ -16,7 +18,12 @@ export interface ParquetWriterOptions {
   /** Absolute lake root. */
   readonly rootDir: string;
   readonly compression: 'zstd' | 'snappy';
+  /** The file operations done from Node (DuckDB writes the file itself); tests inject faults here. */
+  readonly fs?: ParquetFs;
 }
+
+/** The part of node:fs/promises the writer uses around DuckDB's COPY. */
+export type ParquetFs = Pick<typeof fsp, 'mkdir' | 'rename' | 'rm'>;
 
 export interface ParquetWriter {
   /** Parquet files written so far (absolute paths), in write order. */
@@ -31,6 +38,7 @@ export interface ParquetWriter {
 
 export function createParquetWriter(opts: ParquetWriterOptions): ParquetWriter {
   const { rootDir, compression } = opts;
+  const fs: ParquetFs = opts.fs ?? fsp;
   const files: string[] = [];
   let db: Promise<{ instance: DuckDBInstance; conn: DuckDBConnection }> | undefined;
 
@@ -69,17 +77,24 @@ export function createParquetWriter(opts: ParquetWriterOptions): ParquetWriter {
       }
       appender.closeSync();
       const dir = path.join(rootDir, partitionPrefix(table, date));
-      await mkdir(dir, { recursive: true });
       const name = partFileName(at, randomUUID());
       const tmp = path.join(dir, `.${name}.tmp`);
-      const select = cols.map((c, i) => (types[i] === 'timestamp' ? `CAST(${c.name} AS TIMESTAMP_MS) AS ${c.name}` : c.name));
-      await conn.run(
-        `COPY (SELECT ${select.join(', ')} FROM ${stage}) TO '${tmp.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION ${compression})`,
-      );
       const final = path.join(dir, name);
-      await rename(tmp, final);
+      const select = cols.map((c, i) => (types[i] === 'timestamp' ? `CAST(${c.name} AS TIMESTAMP_MS) AS ${c.name}` : c.name));
+      try {
+        await fs.mkdir(dir, { recursive: true });
+        await conn.run(
+          `COPY (SELECT ${select.join(', ')} FROM ${stage}) TO '${tmp.replace(/'/g, "''")}' (FORMAT parquet, COMPRESSION ${compression})`,
+        );
+        await fs.rename(tmp, final);
+      } catch (err) {
+        // A half-written temporary file would hold the space the retry needs; readers skip it anyway.
+        await fs.rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
+      } finally {
+        await conn.run(`DROP TABLE IF EXISTS ${stage}`);
+      }
       files.push(final);
-      await conn.run(`DROP TABLE ${stage}`);
     }
   }
 

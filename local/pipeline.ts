@@ -12,11 +12,17 @@
  * Write keys live in <dataDir>/sources.json (hashed), with a development key registered at start.
  * Restarting on the same folder resumes: streams, identities, checkpoints and the lake persist.
  * stop() is the clean shutdown: stop accepting, process what is in the stream, flush the lake, close.
+ *
+ * Storage faults are back-pressure: when the lake cannot be written (disk full, folder unwritable),
+ * the batch fails with LakeUnavailableError, the poller retries it from its checkpoint until the write
+ * goes through (never dead-lettering it, never checkpointing past it), health() turns unhealthy and
+ * the collector answers 503 + Retry-After until the lake is written again.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   createFileKeyStore,
+  createFirehoseClient,
   createKinesisWriter,
   createProcessor,
   type FileKeyStore,
@@ -29,12 +35,14 @@ import { createDuckDbEngine, type DuckDbEngine } from '../query/index.js';
 import type { LakeTableName, TouchpointChannel } from '../schemas/index.js';
 import type { ViewConfig } from '../sql/index.js';
 import { type CollectorServer, DEV_STREAM_NAME, DEV_WRITE_KEY, startCollectorServer } from './collector-server.js';
-import { type LocalDynamo, startLocalDynamo } from './dynamodb.js';
+import { type LocalDynalite, startLocalDynamo } from './dynamodb.js';
 import { type FaultInjection, type LocalFirehose, startLocalFirehose } from './firehose-server.js';
+import { acquireInstanceLock } from './instance-lock.js';
 import { type LocalKinesis, startLocalKinesis } from './kinesis.js';
-import { createKinesisPoller, type KinesisPoller } from './kinesis-poller.js';
-import { createLakeWriter, type LakeWriter } from './lake-writer.js';
+import { createKinesisPoller, describeShard, errorInfo, formatError, type KinesisPoller, type ShardHealth } from './kinesis-poller.js';
+import { createLakeWriter, DEFAULT_MAX_BACKLOG_BYTES, type LakeWriter, type LakeWriterStatus, type ParquetFs } from './lake-writer.js';
 import { DEFAULT_DATA_DIR } from './paths.js';
+import type { StorageFaults } from './standin-guard.js';
 
 export { DEV_WRITE_KEY };
 
@@ -58,6 +66,74 @@ export interface LocalPipelineOptions {
   views?: Partial<ViewConfig>;
   /** Default touchpoint channel of the development key's source (default: none, rules classify). */
   devSourceChannel?: TouchpointChannel;
+  /** Undelivered bytes a lake delivery stream may hold before the Firehose stand-in refuses more (default 64 MiB). */
+  lakeMaxBacklogBytes?: number;
+  /** File operations of the lake's Parquet writer (fault injection: a full or broken volume). */
+  lakeFs?: ParquetFs;
+  /** How long stop() waits for the stream to be processed before giving up and reporting (default 30 s). */
+  stopTimeoutMs?: number;
+  /** A lake write error keeps the pipeline unhealthy this long after it happened (default RECENT_LAKE_ERROR_MS). */
+  recentLakeErrorMs?: number;
+  /** Where the poller reports stalls and recoveries (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** The lake cannot take the batch's rows now: the poller retries the batch, it is not the records' fault. */
+export class LakeUnavailableError extends Error {
+  override readonly name = 'LakeUnavailableError';
+  readonly code: string;
+  constructor(cause: unknown) {
+    const info = errorInfo(cause);
+    super(`lake cannot be written: ${formatError(info)}`, { cause });
+    this.code = info.code ?? 'LakeUnavailable';
+  }
+}
+
+/** Whether the pipeline can take events now, and why not. */
+export interface PipelineHealth {
+  ok: boolean;
+  /** One line per problem; empty when ok. */
+  reasons: string[];
+  shards: ShardHealth[];
+  lake: LakeWriterStatus & { maxBacklogBytes: number };
+}
+
+/** A lake write error this recent still makes the pipeline unhealthy (it may fail again). */
+export const RECENT_LAKE_ERROR_MS = 10_000;
+/** Retry-After sent while unhealthy: about one stalled-shard retry interval. */
+export const UNHEALTHY_RETRY_AFTER_SECONDS = 5;
+
+/** Pure: the health verdict from the parts' state at `now`. */
+export function assessHealth(
+  shards: ShardHealth[],
+  lake: PipelineHealth['lake'],
+  now: Date,
+  { stopping = false, recentErrorMs = RECENT_LAKE_ERROR_MS }: { stopping?: boolean; recentErrorMs?: number } = {},
+): PipelineHealth {
+  const reasons: string[] = [];
+  const ago = (at: Date) => `${Math.max(0, (now.getTime() - at.getTime()) / 1000).toFixed(1)} s`;
+  const err = formatError;
+  for (const s of shards) {
+    if (s.state === 'stalled') {
+      reasons.push(
+        `shard ${s.shardId} stalled for ${ago(s.stalledSince ?? now)} (${s.failedAttempts} failed attempts)${s.lastError ? `: ${err(s.lastError)}` : ''}`,
+      );
+    } else if (s.state === 'stopped' && !stopping) {
+      reasons.push(`shard ${s.shardId} is not being processed`);
+    }
+  }
+  if (lake.failing) {
+    reasons.push(`lake writes failing: ${lake.lastError ? err(lake.lastError) : 'unknown error'} (${lake.records} records held)`);
+  } else if (lake.lastError && now.getTime() - lake.lastError.at.getTime() < recentErrorMs) {
+    reasons.push(`lake write failed ${ago(lake.lastError.at)} ago: ${err(lake.lastError)}`);
+  }
+  // Shed load well before the Firehose stand-in refuses records, so clients back off first.
+  if (lake.bytes >= lake.maxBacklogBytes / 2) {
+    reasons.push(
+      `lake write backlog ${lake.bytes} bytes (${lake.records} records) reached the shedding bound of ${lake.maxBacklogBytes / 2} bytes`,
+    );
+  }
+  return { ok: reasons.length === 0, reasons, shards, lake };
 }
 
 export interface PipelineStats {
@@ -89,8 +165,10 @@ export interface LocalPipeline {
   /** DuckDB over the lake with every view. */
   engine: DuckDbEngine;
   stats(): PipelineStats;
-  /** Fault injection into the Firehose stand-in (tests of the retry paths; real error shapes). */
-  faults: { firehose: FaultInjection };
+  /** Per-shard state, lake backlog and errors, and the verdict the collector's readiness uses. */
+  health(): PipelineHealth;
+  /** Fault injection into the stand-ins (tests of the retry paths; real error shapes): Firehose calls, stream and identity storage. */
+  faults: { firehose: FaultInjection; kinesisStorage: StorageFaults; dynamoStorage: StorageFaults };
 }
 
 /** Firehose delivery stream names -> lake tables (same names as the processor's defaults and the CDK). */
@@ -108,28 +186,42 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
   const undo = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
+  // One pipeline per folder: a second one is told who holds it, not LevelDB's lock error.
+  const lock = persist ? await acquireInstanceLock(dataDir) : undefined;
+  if (lock) cleanups.push(() => lock.release());
   try {
     const kinesis: LocalKinesis = await startLocalKinesis(persist ? { path: path.join(dataDir, 'kinesis') } : {});
     cleanups.push(() => kinesis.close());
     await kinesis.ensureStream(DEV_STREAM_NAME, opts.shards ?? 2);
 
-    const dynamo: LocalDynamo = await startLocalDynamo(persist ? { path: path.join(dataDir, 'dynamodb') } : {});
+    const dynamo: LocalDynalite = await startLocalDynamo(persist ? { path: path.join(dataDir, 'dynamodb') } : {});
     cleanups.push(() => dynamo.close());
     const config = localConfig();
     await dynamo.ensureTable(config.identityTable);
 
     const streamToTable = streamTables(config.streams);
+    const maxBacklogBytes = opts.lakeMaxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
     const lake: LakeWriter = createLakeWriter({
       rootDir: lakeDir,
       streamToTable,
       maxAgeMs: opts.lakeFlushMs ?? 5_000,
+      maxBacklogBytes,
       ...(opts.lakeFlushBytes ? { maxBytes: opts.lakeFlushBytes } : {}),
+      ...(opts.lakeFs ? { fs: opts.lakeFs } : {}),
     });
+    const flushLake = async () => {
+      try {
+        await lake.flush();
+      } catch (err) {
+        throw new LakeUnavailableError(err);
+      }
+    };
     cleanups.push(() => lake.close());
     const firehose: LocalFirehose = await startLocalFirehose({ sink: lake, streams: Object.keys(streamToTable) });
     cleanups.push(() => firehose.close());
 
-    const processor = createProcessor({ dynamo: dynamo.client, firehose: firehose.client, config });
+    // The processor's own single-attempt client: its delivery loop is the one retry layer.
+    const processor = createProcessor({ dynamo: dynamo.client, firehose: createFirehoseClient({ endpoint: firehose.endpoint }), config });
     const poller: KinesisPoller = createKinesisPoller({
       client: kinesis.client,
       streamName: DEV_STREAM_NAME,
@@ -137,11 +229,24 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
       // durably. So the batch is written out to Parquet BEFORE the poller checkpoints it: a hard kill
       // (SIGKILL, power loss) then replays the batch from the stream instead of losing it. The price is
       // one set of Parquet files per batch, which the lake tolerates (DuckDB and Athena glob them).
+      // A failed flush rejects for every batch whose rows it held (the rows stay buffered), so no shard
+      // checkpoints rows another shard's flush failed to write.
       handler: async (event) => {
+        // Rows the lake could not write are still held: write them before producing more.
+        if (lake.status().failing) await flushLake();
         const res = await processor.handle(event);
-        await lake.flush();
+        await flushLake();
+        // Records Firehose refused because the lake is failing are not the records' fault either.
+        if ((res?.batchItemFailures?.length ?? 0) > 0 && lake.status().failing) {
+          throw new LakeUnavailableError(lake.status().lastError ?? new Error('lake writes failing'));
+        }
         return res;
       },
+      isBackpressure: (err) => err instanceof LakeUnavailableError,
+      // The processor reports batch item failures only when DynamoDB or Firehose is unavailable (input it
+      // can never process goes to failed_events itself): those wait for the service, they are not dead-lettered.
+      itemFailuresAreTransient: true,
+      ...(opts.log ? { log: opts.log } : {}),
       batchSize: opts.batchSize ?? 500,
       maximumBatchingWindowMs: opts.batchingWindowMs ?? 200,
       bisectBatchOnFunctionError: true,
@@ -162,8 +267,12 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
             }),
           ),
         );
-        await lake.write(config.streams.failed, lines);
-        await lake.flush();
+        try {
+          await lake.write(config.streams.failed, lines);
+        } catch (err) {
+          throw new LakeUnavailableError(err);
+        }
+        await flushLake();
       },
     });
     await poller.start();
@@ -171,19 +280,30 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
 
     const keyStore = createFileKeyStore(path.join(dataDir, 'sources.json'));
     await keyStore.ensureKey(DEV_WRITE_KEY, { name: 'dev', ...(opts.devSourceChannel ? { defaultChannel: opts.devSourceChannel } : {}) });
+    let stopping: Promise<void> | undefined;
+    const health = () =>
+      assessHealth(poller.health(), { ...lake.status(), maxBacklogBytes }, new Date(), {
+        stopping: stopping !== undefined,
+        recentErrorMs: opts.recentLakeErrorMs ?? RECENT_LAKE_ERROR_MS,
+      });
     const collector: CollectorServer = await startCollectorServer({
       port: opts.port ?? 0,
       host: opts.host ?? '127.0.0.1',
+      // Shed load (503 + Retry-After) while the pipeline cannot write what the collector would accept.
+      readiness: () => {
+        const h = health();
+        return { ok: h.ok, reasons: h.reasons, ...(h.ok ? {} : { retryAfterSeconds: UNHEALTHY_RETRY_AFTER_SECONDS }) };
+      },
       deps: { keyStore, sink: createKinesisWriter({ client: kinesis.client, streamName: DEV_STREAM_NAME }) },
     });
     cleanups.push(() => collector.close());
+    await lock?.update({ url: collector.url });
 
     const engine = await createDuckDbEngine({ lakeDir, ...(opts.views ? { config: opts.views } : {}) });
     cleanups.push(() => engine.close());
 
     await writeFile(path.join(dataDir, 'README.txt'), README_TEXT).catch(() => {});
 
-    let stopping: Promise<void> | undefined;
     const drain = async (timeoutMs = 120_000) => {
       await poller.drain(timeoutMs);
       await lake.flush();
@@ -204,7 +324,8 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
         return keyStore.ensureKey(key, { name, ...(defaultChannel ? { defaultChannel } : {}) }).then(() => key);
       },
       drain,
-      faults: { firehose: firehose.inject },
+      health,
+      faults: { firehose: firehose.inject, kinesisStorage: kinesis.faults.storage, dynamoStorage: dynamo.faults.storage },
       stats: () => ({
         collector: { url: collector.url },
         poller: { ...poller.stats },
@@ -215,18 +336,28 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
       }),
       stop() {
         stopping ??= (async () => {
-          await collector.close(); // stop accepting first: nothing new enters the stream
-          try {
-            await drain();
-          } finally {
-            await poller.stop();
-            await lake.flush();
-            await firehose.close();
-            await lake.close();
-            await engine.close();
-            await dynamo.close();
-            await kinesis.close();
-          }
+          // Every step runs whatever failed before it, so a failing lake never leaves a stand-in open.
+          const problems: string[] = [];
+          const step = async (what: string, fn: () => Promise<unknown>) => {
+            try {
+              await fn();
+            } catch (err) {
+              problems.push(`${what}: ${(err as Error).message}`);
+            }
+          };
+          await step('collector', () => collector.close()); // stop accepting first: nothing new enters the stream
+          await step('drain', () => poller.drain(opts.stopTimeoutMs ?? 30_000));
+          await step('poller', () => poller.stop());
+          await step('lake', () => lake.flush());
+          const held = lake.status();
+          const shards = poller.health();
+          await step('firehose', () => firehose.close());
+          await step('lake close', () => lake.close());
+          await step('engine', () => engine.close());
+          await step('dynamodb', () => dynamo.close());
+          await step('kinesis', () => kinesis.close());
+          await step('instance lock', async () => lock?.release());
+          if (problems.length > 0) throw new Error(unfinishedReport(problems, held, shards));
         })();
         return stopping;
       },
@@ -235,6 +366,19 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
     await undo();
     throw err;
   }
+}
+
+/** What a stop that could not finish leaves behind, and where processing resumes. */
+function unfinishedReport(problems: string[], held: LakeWriterStatus, shards: ShardHealth[]): string {
+  const lines = [`stopped with unfinished work: ${problems.join('; ')}`];
+  if (held.records > 0) {
+    lines.push(
+      `${held.records} records (${held.bytes} bytes) the lake could not write are not in it; ` +
+        'their batches were not checkpointed, so the next start processes them again from the stream',
+    );
+  }
+  for (const s of shards) lines.push(`shard ${describeShard(s)}`);
+  return lines.join('\n');
 }
 
 const README_TEXT = `This folder holds a Threadline local pipeline's data (created by \`threadline local\` / \`threadline demo\`):

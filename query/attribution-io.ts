@@ -8,7 +8,14 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { AttributionInputError, PathsFileParser, type PathTable, PathTableBuilder } from '../domain/index.js';
-import { ATTRIBUTION_RESULTS_TABLE_NAME, insertResultsSql, type ResultRow, selectRowsSql } from '../sql/index.js';
+import { duckdbType } from '../schemas/index.js';
+import {
+  ATTRIBUTION_RESULTS_TABLE,
+  ATTRIBUTION_RESULTS_TABLE_NAME,
+  insertResultsSql,
+  type ResultRow,
+  selectRowsSql,
+} from '../sql/index.js';
 import type { QueryEngine } from './types.js';
 
 export interface LoadedPaths {
@@ -110,4 +117,32 @@ export async function saveResultsAthena(engine: QueryEngine, rows: readonly Resu
 export function localResultsQuery(lakeDir: string): string {
   const glob = path.join(path.resolve(lakeDir), ATTRIBUTION_RESULTS_TABLE_NAME, '*', '*.parquet').replace(/'/g, "''");
   return `SELECT * FROM read_parquet('${glob}', hive_partitioning = true)`;
+}
+
+/** Where a local lake keeps saved attribution runs. */
+export function localResultsDir(lakeDir: string): string {
+  return path.join(path.resolve(lakeDir), ATTRIBUTION_RESULTS_TABLE_NAME);
+}
+
+/**
+ * DuckDB DDL that makes `attribution_results` a table of the local engine, as it is in Glue: a view over
+ * the saved runs' Parquet files, or, before the first --save, an empty table with the same columns (so
+ * that queries over it bind and return no rows).
+ */
+export function duckdbResultsTableSql(lakeDir: string, hasFiles: boolean): string {
+  const partition = ATTRIBUTION_RESULTS_TABLE.partitionKeys[0].name;
+  const columns = ATTRIBUTION_RESULTS_TABLE.columns.map((c) => ({ name: c.name, type: duckdbType(c.type) }));
+  if (!hasFiles) {
+    const cols = [...columns.map((c) => `"${c.name}" ${c.type}`), `"${partition}" VARCHAR`];
+    return `CREATE OR REPLACE TABLE ${ATTRIBUTION_RESULTS_TABLE_NAME} (${cols.join(', ')})`;
+  }
+  const glob = path.join(localResultsDir(lakeDir), '*', '*.parquet').replace(/'/g, "''");
+  const cols = [
+    ...columns.map((c) => `CAST("${c.name}" AS ${c.type}) AS "${c.name}"`),
+    `CAST("${partition}" AS VARCHAR) AS "${partition}"`,
+  ];
+  return (
+    `CREATE OR REPLACE VIEW ${ATTRIBUTION_RESULTS_TABLE_NAME} AS SELECT ${cols.join(', ')} ` +
+    `FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true, hive_types = {'${partition}': VARCHAR})`
+  );
 }

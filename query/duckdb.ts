@@ -8,7 +8,15 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import type { LakeTableName } from '../schemas/index.js';
 import type { ViewConfig } from '../sql/index.js';
-import { duckdbEmptyTableSql, duckdbTableOverParquetSql, LAKE_TABLE_NAMES, type RenderedView, renderViews } from '../sql/index.js';
+import {
+  ATTRIBUTION_RESULTS_TABLE_NAME,
+  duckdbEmptyTableSql,
+  duckdbTableOverParquetSql,
+  LAKE_TABLE_NAMES,
+  type RenderedView,
+  renderViews,
+} from '../sql/index.js';
+import { duckdbResultsTableSql, localResultsDir } from './attribution-io.js';
 import type { QueryEngine, QueryResult } from './types.js';
 
 export interface DuckDbEngineOptions {
@@ -32,8 +40,15 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
   const conn = await instance.connect();
   const empty = new Set<LakeTableName>();
   let closed = false;
+  // attribution_results (saved `threadline attribution --save` runs) is a lake table too, written by the CLI
+  let resultsEmpty = !(await hasParquet(localResultsDir(lakeDir)));
 
   const refresh = async () => {
+    if (resultsEmpty && (await hasParquet(localResultsDir(lakeDir)))) {
+      await conn.run(`DROP TABLE IF EXISTS ${ATTRIBUTION_RESULTS_TABLE_NAME}`);
+      await conn.run(duckdbResultsTableSql(lakeDir, true));
+      resultsEmpty = false;
+    }
     for (const table of [...empty]) {
       if (await hasParquet(path.join(lakeDir, table))) {
         await conn.run(`DROP TABLE IF EXISTS ${table}`);
@@ -51,6 +66,7 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
       empty.add(table);
     }
   }
+  await conn.run(duckdbResultsTableSql(lakeDir, !resultsEmpty));
   const views = opts.createViews === false ? [] : renderViews('duckdb', opts.config);
   for (const v of views) {
     try {
@@ -65,7 +81,7 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
     refresh,
     async query<T = Record<string, unknown>>(sql: string): Promise<QueryResult<T>> {
       if (closed) throw new Error('engine is closed');
-      if (empty.size > 0) await refresh();
+      if (empty.size > 0 || resultsEmpty) await refresh();
       return runQuery<T>(conn, sql);
     },
     async close() {

@@ -11,6 +11,7 @@
 import type * as z from 'zod/mini';
 import { eventSchema, type ThreadlineEvent } from './event.js';
 import type { FailureReason } from './failure-reasons.js';
+import { MAX_EVENT_FUTURE_MS } from './limits.js';
 
 export const DEFAULT_LIMITS = {
   /** Segment's limit: 32 KB for one event's JSON. */
@@ -18,7 +19,7 @@ export const DEFAULT_LIMITS = {
   /** Nesting depth of objects/arrays, the event object itself being depth 1. */
   maxDepth: 32,
   /** Events dated more than this after receivedAt are refused (clock gone wild, not a typo worth keeping). */
-  maxFutureMs: 24 * 60 * 60 * 1000,
+  maxFutureMs: MAX_EVENT_FUTURE_MS,
   /** Events dated more than this before receivedAt are refused on live routes; /v1/import passes null. */
   maxAgeMs: 2 * 365 * 24 * 60 * 60 * 1000,
 } as const;

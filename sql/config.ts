@@ -51,6 +51,17 @@ export interface ViewConfig {
    * carry different event_dates survives twice (see sql/views/events_deduped.ts for when that happens).
    */
   readonly dedupScope: DedupScope;
+  /**
+   * The task window (hours): two consecutive channel events of one person at most this far apart belong
+   * to one task, so a change of channel between them is a hand-off; a longer gap ends the task (a visit
+   * 25 days later is a new task, not a hand-off). Also bounds repeat contacts and how long after a
+   * task's last event a conversion still counts for it.
+   */
+  readonly handoffWindowHours: number;
+  /** Hand-offs (from -> to) that count as escalations, e.g. chat -> call_center. */
+  readonly escalationPaths: readonly (readonly [string, string])[];
+  /** Assisted channels where coming back within the task window counts as a repeat contact. */
+  readonly contactChannels: readonly string[];
 }
 
 export const DEDUP_SCOPES = ['global', 'event_date'] as const;
@@ -69,11 +80,18 @@ export const DEFAULT_VIEW_CONFIG: ViewConfig = {
   resetJourneyAfterConversion: false,
   identityMaxHops: 16,
   dedupScope: 'global',
+  handoffWindowHours: 24,
+  escalationPaths: [
+    ['chat', 'call_center'],
+    ['email', 'call_center'],
+    ['chat', 'store'],
+  ],
+  contactChannels: ['call_center', 'chat'],
 };
 
 export function resolveViewConfig(partial: Partial<ViewConfig> = {}): ViewConfig {
   const cfg: ViewConfig = { ...DEFAULT_VIEW_CONFIG, ...stripUndefined(partial) };
-  for (const key of ['sessionTimeoutMinutes', 'lookbackDays', 'halfLifeDays', 'identityMaxHops'] as const) {
+  for (const key of ['sessionTimeoutMinutes', 'lookbackDays', 'halfLifeDays', 'identityMaxHops', 'handoffWindowHours'] as const) {
     const v = cfg[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
       throw new RangeError(`view config ${key} must be a positive number, got ${String(v)}`);
@@ -86,6 +104,19 @@ export function resolveViewConfig(partial: Partial<ViewConfig> = {}): ViewConfig
   }
   if (!(DEDUP_SCOPES as readonly unknown[]).includes(cfg.dedupScope)) {
     throw new RangeError(`view config dedupScope must be 'global' or 'event_date', got ${JSON.stringify(cfg.dedupScope)}`);
+  }
+  const paths: unknown = cfg.escalationPaths;
+  if (
+    !Array.isArray(paths) ||
+    !paths.every((p) => Array.isArray(p) && p.length === 2 && p.every((c) => typeof c === 'string' && c !== '') && p[0] !== p[1])
+  ) {
+    throw new RangeError(
+      `view config escalationPaths must be a list of [from, to] pairs of two different channels, got ${JSON.stringify(paths)}`,
+    );
+  }
+  const contacts: unknown = cfg.contactChannels;
+  if (!Array.isArray(contacts) || contacts.length === 0 || !contacts.every((c) => typeof c === 'string' && c !== '')) {
+    throw new RangeError(`view config contactChannels must be a non-empty list of channels, got ${JSON.stringify(contacts)}`);
   }
   return cfg;
 }

@@ -72,7 +72,7 @@ Both engines return plain values: integers and decimals as numbers, timestamps a
 | conversionEvents | ${JSON.stringify(DEFAULT_VIEW_CONFIG.conversionEvents)} | track event names that are conversions |
 | marketingChannels | DEFAULT_MARKETING_CHANNELS | touchpoint channels that are marketing touches (web, mobile_app, other are not) |
 | directChannel | '${DEFAULT_VIEW_CONFIG.directChannel}' | what last-non-direct skips |
-| splitSessionsOnChannelChange | ${DEFAULT_VIEW_CONFIG.splitSessionsOnChannelChange} | a change of touchpoint channel starts a session |
+| splitSessionsOnChannelChange | ${DEFAULT_VIEW_CONFIG.splitSessionsOnChannelChange} | a change of touchpoint channel starts a session ('direct' never does, and a mid-session direct page is not the channel compared against) |
 | splitSessionsOnCampaignChange | ${DEFAULT_VIEW_CONFIG.splitSessionsOnCampaignChange} | a new, different campaign starts a session |
 | touchpointGrain | '${DEFAULT_VIEW_CONFIG.touchpointGrain}' | ${
   "'session_channel': same channel+campaign runs in a session are one touch; " + "'event': every marketing event"
@@ -86,6 +86,9 @@ Both engines return plain values: integers and decimals as numbers, timestamps a
   'and copies of one message on two UTC days both stay ' +
   '(only client retries of sentAt-timestamped events within the retry delay of midnight; replays keep event_time)'
 } |
+| handoffWindowHours | ${DEFAULT_VIEW_CONFIG.handoffWindowHours} | task window: channel events at most this far apart are one task (a channel change inside it is a hand-off; a longer gap starts a new task); also bounds repeat contacts and how long after a task a conversion still counts for it |
+| escalationPaths | ${DEFAULT_VIEW_CONFIG.escalationPaths.map(([a, b]) => `${a} -> ${b}`).join(', ')} | hand-offs that are escalations |
+| contactChannels | ${DEFAULT_VIEW_CONFIG.contactChannels.join(', ')} | assisted channels where coming back within the task window is a repeat contact |
 
 Athena views take no parameters: change the configuration and redeploy the views (the CDK views-deployer
 runs \`renderViews('athena', config)\`).
@@ -128,6 +131,18 @@ execute the DuckDB rendering on golden data.
   if they never converted), within lookbackDays before the last of those touches. At most one per
   person; it does not depend on the query date. Touches at or before a conversion are never counted as
   non-conversions.
+- **Task** (\`channel_activity\`, \`task_journeys\`): per person, the activity events with a channel, a
+  mid-session 'direct' event counted as its session's channel (internal pages are part of the visit that
+  brought the person in); a gap of more than handoffWindowHours (24 h; exactly 24 h stays in) starts a new
+  task. A task **converts** when the person has a conversion in [task start, task end + handoffWindowHours]
+  (one person's ranges never overlap, so a conversion counts once); otherwise it is abandoned.
+- **Hand-off**: a change of channel between consecutive events of one task (so never across a gap longer
+  than the window, and never onto an internal page). **Friction** (per hand-off pair in \`channel_handoffs\`,
+  per person in \`person_friction\`, per task in \`task_journeys\`): the share not followed by a conversion
+  within the task, next to its **baseline**, the abandonment of same-channel tasks (one distinct channel)
+  on the channel handed off from. **Escalations**: hand-offs along escalationPaths (chat -> call_center ...);
+  **repeat contacts**: a new contact (a run of one channel in one session) on a contactChannels channel
+  within the window of the last event on it (\`escalation_paths\`).
 - **Attribution** (rule-based): first_touch, last_touch, last_non_direct (all-direct journeys credit the
   last direct touch), linear, time_decay (2^(-age/half-life), normalised), position_based (40/20/40;
   1 touch 100%, 2 touches 50/50). Every model gives each conversion a total credit of 1, so the credits
@@ -152,6 +167,14 @@ const retention = buildRetentionSql('athena', { period: 'week', periods: 8, coho
   \`rate_from_previous\` DOUBLE. Counted by canonical persons. 'strict': step k after step k-1 (other events
   in between allowed), all within windowSeconds of the step-1 event; 'any': steps 1..k in any order within
   one window.
+- Tie rule ('strict'): events are ordered by event_time, then, within one millisecond, by the funnel
+  position of the first step they match, then by message_id. A view and an order logged in the same
+  millisecond therefore count in funnel order (whichever order the funnel asks for), and the random
+  message ids never decide a count (tested: reversing every id changes nothing).
+- \`funnelEventNamesSql(steps)\` lists the activity event names in the lake (the steps' own first) and \`unseenSteps(steps, names)\`
+  the steps never seen, with the closest seen names (edit distance, case-insensitive). The CLI
+  (\`threadline funnel\`) prints the counts, warns on stderr for each such step and exits 3 unless
+  \`--allow-unseen-steps\`; its \`--window\` needs a unit (\`7d\`, \`12h\`, \`30m\`, \`90s\`): a bare number is refused.
 - Retention output: \`cohort\` ('YYYY-MM-DD' start of the cohort period), \`period_number\` INTEGER (whole
   calendar periods after the cohort period; 0 = the cohort period; weeks start on Monday in both
   engines), \`cohort_size\` BIGINT, \`persons\` BIGINT, \`retention_rate\` DOUBLE. Only periods with

@@ -11,13 +11,21 @@
  * The partition column is a Glue `string` (projection type `date` formats it as yyyy-MM-dd) and is NOT
  * stored inside the Parquet files (Hive convention; Firehose does the same).
  */
-import { duckdbColumns, glueColumns, LAKE_TABLES, type LakeTableName, PARTITION_COLUMN } from '../schemas/index.js';
+import {
+  duckdbColumns,
+  EARLIEST_EVENT_DATE,
+  glueColumns,
+  LAKE_TABLES,
+  type LakeTableName,
+  PARTITION_COLUMN,
+  projectionDateRange,
+} from '../schemas/index.js';
 
 export const LAKE_TABLE_NAMES = Object.keys(LAKE_TABLES) as LakeTableName[];
 export const PARTITION_KEY = PARTITION_COLUMN.name; // 'event_date'
 
-/** First date partition projection enumerates; queries before it see nothing. */
-export const DEFAULT_PROJECTION_START = '2024-01-01';
+/** First date partition projection enumerates; queries before it see nothing. The collector refuses older events. */
+export const DEFAULT_PROJECTION_START = EARLIEST_EVENT_DATE;
 
 /** `events/` : table prefix under the lake root (bucket prefix or folder). */
 export function tablePrefix(table: LakeTableName): string {
@@ -61,8 +69,9 @@ export interface GlueTableOptions {
 }
 
 /**
- * Glue partition projection properties for one table. `NOW` as the range end means partitions up to
- * today exist without any maintenance; days with no files just read as empty.
+ * Glue partition projection properties for one table. The range ends at `NOW+<n>DAYS` (n from the
+ * collector's accepted future, schemas/limits.ts): partitions up to the latest acceptable event date exist
+ * without any maintenance; days with no files just read as empty.
  */
 export function partitionProjectionParameters(table: LakeTableName, opts: GlueTableOptions): Record<string, string> {
   const start = opts.projectionStart ?? DEFAULT_PROJECTION_START;
@@ -72,7 +81,7 @@ export function partitionProjectionParameters(table: LakeTableName, opts: GlueTa
     'projection.enabled': 'true',
     [`projection.${k}.type`]: 'date',
     [`projection.${k}.format`]: 'yyyy-MM-dd',
-    [`projection.${k}.range`]: `${start},NOW`,
+    [`projection.${k}.range`]: projectionDateRange(start),
     [`projection.${k}.interval`]: '1',
     [`projection.${k}.interval.unit`]: 'DAYS',
     'storage.location.template': `${tableLocation(table, opts.lakeLocation)}${k}=\${${k}}/`,

@@ -6,17 +6,22 @@ import { LAKE_TABLE_NAMES } from './lake-layout.js';
 import type { ViewDefinition } from './view.js';
 import { attribution } from './views/attribution.js';
 import { attributionSummary } from './views/attribution_summary.js';
+import { channelActivity } from './views/channel_activity.js';
 import { channelHandoffs } from './views/channel_handoffs.js';
 import { channelPaths } from './views/channel_paths.js';
 import { conversions } from './views/conversions.js';
+import { escalationPaths } from './views/escalation_paths.js';
 import { eventsDeduped } from './views/events_deduped.js';
 import { eventsResolved } from './views/events_resolved.js';
 import { eventsSessionized } from './views/events_sessionized.js';
+import { handoffEvents } from './views/handoff_events.js';
 import { identityMap } from './views/identity_map.js';
 import { journeyTouchpoints } from './views/journey_touchpoints.js';
 import { journeys } from './views/journeys.js';
 import { pathFlows } from './views/path_flows.js';
+import { personFriction } from './views/person_friction.js';
 import { sessions } from './views/sessions.js';
+import { taskJourneys } from './views/task_journeys.js';
 import { touchpoints } from './views/touchpoints.js';
 import { unconvertedJourneys } from './views/unconverted_journeys.js';
 
@@ -34,7 +39,12 @@ const ALL: readonly ViewDefinition[] = [
   attribution,
   attributionSummary,
   channelPaths,
+  channelActivity,
+  handoffEvents,
+  taskJourneys,
   channelHandoffs,
+  personFriction,
+  escalationPaths,
   pathFlows,
 ];
 

@@ -4,6 +4,7 @@
  * The math lives in analytics/attribution (pure); this file parses options, loads, prints, saves.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { Command } from 'commander';
 import {
   AttributionInputError,
@@ -16,14 +17,8 @@ import {
   type Transition,
   totalsOf,
 } from '../../domain/index.js';
-import {
-  type LoadedPaths,
-  loadPathsFile,
-  loadPathsFromEngine,
-  localResultsQuery,
-  saveResultsAthena,
-  saveResultsLocal,
-} from '../../query/index.js';
+import { DEFAULT_LAKE_DIR } from '../../local/index.js';
+import { type LoadedPaths, loadPathsFile, loadPathsFromEngine, saveResultsAthena, saveResultsLocal } from '../../query/index.js';
 import { resultRows } from '../../sql/index.js';
 import { openEngine } from '../engine.js';
 import { withEngineOptions } from '../engine-options.js';
@@ -184,7 +179,8 @@ async function attributionCommand(opts: Opts): Promise<void> {
       } else {
         const file = await saveResultsLocal(opts.lake, rows, runId);
         console.error(`saved run ${runId}: ${rows.length} rows to ${file}`);
-        console.error(`query them: threadline query "${localResultsQuery(opts.lake)}"`);
+        const lakeArg = path.resolve(opts.lake) === path.resolve(DEFAULT_LAKE_DIR) ? '' : ` --lake ${opts.lake}`;
+        console.error(`query them: threadline query attribution_results${lakeArg}`);
       }
     }
   } finally {

@@ -1,20 +1,23 @@
 /**
  * `npx threadline local` (also `npm start`): the embedded pipeline on loopback until Ctrl-C.
- * Ctrl-C (SIGINT) or SIGTERM shuts down cleanly: the collector stops accepting, what is in the stream is
- * processed, the lake writer flushes, everything closes. A second Ctrl-C exits at once (data already
- * acknowledged is still safe in the stream folder and is processed at the next start).
+ * Ctrl-C (SIGINT), SIGTERM or SIGHUP shuts down cleanly: the collector stops accepting, what is in the
+ * stream is processed, the lake writer flushes, everything closes. Further signals do not cut the flush
+ * short (cli/stop-signals.ts says why); only SIGKILL does, and even then acknowledged events are safe in
+ * the stream folder and are processed at the next start.
  */
 
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_DATA_DIR, startLocalPipeline } from '../../local/index.js';
-import { action, UserError } from '../errors.js';
+import { DEFAULT_DATA_DIR, DEV_WRITE_KEY, InstanceLockedError, startLocalPipeline } from '../../local/index.js';
+import { DEFAULT_LOCAL_PORT } from '../defaults.js';
+import { action, EXIT, UserError } from '../errors.js';
+import { ignoreClosedOutput, onStopSignals } from '../stop-signals.js';
 
 export function register(program: Command): void {
   program
     .command('local')
     .description('run the local pipeline (collector, stream, processor, identity store, lake, DuckDB views) until Ctrl-C')
-    .option('--port <n>', 'collector port on 127.0.0.1', '8787')
+    .option('--port <n>', 'collector port on 127.0.0.1 (0: any free port)', String(DEFAULT_LOCAL_PORT))
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'folder for all data (kept across restarts)', DEFAULT_DATA_DIR)
     .option('--shards <n>', 'Kinesis shards (only used when the stream is first created)', '2')
@@ -22,13 +25,14 @@ export function register(program: Command): void {
       'after',
       `
 Then send events with any Segment-compatible SDK or curl, and query them:
-  npx threadline send events.ndjson --url http://127.0.0.1:8787 --write-key tl_dev_local_write_key
+  npx threadline send events.ndjson --url http://127.0.0.1:${DEFAULT_LOCAL_PORT} --write-key ${DEV_WRITE_KEY}
   npx threadline query journeys
 New write keys for the running pipeline: npx threadline keys add --local --name pos --channel store`,
     )
     .action(
       action(async (opts: { port: string; host: string; dataDir: string; shards: string }) => {
         process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+        ignoreClosedOutput();
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0-65535, got "${opts.port}"`);
         const shards = Number(opts.shards);
@@ -40,6 +44,7 @@ New write keys for the running pipeline: npx threadline keys add --local --name 
           const e = err as NodeJS.ErrnoException;
           if (e.code === 'EADDRINUSE')
             throw new UserError(`port ${port} is in use: is another \`threadline local\` running? Use --port <other> (0 picks a free one)`);
+          if (err instanceof InstanceLockedError) throw new UserError(err.message);
           if (/LOCK|lock/.test(e.message ?? '')) {
             throw new UserError(
               `${path.resolve(opts.dataDir)} is in use by another process (another \`threadline local\`?): stop it or use --data-dir <other>`,
@@ -77,33 +82,27 @@ New write keys for the running pipeline: npx threadline keys add --local --name 
           last = line;
         }, 5000);
         timer.unref();
-        await new Promise<void>((resolve) => {
-          let stopping = false;
-          const onSignal = (sig: string) => {
-            if (stopping) {
-              console.error('second signal: exiting now (acknowledged events stay in the stream and are processed at the next start)');
-              process.exit(130);
-            }
-            stopping = true;
-            console.log(`\n${sig}: stopping (no new requests; processing what is in flight, flushing the lake)...`);
+        const stopping = onStopSignals({
+          onStopping: (sig) => {
             clearInterval(timer);
-            p.stop()
-              .then(() => {
-                const s = p.stats();
-                console.log(
-                  `stopped cleanly: ${s.processor.events} events processed this run, ${s.lake.files} lake files written. Data kept in ${p.dataDir}`,
-                );
-                resolve();
-              })
-              .catch((err: Error) => {
-                console.error(`stop failed: ${err.message}`);
-                process.exitCode = 1;
-                resolve();
-              });
-          };
-          process.once('SIGINT', () => onSignal('SIGINT'));
-          process.once('SIGTERM', () => onSignal('SIGTERM'));
+            console.log(`\n${sig}: stopping (no new requests; processing what is in flight, flushing the lake)...`);
+          },
+          onRepeat: (sig) =>
+            console.error(
+              `${sig}: still flushing accepted events to the lake, please wait. To abandon the flush: kill -9 ${process.pid} ` +
+                '(acknowledged events stay in the stream and are processed at the next start)',
+            ),
+          stop: () => p.stop(),
         });
+        try {
+          await stopping.stopped;
+        } catch (err) {
+          throw new UserError(`stop failed: ${(err as Error).message}`, EXIT.error);
+        }
+        const s = p.stats();
+        console.log(
+          `stopped cleanly: ${s.processor.events} events processed this run, ${s.lake.files} lake files written. Data kept in ${p.dataDir}`,
+        );
       }),
     );
 }

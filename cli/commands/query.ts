@@ -1,6 +1,6 @@
 /** `threadline query <view|SQL>`: a Threadline view or any SQL, on the local lake (DuckDB) or Athena. */
 import type { Command } from 'commander';
-import { LAKE_TABLE_NAMES, orderedViews } from '../../sql/index.js';
+import { ATTRIBUTION_RESULTS_TABLE_NAME, LAKE_TABLE_NAMES, orderedViews } from '../../sql/index.js';
 import { openEngine } from '../engine.js';
 import { withEngineOptions } from '../engine-options.js';
 import { action, UserError } from '../errors.js';
@@ -21,11 +21,12 @@ export function register(program: Command): void {
 Views: ${orderedViews()
         .map((v) => v.name)
         .join(', ')}
-Tables: ${LAKE_TABLE_NAMES.join(', ')}
+Tables: ${QUERYABLE_TABLES.join(', ')}
 
 Examples:
   threadline query journeys
   threadline query attribution_summary --format csv
+  threadline query attribution_results          (runs saved by \`threadline attribution --save\`)
   threadline query "SELECT touchpoint_channel, count(*) AS n FROM events_deduped GROUP BY 1 ORDER BY n DESC"
   threadline query channel_paths --engine athena --workgroup threadline --database threadline
 
@@ -64,6 +65,9 @@ Exit codes: 0 ok, 2 bad usage or SQL error, 3 no lake yet, 1 other errors.`,
     );
 }
 
+/** The lake's tables: the pipeline's three and the saved attribution runs (`threadline attribution --save`). */
+export const QUERYABLE_TABLES: readonly string[] = [...LAKE_TABLE_NAMES, ATTRIBUTION_RESULTS_TABLE_NAME];
+
 export function checkFormat(format: string): OutputFormat {
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format))
     throw new UserError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, got "${format}"`);
@@ -74,7 +78,7 @@ export function checkFormat(format: string): OutputFormat {
 export function toSql(target: string, limit: number): string {
   const t = target.trim();
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) {
-    const known = [...orderedViews().map((v) => v.name), ...LAKE_TABLE_NAMES];
+    const known = [...orderedViews().map((v) => v.name), ...QUERYABLE_TABLES];
     if (!known.includes(t)) throw new UserError(`unknown view or table "${t}"; known: ${known.join(', ')}`);
     if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit must be a whole number >= 0`);
     return `SELECT * FROM ${t}${limit > 0 ? ` LIMIT ${limit}` : ''}`;

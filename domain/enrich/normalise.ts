@@ -6,7 +6,7 @@
 
 import type { CountryCode } from 'libphonenumber-js';
 import type { CollectedEnvelope, Identifier, ThreadlineEvent } from '../../schemas/index.js';
-import { DEFAULT_CONVERSION_EVENTS, type EventRecord, eventDateOf, LAKE_SCHEMA_VERSION, toLakeTimestamp } from '../../schemas/index.js';
+import { type EventRecord, eventDateOf, LAKE_SCHEMA_VERSION, toLakeTimestamp } from '../../schemas/index.js';
 import { CLICK_ID_ORDER, type ClickIdType, classifyChannel } from './channel.js';
 import { type ConsentDecision, type ConsentPolicy, consentDecision } from './consent.js';
 
@@ -16,6 +16,11 @@ export interface EnrichOptions {
   hashKey: string;
   defaultPhoneRegion: CountryCode;
   consent: ConsentPolicy;
+  /**
+   * Track event names that are conversions: their order_id, revenue and currency are kept. The same
+   * list the views count as conversions (one deployment setting), so no conversion has revenue null.
+   */
+  conversionEvents: readonly string[];
 }
 
 import { truncateIp } from './ip.js';
@@ -27,8 +32,8 @@ export interface NormalisedEvent {
   record: EventRecord;
   /** Identifiers to stitch (empty when consent stripped them). */
   identifiers: Identifier[];
-  /** For alias calls: the two identifiers the call declares to be one person. */
-  alias?: { previous: Identifier; user: Identifier };
+  /** For alias calls: the two identifiers the call declares to be one person ('unknown': see below). */
+  alias?: { previous: Identifier; user: Identifier; previousType?: 'unknown' };
   consent: ConsentDecision;
 }
 
@@ -155,7 +160,7 @@ export function normaliseEvent(
   const strip = consent === 'strip';
 
   const deviceId = str(ctx?.device?.id) ?? str(ids?.deviceId);
-  const isOrder = event.type === 'track' && (DEFAULT_CONVERSION_EVENTS as readonly string[]).includes(event.event);
+  const isOrder = event.type === 'track' && config.conversionEvents.includes(event.event);
   const eventName = event.type === 'track' ? event.event : event.type === 'page' || event.type === 'screen' ? (event.name ?? null) : null;
   const scrubbedPropsObj = scrubbedProps.value as Record<string, unknown>;
   const eventTime = toLakeTimestamp(eventTimeMs);
@@ -239,13 +244,20 @@ export function normaliseEvent(
 
   let alias: NormalisedEvent['alias'];
   if (event.type === 'alias') {
-    // analytics.js sends previousId = current userId, or the anonymousId when not logged in.
-    const previous: Identifier =
-      event.previousId === event.anonymousId
-        ? { type: 'anonymous_id', value: event.previousId }
-        : { type: 'user_id', value: event.previousId };
-    add(previous.type, previous.value);
-    alias = { previous, user: { type: 'user_id', value: event.userId } };
+    const user: Identifier = { type: 'user_id', value: event.userId };
+    if (event.anonymousId === undefined) {
+      // A server-side alias says nothing about previousId (an anonymous id or an earlier user id):
+      // identity decides it from what the graph has seen.
+      alias = { previous: { type: 'user_id', value: event.previousId }, user, previousType: 'unknown' };
+    } else {
+      // analytics.js sends previousId = the current userId, or the anonymousId when not logged in.
+      const previous: Identifier =
+        event.previousId === event.anonymousId
+          ? { type: 'anonymous_id', value: event.previousId }
+          : { type: 'user_id', value: event.previousId };
+      add(previous.type, previous.value);
+      alias = { previous, user };
+    }
   }
   return alias ? { record, identifiers, alias, consent } : { record, identifiers, consent };
 }

@@ -4,7 +4,19 @@
  * processors, ends with a partition this model produces for some serial order of the same events.
  */
 import type { Identifier } from '../../schemas/index.js';
-import { aliasOverride, type EventIdentity, type IdentityRules, linkableNodes, mayLink, nodeIdOf, nodesOf, stampNode } from './rules.js';
+import {
+  aliasOverride,
+  type EventIdentity,
+  type IdentityRules,
+  linkableNodes,
+  mayLink,
+  nodeIdOf,
+  nodeSeen,
+  nodesOf,
+  resolveAlias,
+  stampNode,
+  userNodesOf,
+} from './rules.js';
 
 export class ReferenceIdentityModel {
   private parent = new Map<string, string>();
@@ -33,9 +45,11 @@ export class ReferenceIdentityModel {
   }
 
   /** Process one event; returns the person id it is stamped with (undefined without identifiers). */
-  process(ev: EventIdentity): string | undefined {
+  process(input: EventIdentity): string | undefined {
+    // Decided before this event records anything: its own writes must not make a reading "seen".
+    const ev = resolveAlias(input, (node) => nodeSeen(this.parent.has(node), this.users.get(node)), this.rules);
     const nodes = nodesOf(ev, this.rules);
-    const userNodes = nodes.filter((n) => n.id.type === 'user_id').map((n) => n.node);
+    const userNodes = userNodesOf(ev, nodes, this.rules);
     if (userNodes.length > 0) {
       for (const n of nodes) {
         if (n.id.type === 'user_id') continue;

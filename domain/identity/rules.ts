@@ -69,9 +69,24 @@ export function isShared(type: IdentifierType, users: ReadonlySet<string> | unde
   return max !== undefined && users !== undefined && users.size > max;
 }
 
+/**
+ * An alias call: `previous` (what the user was known by) and `user` are declared to be one person.
+ *
+ * previousId carries no type. When the call itself says what it is (analytics.js sends the current
+ * anonymousId, or the current userId once logged in) `previous` is typed and `previousType` is
+ * absent. A server-side alias sent without an anonymousId says nothing: `previousType` is then
+ * 'unknown', `previous` holds the user_id reading of the value, and `resolveAlias` decides, under
+ * the same view of the graph the event's other decisions use, which readings to link ('resolved').
+ */
+export interface AliasIdentity {
+  previous: Identifier;
+  user: Identifier;
+  previousType?: 'unknown' | 'resolved';
+}
+
 export interface EventIdentity {
   identifiers: Identifier[];
-  alias?: { previous: Identifier; user: Identifier };
+  alias?: AliasIdentity;
 }
 
 export interface NodeRef {
@@ -79,10 +94,11 @@ export interface NodeRef {
   node: string;
 }
 
+/** Every node an event may touch: its identifiers and the alias pair (both readings of an untyped previousId). */
 export function nodesOf(ev: EventIdentity, rules: IdentityRules): NodeRef[] {
   const seen = new Set<string>();
   const out: NodeRef[] = [];
-  const all = ev.alias ? [...ev.identifiers, ev.alias.previous, ev.alias.user] : ev.identifiers;
+  const all = ev.alias ? [...ev.identifiers, ...previousReadings(ev.alias), ev.alias.user] : ev.identifiers;
   for (const id of all) {
     const node = nodeIdOf(id, rules);
     if (!seen.has(node)) {
@@ -130,4 +146,73 @@ export function mayLink(rootA: string, rootB: string, allowUserUser: boolean): b
 /** The alias pair, when it carries the user-user override (previousId is a user id). */
 export function aliasOverride(ev: EventIdentity): boolean {
   return ev.alias?.previous.type === 'user_id';
+}
+
+/**
+ * The user nodes whose co-occurrence an event records on its other identifiers. An inferred
+ * previousId is not a user the event was seen with: counting it would make the anonymous reading
+ * of the same value look shared by two users (the value and the new user) and stop it linking.
+ */
+export function userNodesOf(ev: EventIdentity, nodes: readonly NodeRef[], rules: IdentityRules): string[] {
+  const inferred = ev.alias?.previousType !== undefined ? nodeIdOf(ev.alias.previous, rules) : undefined;
+  return nodes.filter((n) => n.id.type === 'user_id' && n.node !== inferred).map((n) => n.node);
+}
+
+/** The identifiers an alias's previousId may stand for: one when typed, anonymous_id and user_id when not. */
+export function previousReadings(alias: AliasIdentity): Identifier[] {
+  if (alias.previousType !== 'unknown') return [alias.previous];
+  return [
+    { type: 'anonymous_id', value: alias.previous.value },
+    { type: 'user_id', value: alias.previous.value },
+  ];
+}
+
+/**
+ * The nodes an untyped previousId could be (none when the alias is typed), minus any the event
+ * already names itself: those are decided like every identifier of the event.
+ */
+export function undecidedReadings(ev: EventIdentity, rules: IdentityRules): NodeRef[] {
+  if (ev.alias?.previousType !== 'unknown') return [];
+  const own = new Set([...ev.identifiers, ev.alias.user].map((i) => nodeIdOf(i, rules)));
+  return previousReadings(ev.alias)
+    .map((id) => ({ id, node: nodeIdOf(id, rules) }))
+    .filter((r) => !own.has(r.node));
+}
+
+/**
+ * Has the graph seen this node as part of a person: merged into another node, or seen with a user
+ * id. Both facts are stable (a pointer is set once, a user set only grows) and the store reads
+ * them under the lease of the node's root, so the decision is that of a serial order. A node seen
+ * only on anonymous events is NOT seen in this sense: such events write nothing.
+ */
+export function nodeSeen(merged: boolean, users: ReadonlySet<string> | undefined): boolean {
+  return merged || (users !== undefined && users.size > 0);
+}
+
+/**
+ * Decide an untyped previousId against the graph; typed aliases are returned as they are.
+ *   - only the anonymous reading seen: it is an anonymous id (the visitor who just signed up);
+ *   - only the user reading seen: it is a previous user id;
+ *   - both seen: both, each with its own rule below;
+ *   - neither seen: both. This is the common server-side case (a visitor's page events write
+ *     nothing, so their anonymous id has no trace yet) and the case of a stream that delivers the
+ *     alias before the events it names: a later event carrying either reading joins the person.
+ *     The reading that turns out unused is a node no event names: it joins nothing else.
+ * The user reading is linked through the alias override (previousId is a user id); the anonymous
+ * reading is added to the event's identifiers, so it links only if the guard rails allow (not
+ * shared, not holding another user id) and records the new user on it like any identifier.
+ */
+export function resolveAlias(ev: EventIdentity, seen: (node: string) => boolean, rules: IdentityRules): EventIdentity {
+  if (ev.alias?.previousType !== 'unknown') return ev;
+  const readings = undecidedReadings(ev, rules);
+  const anon = readings.find((r) => r.id.type === 'anonymous_id');
+  const user = readings.find((r) => r.id.type === 'user_id');
+  const anonSeen = anon !== undefined && seen(anon.node);
+  const userSeen = user !== undefined && seen(user.node);
+  const linkAnon = anon !== undefined && (anonSeen || !userSeen);
+  const linkUser = user !== undefined && (userSeen || !anonSeen);
+  const identifiers = linkAnon ? [...ev.identifiers, anon.id] : ev.identifiers;
+  // Without a user reading (previousId equals the new userId) the alias links the user to itself.
+  const previous = linkUser ? user.id : linkAnon ? anon.id : ev.alias.user;
+  return { identifiers, alias: { previous, user: ev.alias.user, previousType: 'resolved' } };
 }

@@ -2,7 +2,8 @@
  * Collector limits and settings. Defaults follow Segment's documented limits so that SDK batching
  * (which sizes batches for Segment) never trips them.
  */
-import { DEFAULT_LIMITS, MAX_RAW_BYTES } from '../../schemas/index.js';
+import { DEFAULT_LIMITS, EARLIEST_EVENT_DATE, MAX_RAW_BYTES } from '../../schemas/index.js';
+import { collectorSettingsSchema, readSettings } from '../shared/function-config.js';
 
 export interface CollectorLimits {
   /** Request body after decompression. 500 KB. */
@@ -19,6 +20,8 @@ export interface CollectorLimits {
   maxAgeMs: number | null;
   /** Event time this far before receivedAt is refused on /v1/import (null: no lower bound). */
   importMaxAgeMs: number | null;
+  /** Events dated before this UTC date (YYYY-MM-DD) are refused on every route: the lake's first partition. */
+  earliestEventDate: string;
 }
 
 export interface CollectorConfig {
@@ -43,6 +46,7 @@ export const DEFAULT_COLLECTOR_CONFIG: CollectorConfig = {
     maxFutureMs: DEFAULT_LIMITS.maxFutureMs,
     maxAgeMs: DEFAULT_LIMITS.maxAgeMs,
     importMaxAgeMs: null,
+    earliestEventDate: EARLIEST_EVENT_DATE,
   },
   allowedOrigins: [],
   retryAfterSeconds: 2,
@@ -67,7 +71,8 @@ function num(v: string | undefined): number | undefined {
 
 /**
  * From the Lambda environment:
- *   THREADLINE_ALLOWED_ORIGINS   comma-separated global origin allow-list ('*' for any)
+ *   THREADLINE_CONFIG   JSON settings from the CDK app (lambdas/shared/function-config.ts):
+ *                       allowedOrigins, the deployment-wide origin allow-list ('*' for any)
  *   THREADLINE_MAX_EVENT_AGE_DAYS   live routes' lower bound (0 = none); default 730
  *   THREADLINE_MAX_FUTURE_HOURS     upper bound; default 24
  *   THREADLINE_IMPORT_MAX_AGE_DAYS  /v1/import lower bound (0 = none, the default)
@@ -82,11 +87,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): CollectorCo
   const importAge = num(env.THREADLINE_IMPORT_MAX_AGE_DAYS);
   if (importAge !== undefined) limits.importMaxAgeMs = importAge === 0 ? null : importAge * 86_400_000;
   const out: CollectorConfigInput = { limits };
-  if (env.THREADLINE_ALLOWED_ORIGINS) {
-    out.allowedOrigins = env.THREADLINE_ALLOWED_ORIGINS.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  }
+  const settings = readSettings(collectorSettingsSchema, env);
+  if (settings) out.allowedOrigins = [...settings.allowedOrigins];
+  if (settings?.earliestEventDate) limits.earliestEventDate = settings.earliestEventDate;
   const retryAfter = num(env.THREADLINE_RETRY_AFTER_SECONDS);
   if (retryAfter !== undefined) out.retryAfterSeconds = retryAfter;
   return out;

@@ -20,7 +20,7 @@ import { writeKeyFromBody, writeKeyFromHeader } from './auth.js';
 import { type CollectorConfig, type CollectorConfigInput, resolveConfig } from './config.js';
 import { originAllowed, preflightHeaders, responseCorsHeaders } from './cors.js';
 import { decodeBody } from './decode.js';
-import { partitionKeyOf, rejectedEnvelope, stampEvent } from './envelope.js';
+import { partitionKeyOf, rejectedEnvelope, stampEvent, withinEventTimeRange } from './envelope.js';
 import { type CollectorRequest, type CollectorResponse, errorResponse, json, type RejectedItem } from './http.js';
 import { resolveRoute } from './routes.js';
 import type { EnvelopeSink, StreamRecord } from './sink.js';
@@ -154,7 +154,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     const accepted: string[] = [];
     for (let index = 0; index < rawEvents.length; index++) {
       const raw = prepareEvent(rawEvents[index], forcedType, batchContext, batchIntegrations, config.limits.maxDepth);
-      const result = validateEvent(raw, {
+      const validated = validateEvent(raw, {
         now: receivedAtMs,
         batchSentAt,
         maxEventBytes: config.limits.maxEventBytes,
@@ -163,6 +163,7 @@ export function createCollector(deps: CollectorDeps): Collector {
         maxAgeMs,
         trustTimestamps: isImport,
       });
+      const result = withinEventTimeRange(validated, config.limits.earliestEventDate);
       if (result.ok) {
         const env = stampEvent(result.event, {
           receivedAt,

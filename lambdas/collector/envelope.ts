@@ -3,7 +3,7 @@
  * RejectedEnvelope for refused ones (raw payload + typed reason). Pure functions.
  */
 
-import type { FailureReason, ThreadlineEvent } from '../../schemas/index.js';
+import type { FailureReason, ThreadlineEvent, validateEvent } from '../../schemas/index.js';
 import { type CollectedEnvelope, ENVELOPE_VERSION, type RejectedEnvelope, type SourceRef } from '../../schemas/index.js';
 import { cutUtf8 } from '../shared/utf8.js';
 import type { SourceConfig } from './sources/types.js';
@@ -45,6 +45,22 @@ export function stampEvent(event: ThreadlineEvent, s: StampInput): CollectedEnve
   };
   if (s.clientIp) env.clientIp = s.clientIp;
   return env;
+}
+
+type Validation = ReturnType<typeof validateEvent>;
+
+/**
+ * Refuse an otherwise valid event dated before the earliest accepted date (schemas/limits.ts, the first
+ * day of the lake's partition projection): written, it would sit in a partition Athena never reads. The
+ * upper bound is validateEvent's maxFutureMs, which the projection's end is derived from.
+ */
+export function withinEventTimeRange(result: Validation, earliestDate: string): Validation {
+  if (!result.ok || result.eventTimeMs >= Date.parse(`${earliestDate}T00:00:00.000Z`)) return result;
+  const detail = `event time before ${earliestDate}, the earliest date the lake accepts`;
+  const id = result.event.messageId;
+  return id === undefined
+    ? { ok: false, reason: 'timestamp_out_of_range', detail }
+    : { ok: false, reason: 'timestamp_out_of_range', detail, messageId: id };
 }
 
 /**

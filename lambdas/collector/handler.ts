@@ -4,11 +4,12 @@
  * Environment:
  *   THREADLINE_STREAM_NAME | THREADLINE_STREAM_ARN   the Kinesis stream
  *   THREADLINE_KEYSTORE=ssm + THREADLINE_SSM_PREFIX  (or THREADLINE_SOURCES_JSON for static hashes)
- *   THREADLINE_ALLOWED_ORIGINS, THREADLINE_MAX_EVENT_AGE_DAYS, THREADLINE_MAX_FUTURE_HOURS,
+ *   THREADLINE_CONFIG (settings from the CDK app), THREADLINE_MAX_EVENT_AGE_DAYS, THREADLINE_MAX_FUTURE_HOURS,
  *   THREADLINE_IMPORT_MAX_AGE_DAYS, THREADLINE_RETRY_AFTER_SECONDS (see config.ts)
  *   THREADLINE_KINESIS_TIME_BUDGET_MS  retry budget for PutRecords (default 5000; with the 2 s request
  *                                      timeout the answer comes within ~7 s: keep the function timeout >= 10 s)
- *   POWERTOOLS_LOG_LEVEL, POWERTOOLS_METRICS_NAMESPACE (default Threadline)
+ *   POWERTOOLS_LOG_LEVEL; POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE as the stack sets
+ *   them (defaults threadline-collector / Threadline only when unset)
  *
  * Everything is built on the first invocation and reused while the instance is warm; the SSM client
  * is only loaded when the SSM key store is configured.
@@ -27,6 +28,8 @@ import { keyStoreFromEnv } from './sources/from-env.js';
 /** PutRecords retry budget: with a 2 s request timeout the answer comes within ~7 s. */
 export const DEFAULT_TIME_BUDGET_MS = 5_000;
 
+const serviceName = (env: NodeJS.ProcessEnv) => env.POWERTOOLS_SERVICE_NAME ?? 'threadline-collector';
+
 export type ApiGatewayV2Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** A handler over explicit dependencies (local server, tests). */
@@ -38,8 +41,8 @@ export function createHandler(deps: CollectorDeps): ApiGatewayV2Handler {
 let envCollector: Promise<{ collect: Collector; metrics: Metrics }> | undefined;
 
 async function buildFromEnv(env: NodeJS.ProcessEnv): Promise<{ collect: Collector; metrics: Metrics }> {
-  const log = createLogger('threadline-collector');
-  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Threadline', serviceName: 'collector' });
+  const log = createLogger(serviceName(env));
+  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Threadline', serviceName: serviceName(env) });
   const streamName = env.THREADLINE_STREAM_NAME;
   const streamArn = env.THREADLINE_STREAM_ARN;
   if (!streamName && !streamArn) throw new Error('THREADLINE_STREAM_NAME or THREADLINE_STREAM_ARN is required');
@@ -70,7 +73,7 @@ export const handler: ApiGatewayV2Handler = async (event) => {
   envCollector ??= buildFromEnv(process.env).catch((err: unknown) => {
     envCollector = undefined; // let the next invocation try again (e.g. SSM throttled at cold start)
     // Configuration errors carry no personal data: log them so that a broken deployment is visible.
-    createLogger('threadline-collector').error('collector init failed', {
+    createLogger(serviceName(process.env)).error('collector init failed', {
       error: err instanceof Error ? `${err.name}: ${err.message}` : 'unknown',
     });
     throw err;

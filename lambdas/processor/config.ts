@@ -2,12 +2,25 @@
  * Processor configuration, read once from the environment (Lambda) or passed in whole (local
  * pipeline, tests). Everything that changes behaviour per deployment lives here, so the pure modules
  * take plain values and never read process.env themselves.
+ *
+ * Environment (set by lib/threadline-stack.ts):
+ *   THREADLINE_CONFIG             JSON settings: identity guard rails, consent policy, default phone
+ *                                 region, conversion events (lambdas/shared/function-config.ts)
+ *   THREADLINE_EVENTS_STREAM, THREADLINE_IDENTITY_STREAM, THREADLINE_FAILED_STREAM, THREADLINE_IDENTITY_TABLE
+ *   THREADLINE_HASH_KEY_SECRET    ARN or name of the Secrets Manager secret holding the HMAC key (Lambda)
+ *   THREADLINE_HASH_KEY           the key itself (local runs; a dev key when neither is set outside Lambda)
+ *   THREADLINE_IDENTITY_CACHE_SIZE, THREADLINE_FIREHOSE_PACK_BYTES   tuning
  */
 
 import type { CountryCode } from 'libphonenumber-js';
-import type { ConsentMode, EnrichOptions } from '../../domain/index.js';
-import { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../domain/index.js';
-import type { IdentifierType } from '../../schemas/index.js';
+import type { EnrichOptions, IdentityRules } from '../../domain/index.js';
+import {
+  DEFAULT_PROCESSOR_SETTINGS,
+  identityRulesOf,
+  type ProcessorSettings,
+  processorSettingsSchema,
+  readSettings,
+} from '../shared/function-config.js';
 
 export type { ConsentMode, ConsentPolicy } from '../../domain/index.js';
 export { DEFAULT_IDENTITY_RULES, type IdentityRules } from '../../domain/index.js';
@@ -26,37 +39,31 @@ export interface ProcessorConfig extends EnrichOptions {
 }
 
 export const DEV_HASH_KEY = 'threadline-local-dev-key-not-for-production';
+export const HASH_KEY_SECRET_VAR = 'THREADLINE_HASH_KEY_SECRET';
 
-/** Parse "anonymous_id=1,device_id=2" into a maxUsers map (unknown types are ignored). */
-function parseMaxUsers(text: string | undefined): Partial<Record<IdentifierType, number>> {
-  const out: Partial<Record<IdentifierType, number>> = { ...DEFAULT_IDENTITY_RULES.maxUsers };
-  if (!text) return out;
-  for (const part of text.split(',')) {
-    const [k, v] = part.split('=').map((s) => s.trim());
-    const n = Number(v);
-    if (k && k in out && Number.isInteger(n) && n >= 1) out[k as IdentifierType] = n;
-  }
-  return out;
+/** The settings part of a ProcessorConfig (what THREADLINE_CONFIG carries). */
+export function settingsConfig(
+  s: ProcessorSettings,
+): Pick<ProcessorConfig, 'identity' | 'consent' | 'defaultPhoneRegion' | 'conversionEvents'> {
+  return {
+    identity: identityRulesOf(s.identity),
+    consent: { mode: s.consent.mode, categories: [...s.consent.categories] },
+    defaultPhoneRegion: s.defaultPhoneRegion as CountryCode,
+    conversionEvents: [...s.conversionEvents],
+  };
 }
 
-/** Parse "user_id,crm_id,..." (must hold every identifier type once, user_id first). */
-function parsePriority(text: string | undefined): IdentifierType[] {
-  if (!text) return DEFAULT_IDENTITY_RULES.priority;
-  const list = text.split(',').map((s) => s.trim()) as IdentifierType[];
-  const expected = [...DEFAULT_IDENTITY_RULES.priority].sort().join(',');
-  if ([...list].sort().join(',') !== expected || list[0] !== 'user_id') {
-    throw new Error(`THREADLINE_IDENTITY_PRIORITY must list ${expected} once each, user_id first`);
-  }
-  return list;
-}
-
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
+/**
+ * Build the configuration from the environment. `hashKey` is the key already read from Secrets
+ * Manager (see hash-key.ts); without it the key comes from THREADLINE_HASH_KEY, or the dev key
+ * outside Lambda.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, hashKey?: string): ProcessorConfig {
   const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
-  const hashKey = env.THREADLINE_HASH_KEY ?? (inLambda ? undefined : DEV_HASH_KEY);
+  const key = hashKey ?? env.THREADLINE_HASH_KEY ?? (inLambda ? undefined : DEV_HASH_KEY);
   // A deployed processor without its key would hash with a guessable one: refuse to start.
-  if (!hashKey) throw new Error('THREADLINE_HASH_KEY is required in Lambda');
-  const mode = (env.THREADLINE_CONSENT_POLICY ?? 'strip') as ConsentMode;
-  if (!['strip', 'drop', 'ignore'].includes(mode)) throw new Error(`THREADLINE_CONSENT_POLICY must be strip|drop|ignore`);
+  if (!key) throw new Error(`${HASH_KEY_SECRET_VAR} (or THREADLINE_HASH_KEY) is required in Lambda`);
+  const settings = readSettings(processorSettingsSchema, env) ?? DEFAULT_PROCESSOR_SETTINGS;
   return {
     streams: {
       events: env.THREADLINE_EVENTS_STREAM ?? 'threadline-events',
@@ -64,21 +71,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ProcessorCo
       failed: env.THREADLINE_FAILED_STREAM ?? 'threadline-failed-events',
     },
     identityTable: env.THREADLINE_IDENTITY_TABLE ?? 'threadline-identity',
-    hashKey,
-    defaultPhoneRegion: (env.THREADLINE_DEFAULT_PHONE_REGION ?? 'US') as CountryCode,
-    consent: {
-      mode,
-      categories: (env.THREADLINE_CONSENT_CATEGORIES ?? 'analytics')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    },
-    identity: {
-      ...DEFAULT_IDENTITY_RULES,
-      priority: parsePriority(env.THREADLINE_IDENTITY_PRIORITY),
-      maxUsers: parseMaxUsers(env.THREADLINE_IDENTITY_MAX_USERS),
-      mergeWeakOnly: env.THREADLINE_MERGE_WEAK_ONLY === 'true',
-    },
+    hashKey: key,
+    ...settingsConfig(settings),
     cacheSize: Number(env.THREADLINE_IDENTITY_CACHE_SIZE ?? 50_000),
     firehosePackBytes: Number(env.THREADLINE_FIREHOSE_PACK_BYTES ?? 5 * 1024),
   };

@@ -8,9 +8,16 @@
  *     failure: it becomes a failed_events row and the shard moves on;
  *   - a transient failure (DynamoDB unavailable after SDK retries) stops processing at that record,
  *     so identity operations keep their per-shard order; it and every later record are reported;
- *   - a Firehose record still undelivered after retries fails the Kinesis record that produced it.
+ *   - Firehose unavailable (throttling, 5xx, network, call-level refusals) after the delivery loop's
+ *     attempt budget: the Kinesis record that produced the undelivered row and every later record are
+ *     reported, never dead-lettered: the event source retries them from there, identifiers intact;
+ *   - a row Firehose can never take (over its per-record size limit) is the only output failure that
+ *     becomes a failed_events row (delivery_failed), for the Kinesis record that produced it.
  * Everything before the first failure is complete, so the retry replays as little as possible; what
  * it replays is idempotent (identity) or deduplicated downstream (message_id, change_id, failure_id).
+ * With ReportBatchItemFailures (and BisectBatchOnFunctionError) Lambda checkpoints before the lowest
+ * reported sequence number and retries the rest in order, so no later event of the same person
+ * overtakes a failed one; throwing instead would bisect the batch, which gains nothing in an outage.
  *
  * Powertools' BatchProcessor is not used: it handles records one by one, while this pipeline must
  * write Firehose in batches of up to 500 and stop at the first transient failure. The response has
@@ -20,14 +27,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type NormalisedEvent, normaliseEvent } from '../../domain/index.js';
-import type { EventRecord } from '../../schemas/index.js';
+import { type EventRecord, MAX_RAW_BYTES } from '../../schemas/index.js';
 import type { AppLogger } from '../shared/logger.js';
 import { silentLogger } from '../shared/logger.js';
-import type { RetryOptions } from '../shared/retry.js';
+import { cutUtf8 } from '../shared/utf8.js';
 import type { ProcessorConfig } from './config.js';
 import { decodeRecord, failureRecord } from './decode.js';
 import { IdentityStore } from './identity/store.js';
-import { deliver, type OutRecord, pack, toJsonLine } from './output/firehose.js';
+import { type DeliverOptions, deliver, MAX_RECORD_BYTES, type OutRecord, pack, toJsonLine } from './output/firehose.js';
 
 export interface ProcessorDeps {
   dynamo: DynamoDBClient;
@@ -36,8 +43,8 @@ export interface ProcessorDeps {
   logger?: AppLogger;
   /** Clock (processed_at, changed_at, failed_at). */
   now?: () => Date;
-  /** Firehose partial-failure retry tuning (tests shorten the backoff). */
-  firehoseRetry?: RetryOptions;
+  /** Firehose delivery tuning: retry backoff and attempts (tests shorten them), record size limit. */
+  firehoseRetry?: DeliverOptions;
 }
 
 export interface ProcessorStats {
@@ -50,6 +57,8 @@ export interface ProcessorStats {
   transientFailures: number;
   deliveryFailures: number;
   firehosePutCalls: number;
+  /** HTTP requests to Firehose (equals firehosePutCalls with the single-attempt client). */
+  firehoseHttpCalls: number;
 }
 
 export interface Processor {
@@ -75,6 +84,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     transientFailures: 0,
     deliveryFailures: 0,
     firehosePutCalls: 0,
+    firehoseHttpCalls: 0,
   };
 
   async function handle(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
@@ -174,14 +184,53 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     const toSend = pack(outputs.slice(0, stopAt).flat(), config.firehosePackBytes);
     const delivery = await deliver(deps.firehose, toSend, deps.firehoseRetry);
     stats.firehosePutCalls += delivery.putCalls;
+    stats.firehoseHttpCalls += delivery.httpCalls;
     let firstFailure = stopAt;
-    for (const f of delivery.failed) firstFailure = Math.min(firstFailure, f.record.origin);
-    if (delivery.failed.length > 0) {
-      stats.deliveryFailures += delivery.failed.length;
-      log.warn('firehose records undeliverable; failing their batch items', {
-        count: delivery.failed.length,
-        code: delivery.failed[0]!.code,
+    for (const f of delivery.failed) if (f.cause === 'service') firstFailure = Math.min(firstFailure, f.record.origin);
+    if (firstFailure < stopAt) {
+      const unavailable = delivery.failed.filter((f) => f.cause === 'service');
+      stats.deliveryFailures += unavailable.length;
+      log.warn('firehose unavailable; failing the batch from the first undelivered record', {
+        count: unavailable.length,
+        code: unavailable[0]!.code,
       });
+    }
+    // Rows Firehose refuses for good: one failed_events row per Kinesis record, delivered like any
+    // other row. Records at or after the first service failure are retried whole anyway.
+    const refused = new Map<number, { stream: string; bytes: number; code: string }>();
+    for (const f of delivery.failed) {
+      if (f.cause === 'record' && f.record.origin < firstFailure && !refused.has(f.record.origin)) {
+        refused.set(f.record.origin, { stream: f.record.stream, bytes: f.record.data.length, code: f.code });
+      }
+    }
+    if (refused.size > 0) {
+      const messageIds = new Map(pending.map((p) => [p.index, p.messageId]));
+      // The raw record is about as large as the row that was refused: cut it so that the failed_events
+      // row always fits (a quarter of the limit leaves room for JSON escaping and the other columns).
+      const rawBytes = Math.min(MAX_RAW_BYTES, Math.floor((deps.firehoseRetry?.maxRecordBytes ?? MAX_RECORD_BYTES) / 4));
+      const rows: OutRecord[] = [];
+      for (const [i, why] of refused) {
+        const r = records[i]!;
+        const raw = cutUtf8(Buffer.from(r.kinesis.data, 'base64').toString('utf8'), rawBytes);
+        const f = failureRecord({
+          recordKey: `${r.eventSourceARN}/${r.kinesis.sequenceNumber}`,
+          stage: 'processor',
+          reason: 'delivery_failed',
+          detail: `${why.code}: ${why.stream} row of ${why.bytes} bytes is over the Firehose record limit`,
+          messageId: messageIds.get(i) ?? null,
+          raw: raw.text,
+          rawTruncated: raw.truncated,
+          failedAt: now,
+        });
+        stats.failed.delivery_failed = (stats.failed.delivery_failed ?? 0) + 1;
+        rows.push({ stream: config.streams.failed, data: toJsonLine(f), origin: i });
+      }
+      log.warn('firehose refused rows for good; recorded as failed events', { count: refused.size });
+      const second = await deliver(deps.firehose, rows, deps.firehoseRetry);
+      stats.firehosePutCalls += second.putCalls;
+      stats.firehoseHttpCalls += second.httpCalls;
+      stats.deliveryFailures += second.failed.length;
+      for (const f of second.failed) firstFailure = Math.min(firstFailure, f.record.origin);
     }
     // Kinesis resumes from the lowest reported sequence number; reporting every later record too
     // keeps the response truthful about what was not completed.

@@ -8,11 +8,21 @@
  * the whole thing must stay inside a time budget so that the caller can still answer (503 +
  * Retry-After) before its own deadline (API Gateway cuts at 30 s).
  *
+ * It is the ONLY retry layer: the clients these writes go through are built with maxAttempts 1, so
+ * `maxAttempts` here is the whole budget of HTTP calls for an item (whole-call errors classified with
+ * the SDK's predicates, per-record errors by code). Stacking the SDK's retries inside this loop would
+ * multiply the calls (3 x 6 = 18 for one record) while the counters showed 6.
+ *
  * Backoff is "full jitter" (delay = random(0, min(cap, base * 2^n))): many Lambda instances throttled
  * by the same shard must not retry in lockstep.
  */
 
 import { setTimeout as wait } from 'node:timers/promises';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+
+/** The error shape the SDK's predicates take. */
+type SdkError = Parameters<typeof isThrottlingError>[0];
+
 export interface RetryOptions {
   /** Total attempts including the first one. Default 6. */
   maxAttempts?: number;
@@ -41,7 +51,13 @@ export interface PartialBatchOutcome<T> {
   attempts: number;
 }
 
-const DEFAULTS = { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 2_000, timeBudgetMs: 8_000 };
+/**
+ * The attempt budget of one item: 6 HTTP calls at most. With the default backoff the waits add up to
+ * at most 50 + 100 + 200 + 400 + 800 = 1,550 ms, well inside the time budget, so the budget is only
+ * cut short by calls that are themselves slow.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 6;
+const DEFAULTS = { maxAttempts: DEFAULT_MAX_ATTEMPTS, baseDelayMs: 50, maxDelayMs: 2_000, timeBudgetMs: 8_000 };
 
 /** Full-jitter exponential backoff delay before retry number `retry` (0-based). */
 export function backoffDelay(retry: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
@@ -49,37 +65,36 @@ export function backoffDelay(retry: number, baseDelayMs: number, maxDelayMs: num
   return Math.floor(random() * ceiling);
 }
 
-const RETRYABLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'LimitExceededException',
+/**
+ * Per-record error codes inside a 200 response (PutRecords, PutRecordBatch) carry no HTTP status, so
+ * the SDK's status-based predicates cannot see them: these are the codes both services document for
+ * "the service failed this record, send it again". Throttling codes are recognised by the SDK's own
+ * list (isThrottlingError).
+ */
+const RETRYABLE_RECORD_CODES = new Set([
   'InternalFailure',
   'InternalFailureException',
-  'InternalServerError',
-  'InternalServerErrorException',
-  'ServiceUnavailable',
   'ServiceUnavailableException',
   'KMSThrottlingException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
 ]);
-const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
-/** Is an error thrown by an AWS SDK call worth retrying (throttling, 5xx, network)? */
+/** Is a per-record error code (no HTTP status) a transient failure of the service? */
+export function isRetryableCode(code: string): boolean {
+  return RETRYABLE_RECORD_CODES.has(code) || isThrottlingError({ name: code, message: code } as SdkError);
+}
+
+/**
+ * Is an error thrown by an AWS SDK call worth retrying? Classified by the SDK's own predicates
+ * (throttling, transient: timeouts and network errors, 5xx), so that our loop (the only retry layer:
+ * clients are built with maxAttempts 1) retries exactly what the SDK's standard strategy would.
+ */
 export function isRetryableError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
-  const e = err as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  if (e.$retryable) return true;
-  if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
-  if (e.code && RETRYABLE_NETWORK_CODES.has(e.code)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined && (status === 429 || status >= 500)) return true;
-  return false;
+  const e = err as SdkError;
+  if (isThrottlingError(e) || isTransientError(e) || isServerError(e)) return true;
+  // Codes the SDK's list misses (KMSThrottlingException is a 400) and errors built from a per-record
+  // code (no status) are judged like a record with that code.
+  return typeof e.name === 'string' && isRetryableCode(e.name);
 }
 
 export function errorCode(err: unknown): string {

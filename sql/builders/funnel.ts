@@ -3,9 +3,14 @@
  * canonical persons, over events_resolved. Renders SQL for either engine.
  *
  * order 'strict': a person reaches step k when, after some step-1 event (the entry), they do step 2, then
- *   step 3, ... step k, each strictly after the previous one (by time, then message_id), all within
+ *   step 3, ... step k, each strictly after the previous one in the person's event order, all within
  *   windowSeconds of the entry. Other events in between are allowed. Per entry the earliest matching
  *   next event is taken (which leaves the most room for later steps), and the best entry counts.
+ *   Event order (the tie rule): by event_time; events at the same millisecond by the funnel position of
+ *   the first step they match (so a product view and an order logged in one millisecond are taken in
+ *   funnel order, never in the order of their random message ids); then by message_id, which only
+ *   can only matter between events whose first matching step is the same. An event matching two steps
+ *   ranks by the first of them.
  * order 'any': a person reaches step k when steps 1..k all occur, in any order, within some span of
  *   windowSeconds (the span starts at one of their step events). One event may satisfy two steps that
  *   name the same event.
@@ -59,6 +64,7 @@ export function buildFunnelSql(dialect: Dialect, spec: FunnelSpec): string {
   if (!(spec.windowSeconds > 0)) throw new RangeError('windowSeconds must be positive');
   const order = spec.order ?? 'strict';
   const cond = (s: FunnelStep) => `(event_name = ${lit(s.event)}${s.eventType ? ` AND event_type = ${lit(s.eventType)}` : ''})`;
+  const stepRank = `CASE ${steps.map((st, i) => `WHEN ${cond(st)} THEN ${i + 1}`).join(' ')} END`;
   const flags = steps.map((s, i) => `CASE WHEN ${cond(s)} THEN 1 ELSE 0 END AS is_s${i + 1}`).join(',\n    ');
   const bounds = [
     spec.from ? `AND event_time >= ${timeBound(spec.from)}` : '',
@@ -66,7 +72,7 @@ export function buildFunnelSql(dialect: Dialect, spec: FunnelSpec): string {
   ].join(' ');
   const base = `step_events AS (
   SELECT canonical_person_id AS person_id, message_id, event_time,
-    row_number() OVER (PARTITION BY canonical_person_id ORDER BY event_time, message_id) AS seq,
+    row_number() OVER (PARTITION BY canonical_person_id ORDER BY event_time, ${stepRank}, message_id) AS seq,
     ${flags}
   FROM events_resolved
   WHERE event_type IN ${inList(['track', 'page', 'screen'])} AND canonical_person_id IS NOT NULL AND event_time IS NOT NULL
@@ -129,4 +135,60 @@ SELECT CAST(step AS INTEGER) AS step, step_name, CAST(persons AS BIGINT) AS pers
   ${dbl('persons')} / nullif(${dbl('lag(persons) OVER (ORDER BY step)')}, 0) AS rate_from_previous
 FROM counts
 ORDER BY step`;
+}
+
+/**
+ * The distinct activity event names in the lake, read from the base events table (one column, no
+ * dedup or identity views), for checking funnel step names before trusting a 0. The steps' own names
+ * sort first, so a lake with more than `limit` names still reports every step that occurs; the rest
+ * are candidates for "closest seen".
+ */
+export function funnelEventNamesSql(steps: FunnelSpec['steps'], limit = 10_000): string {
+  if (!Number.isInteger(limit) || limit <= 0) throw new RangeError('limit must be a positive integer');
+  const names = [...new Set(normaliseSteps(steps).map((s) => s.event))];
+  return `SELECT event_name FROM events
+WHERE event_type IN ${inList(['track', 'page', 'screen'])} AND event_name IS NOT NULL
+GROUP BY event_name
+ORDER BY CASE WHEN event_name IN ${inList(names)} THEN 0 ELSE 1 END, event_name
+LIMIT ${limit}`;
+}
+
+export interface UnseenStep {
+  readonly step: string;
+  /** Seen names closest to the step (edit distance, case-insensitive), best first; may be empty. */
+  readonly closest: readonly string[];
+}
+
+/** The steps whose event name is not among `seen`, each with up to `max` closest seen names. */
+export function unseenSteps(steps: FunnelSpec['steps'], seen: Iterable<string>, max = 3): UnseenStep[] {
+  const names = [...new Set(seen)];
+  const known = new Set(names);
+  const out: UnseenStep[] = [];
+  for (const s of normaliseSteps(steps)) {
+    if (known.has(s.event) || out.some((u) => u.step === s.event)) continue;
+    const target = s.event.toLowerCase();
+    // Farther than about a third of the name is a different name, not a typo.
+    const limit = Math.max(2, Math.floor(target.length / 3));
+    const closest = names
+      .map((n) => ({ n, d: editDistance(target, n.toLowerCase()) }))
+      .filter((x) => x.d <= limit)
+      .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0))
+      .slice(0, max)
+      .map((x) => x.n);
+    out.push({ step: s.event, closest });
+  }
+  return out;
+}
+
+/** Levenshtein distance (insert, delete, substitute; one row of the table at a time). */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -6,7 +6,12 @@
  *  - an event at least sessionTimeoutMinutes (default 30) after the previous one starts a new session
  *    (30 minutes of inactivity END a session: a gap of exactly 30:00.000 starts a new one, 29:59.999 does not);
  *  - optionally (splitSessionsOnChannelChange) an event whose touchpoint_channel differs from the last
- *    non-NULL channel before it starts a new session;
+ *    non-NULL channel before it starts a new session. A 'direct' (directChannel) event never does, and a
+ *    direct event that did not start a session by the other rules is not "the channel before" either:
+ *    the processor calls internal navigation without referrer or campaign 'direct', so the second page
+ *    of a campaign landing is direct, and (as for touchpoints, and in GA) direct traffic does not
+ *    interrupt a session's source. Deciding that from the timeout and campaign rules alone keeps the
+ *    rule free of circularity;
  *  - optionally (splitSessionsOnCampaignChange) an event with a campaign_name that differs from the last
  *    non-NULL campaign_name before it starts a new session.
  * identify / group / alias calls are not activity and belong to no session.
@@ -53,32 +58,53 @@ FROM events_sessionized WHERE person_id = 'p_123' ORDER BY event_time`,
     const timeoutMs = Math.round(cfg.sessionTimeoutMinutes * 60_000);
     const person = `PARTITION BY canonical_person_id ORDER BY event_time, message_id`;
     const before = `${person} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING`;
+    const direct = lit(cfg.directChannel);
+    const timeout = `${d.msBetween('prev_time', 'event_time')} >= ${timeoutMs}`;
+    const campaignSplit = `campaign_name IS NOT NULL AND prev_campaign IS NOT NULL AND campaign_name <> prev_campaign`;
     const splits: string[] = [];
     if (cfg.splitSessionsOnChannelChange) {
-      splits.push(`WHEN touchpoint_channel IS NOT NULL AND prev_channel IS NOT NULL AND touchpoint_channel <> prev_channel THEN 1`);
+      splits.push(
+        `WHEN touchpoint_channel IS NOT NULL AND touchpoint_channel <> ${direct} AND prev_channel IS NOT NULL AND touchpoint_channel <> prev_channel THEN 1`,
+      );
     }
-    if (cfg.splitSessionsOnCampaignChange) {
-      splits.push(`WHEN campaign_name IS NOT NULL AND prev_campaign IS NOT NULL AND campaign_name <> prev_campaign THEN 1`);
-    }
+    if (cfg.splitSessionsOnCampaignChange) splits.push(`WHEN ${campaignSplit} THEN 1`);
+    // The channel split compares against the last channel that is not a mid-session direct event; what
+    // is mid-session is decided by the timeout (and campaign) rules, computed first.
+    const channelCtes = cfg.splitSessionsOnChannelChange
+      ? `
+sourced AS (
+  SELECT activity.*,
+    CASE
+      WHEN touchpoint_channel = ${direct} AND prev_time IS NOT NULL AND NOT (${timeout})${
+        cfg.splitSessionsOnCampaignChange ? ` AND NOT (${campaignSplit})` : ''
+      } THEN NULL
+      ELSE touchpoint_channel
+    END AS source_channel
+  FROM activity
+),
+channelled AS (
+  SELECT sourced.*, ${d.lastValueIgnoreNulls('source_channel', before)} AS prev_channel
+  FROM sourced
+),`
+      : '';
     return `WITH activity AS (
   SELECT canonical_person_id, message_id, event_type, event_name, event_time, touchpoint_channel, campaign_name,
     campaign_source, campaign_medium, page_path, referrer_host, source_id, device_type, order_id, revenue, currency,
     properties, event_date,
     lag(event_time) OVER (${person}) AS prev_time,
-    ${d.lastValueIgnoreNulls('touchpoint_channel', before)} AS prev_channel,
     ${d.lastValueIgnoreNulls('campaign_name', before)} AS prev_campaign
   FROM events_resolved
   WHERE event_type IN ${inList(ACTIVITY_EVENT_TYPES)} AND event_time IS NOT NULL AND canonical_person_id IS NOT NULL
-),
+),${channelCtes}
 flagged AS (
-  SELECT activity.*,
+  SELECT ${cfg.splitSessionsOnChannelChange ? 'channelled' : 'activity'}.*,
     CASE
       WHEN prev_time IS NULL THEN 1
-      WHEN ${d.msBetween('prev_time', 'event_time')} >= ${timeoutMs} THEN 1
+      WHEN ${timeout} THEN 1
       ${splits.join('\n      ')}
       ELSE 0
     END AS session_start_flag
-  FROM activity
+  FROM ${cfg.splitSessionsOnChannelChange ? 'channelled' : 'activity'}
 ),
 numbered AS (
   SELECT flagged.*,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configFromContext, resolveConfig } from '../../lib/config.js';
+import { ConfigError, configFromContext, functionSettingsEnvironment, processorSettings, resolveConfig } from '../../lib/config.js';
 import { DEFAULT_VIEW_CONFIG } from '../../sql/config.js';
 
 function problemsOf(fn: () => unknown): string[] {
@@ -79,7 +79,7 @@ describe('validation', () => {
       "stream.shardCount: only applies when stream.mode is 'provisioned' (got 2)",
     ]);
     expect(problemsOf(() => resolveConfig({ processor: { maxRecordAgeSeconds: 90000 } }))).toEqual([
-      'processor.maxRecordAgeSeconds: must be <= retention.streamHours x 3600 (86400) (got 90000)',
+      'processor.maxRecordAgeSeconds: must be <= (retention.streamHours - deadLetters.replayMarginHours) x 3600 (43200) so dead letters stay replayable (got 90000)',
     ]);
     expect(resolveConfig({ processor: { maxRecordAgeSeconds: 90000 }, retention: { streamHours: 48 } }).processor.maxRecordAgeSeconds).toBe(
       90000,
@@ -170,6 +170,80 @@ describe('from CDK context', () => {
 
   it('a missing or malformed config file is a ConfigError naming the file', () => {
     expect(problemsOf(() => configFromContext({ 'threadline.configFile': 'nope.json' }, tmpdir()))[0]).toMatch(/^configFile nope\.json: /);
+  });
+});
+
+describe('processor settings (identity guard rails, consent, phone region, conversion events)', () => {
+  it('defaults: one user per identifier, strip on denied analytics consent, US numbers, Order Completed', () => {
+    const c = resolveConfig();
+    expect(c.identity.maxUsers).toEqual({ anonymous_id: 1, device_id: 1, email_hash: 1, phone_hash: 1, loyalty_id: 1, crm_id: 1 });
+    expect(c.identity.mergeWeakOnly).toBe(false);
+    expect(c.identity.priority[0]).toBe('user_id');
+    expect(c.consent).toEqual({ mode: 'strip', categories: ['analytics'] });
+    expect(c.defaultPhoneRegion).toBe('US');
+    expect(processorSettings(c).conversionEvents).toEqual(['Order Completed']);
+  });
+
+  it('-c threadline.identity.maxUsers=2 is one limit for every type; maxUsers.<type> sets one type', () => {
+    expect(configFromContext({ 'threadline.identity.maxUsers': '2' }).identity.maxUsers).toBe(2);
+    const perType = configFromContext({ 'threadline.identity.maxUsers.device_id': '3' }).identity.maxUsers;
+    expect(perType).toEqual({ anonymous_id: 1, device_id: 3, email_hash: 1, phone_hash: 1, loyalty_id: 1, crm_id: 1 });
+    const c = configFromContext({
+      'threadline.consent.mode': 'drop',
+      'threadline.consent.categories': 'analytics, advertising',
+      'threadline.defaultPhoneRegion': 'GB',
+      'threadline.identity.mergeWeakOnly': 'true',
+    });
+    expect(c.consent).toEqual({ mode: 'drop', categories: ['analytics', 'advertising'] });
+    expect(c.defaultPhoneRegion).toBe('GB');
+    expect(c.identity.mergeWeakOnly).toBe(true);
+  });
+
+  it('bad settings are listed with their paths', () => {
+    const problems = problemsOf(() =>
+      resolveConfig({
+        identity: { maxUsers: 0, priority: ['crm_id', 'user_id'] },
+        consent: { mode: 'maybe' },
+        defaultPhoneRegion: 'UK',
+      } as never),
+    );
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      ['consent.mode', 'defaultPhoneRegion', 'identity.maxUsers', 'identity.priority'].sort(),
+    );
+    expect(problems.find((p) => p.startsWith('identity.priority'))).toMatch(/user_id first/);
+  });
+
+  it('the processor counts exactly the views’ conversion events (one list)', () => {
+    const c = resolveConfig({ views: { conversionEvents: ['Order Completed', 'Purchase'] } });
+    expect(processorSettings(c).conversionEvents).toEqual(['Order Completed', 'Purchase']);
+    expect(JSON.parse(functionSettingsEnvironment(c, 'processor').THREADLINE_CONFIG!).conversionEvents).toEqual(c.views.conversionEvents);
+  });
+
+  it('settings the function would refuse, or that would not fit in its environment, fail the synth', () => {
+    expect(problemsOf(() => resolveConfig({ views: { conversionEvents: ['Order Completed', ''] } }))).toEqual([
+      expect.stringMatching(/^processor settings conversionEvents\.1: /),
+    ]);
+    const many = Array.from({ length: 200 }, (_, i) => `Conversion event with a long descriptive name ${i}`);
+    expect(problemsOf(() => resolveConfig({ views: { conversionEvents: many } }))).toEqual([
+      expect.stringMatching(/^processor settings: \d+ bytes of THREADLINE_CONFIG, more than the 3072 that fit/),
+    ]);
+  });
+
+  it('property: any per-type maxUsers map survives the trip through the environment', async () => {
+    const { configFromEnv } = await import('../../lambdas/processor/config.js');
+    const types = ['anonymous_id', 'device_id', 'email_hash', 'phone_hash', 'loyalty_id', 'crm_id'] as const;
+    fc.assert(
+      fc.property(
+        fc.record(Object.fromEntries(types.map((t) => [t, fc.integer({ min: 1, max: 50 })])) as never, { requiredKeys: [] }),
+        (maxUsers) => {
+          const c = resolveConfig({ identity: { maxUsers } } as never);
+          const env = { ...functionSettingsEnvironment(c, 'processor'), THREADLINE_HASH_KEY: 'k' };
+          const got = configFromEnv(env).identity.maxUsers;
+          for (const t of types) if (got[t] !== ((maxUsers as Record<string, number>)[t] ?? 1)) return false;
+          return true;
+        },
+      ),
+    );
   });
 });
 

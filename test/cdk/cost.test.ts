@@ -9,9 +9,19 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deploymentFromTemplate, synthesizeTemplate } from '../../cost/deployment.js';
 import { loadDefaultFigures } from '../../cost/figures.js';
-import { DEFAULT_FIGURES, type DeploymentFacts, estimateMonthlyCost, type PerEventFigures, withFigures } from '../../cost/model.js';
-import { renderCostMarkdown, standardVariants, VOLUMES } from '../../cost/report.js';
+import { COLLECTOR_METRICS, customMetricCount, PROCESSOR_FAILURE_METRIC_PREFIX, PROCESSOR_METRICS } from '../../cost/metrics.js';
+import {
+  DEFAULT_COST_MONTH,
+  DEFAULT_FIGURES,
+  type DeploymentFacts,
+  estimateMonthlyCost,
+  type PerEventFigures,
+  storedMonths,
+  withFigures,
+} from '../../cost/model.js';
+import { renderCostMarkdown, renderCostText, standardVariants, VOLUMES } from '../../cost/report.js';
 import { PROJECT_ROOT } from '../../lambdas/bundling.js';
+import { FAILURE_REASONS } from '../../schemas/failure-reasons.js';
 
 process.env.CDK_VALIDATION = 'false';
 
@@ -30,6 +40,9 @@ const D: DeploymentFacts = {
   dashboards: 1,
   secrets: 1,
   kmsKeys: 0,
+  identityPitr: true,
+  lakeRetentionDays: 0,
+  customMetrics: 30,
 };
 
 // Round figures so that every line can be recomputed on paper.
@@ -46,6 +59,8 @@ const F: PerEventFigures = withFigures(DEFAULT_FIGURES, {
   processorMsPerEvent: { value: 1 },
   dynamoReadUnitsPerEvent: { value: 1 },
   dynamoWriteUnitsPerEvent: { value: 1 },
+  identityItemsPerEvent: { value: 0.01 },
+  identityItemBytes: { value: 1000 },
   dynamoWriteLatencyMs: { value: 0 },
   collectorLogBytesPerInvocation: { value: 0 },
   processorLogBytesPerInvocation: { value: 0 },
@@ -90,8 +105,35 @@ describe('cost model by hand (100 M events / month)', () => {
     expect(line(e, 'Kinesis PUT payload units')).toBeCloseTo(100 * 0.014, 6);
   });
 
-  it('DynamoDB: 100 M RRU x $0.125/M + 100 M WRU x $0.625/M', () => {
-    expect(line(e, 'DynamoDB identity table')).toBeCloseTo(100 * 0.125 + 100 * 0.625, 6);
+  it('DynamoDB requests: 100 M RRU x $0.125/M + 100 M WRU x $0.625/M', () => {
+    expect(line(e, 'DynamoDB identity requests')).toBeCloseTo(100 * 0.125 + 100 * 0.625, 6);
+  });
+
+  it('the default is the bill of month 12: storage holds 11.5 months of data on average', () => {
+    expect(DEFAULT_COST_MONTH).toBe(12);
+    expect(e.month).toBe(12);
+    expect(estimateMonthlyCost(D, F, 100e6, { month: 12 }).totalUsd).toBe(e.totalUsd);
+  });
+
+  it('S3 lake storage: 100 M x 100 B = 9.3132 GB a month; month 12 holds 11.5 months -> 107.1 GB-month x $0.023', () => {
+    const monthlyGb = (100e6 * 100) / 1024 ** 3;
+    expect(monthlyGb).toBeCloseTo(9.3132, 4);
+    expect(line(e, 'S3 lake storage')).toBeCloseTo(11.5 * monthlyGb * 0.023, 9);
+    expect(line(e, 'S3 lake storage')).toBeCloseTo(2.4633, 4);
+  });
+
+  it('DynamoDB storage: 100 M x 0.01 items x 1,000 B = 0.9313 GB a month; month 12: 10.71 GB-month x $0.25, PITR x $0.20', () => {
+    const gbMonth = 11.5 * ((100e6 * 0.01 * 1000) / 1024 ** 3);
+    expect(gbMonth).toBeCloseTo(10.7102, 4);
+    expect(line(e, 'DynamoDB identity storage')).toBeCloseTo(gbMonth * 0.25, 9);
+    expect(line(e, 'DynamoDB point-in-time recovery')).toBeCloseTo(gbMonth * 0.2, 9);
+    const noPitr = estimateMonthlyCost({ ...D, identityPitr: false }, F, 100e6);
+    expect(line(noPitr, 'DynamoDB point-in-time recovery')).toBe(0);
+  });
+
+  it('CloudWatch custom metrics: 30 metrics x $0.30, a fixed charge', () => {
+    expect(line(e, 'CloudWatch custom metrics')).toBeCloseTo(9, 9);
+    expect(e.lines.find((l) => l.component === 'CloudWatch custom metrics')!.fixed).toBe(true);
   });
 
   it('Firehose bills each 1,000-byte record as 5 KB for ingestion and conversion', () => {
@@ -100,12 +142,93 @@ describe('cost model by hand (100 M events / month)', () => {
     expect(line(e, 'Firehose Parquet conversion')).toBeCloseTo(billedGb * 0.018, 6);
   });
 
+  it('reads are billed per key asked for: a batch asking 40 keys (10 found) for 100 events is 20 RRU, 0.2 per event', () => {
+    // BatchGetItem, eventually consistent, items under 4 KB: 40 keys x 0.5 RRU, whatever was found, no per-call charge.
+    const perEvent = (40 * 0.5) / 100;
+    const r = estimateMonthlyCost(
+      D,
+      withFigures(F, { dynamoReadUnitsPerEvent: { value: perEvent }, dynamoWriteUnitsPerEvent: { value: 0 } }),
+      100e6,
+    );
+    expect(line(r, 'DynamoDB identity requests')).toBeCloseTo(20 * 0.125, 9);
+  });
+
   it('fixed lines: alarms + dashboard, secret', () => {
     expect(line(e, 'CloudWatch alarms + dashboard')).toBeCloseTo(10 * 0.1 + 3, 6);
     expect(line(e, 'Secrets Manager + KMS')).toBeCloseTo(0.4, 6);
   });
 
   it('per million = total / 100', () => expect(e.perMillionUsd).toBeCloseTo(e.totalUsd / 100, 9));
+});
+
+describe('storage over the months', () => {
+  it('month 1 holds half a month of data; a 90-day retention caps the lake at 90 / 30.42 = 2.96 months', () => {
+    const monthlyGb = (100e6 * 100) / 1024 ** 3;
+    expect(line(estimateMonthlyCost(D, F, 100e6, { month: 1 }), 'S3 lake storage')).toBeCloseTo(0.5 * monthlyGb * 0.023, 9);
+    const kept = { ...D, lakeRetentionDays: 90 };
+    expect(storedMonths(12, 90 / (730 / 24))).toBeCloseTo(2.9589, 4);
+    expect(line(estimateMonthlyCost(kept, F, 100e6, { month: 12 }), 'S3 lake storage')).toBeCloseTo(2.9589 * monthlyGb * 0.023, 4);
+    expect(line(estimateMonthlyCost(kept, F, 100e6, { month: 2 }), 'S3 lake storage')).toBeCloseTo(1.5 * monthlyGb * 0.023, 9);
+    // The identity table has no expiry: retention of the lake does not touch it.
+    expect(line(estimateMonthlyCost(kept, F, 100e6), 'DynamoDB identity storage')).toBe(
+      line(estimateMonthlyCost(D, F, 100e6), 'DynamoDB identity storage'),
+    );
+  });
+
+  it('property: storage never shrinks from one month to the next, and stops growing once retention is reached', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 1000 }), (m, days) => {
+        const d = { ...D, lakeRetentionDays: days };
+        const a = estimateMonthlyCost(d, F, 100e6, { month: m });
+        const b = estimateMonthlyCost(d, F, 100e6, { month: m + 1 });
+        const s3 = (x: typeof a) => line(x, 'S3 lake storage');
+        if (s3(b) < s3(a) - 1e-12 || line(b, 'DynamoDB identity storage') <= line(a, 'DynamoDB identity storage')) return false;
+        const full = days > 0 && m - 0.5 >= days / (730 / 24);
+        return !full || Math.abs(s3(b) - s3(a)) < 1e-12;
+      }),
+    );
+  });
+
+  it('refuses a month that is not a positive integer', () => {
+    expect(() => estimateMonthlyCost(D, F, 100e6, { month: 0 })).toThrow(/month/);
+  });
+});
+
+describe('client batching is an explicit input', () => {
+  it('defaults to 1 event per request (browser SDKs), and the reports say so', () => {
+    expect(DEFAULT_FIGURES.eventsPerRequest.value).toBe(1);
+    expect(DEFAULT_FIGURES.eventsPerRequest.source).toMatch(/flushAt = 15/);
+    expect(loadDefaultFigures().eventsPerRequest.value).toBe(1);
+    const md = renderCostMarkdown({ stage: 'dev', deployment: D, figures: DEFAULT_FIGURES, generatedBy: 'test' });
+    expect(md).toContain('**Client batching (an input, not a measurement): 1 event(s) per HTTP request**');
+    expect(md).toMatch(/\| batched clients \(15 events\/request\) \|/);
+    expect(renderCostText({ stage: 'dev', deployment: D, figures: DEFAULT_FIGURES })).toContain('Client batching: 1 event(s) per request');
+  });
+
+  it('1 vs 15 events per request: API Gateway 100 M vs 6.67 M requests at $1.00/M', () => {
+    const one = estimateMonthlyCost(D, withFigures(F, { eventsPerRequest: { value: 1 } }), 100e6);
+    const fifteen = estimateMonthlyCost(D, withFigures(F, { eventsPerRequest: { value: 15 } }), 100e6);
+    expect(line(one, 'API Gateway HTTP API')).toBeCloseTo(100, 9);
+    expect(line(fifteen, 'API Gateway HTTP API')).toBeCloseTo(100 / 15, 9);
+  });
+});
+
+describe('custom metrics inventory', () => {
+  const source = (p: string) => readFileSync(join(PROJECT_ROOT, p), 'utf8');
+  const names = (text: string, re: RegExp) => new Set([...text.matchAll(re)].map((m) => m[1]!));
+
+  it('lists exactly the metric names the handlers publish', () => {
+    const processor = source('lambdas/processor/handler.ts');
+    expect(names(processor, /addMetric\('(\w+)'/g)).toEqual(new Set(PROCESSOR_METRICS));
+    expect(processor).toContain(`addMetric(\`${PROCESSOR_FAILURE_METRIC_PREFIX}\${reason}\``);
+    const collector = ['lambdas/collector/handler.ts', 'lambdas/collector/core.ts'].map(source).join('\n');
+    const published = new Set([...names(collector, /addMetric\('(\w+)'/g), ...names(collector, /metrics\?\.count\('(\w+)'/g)]);
+    expect(published).toEqual(new Set(COLLECTOR_METRICS));
+  });
+
+  it('counts 7 processor + one per failure reason (an upper bound) + 5 collector metrics, one dimension set each', () => {
+    expect(customMetricCount()).toBe(7 + Object.keys(FAILURE_REASONS).length + 5);
+  });
 });
 
 describe('cost model rules', () => {
@@ -240,7 +363,7 @@ describe('variants', () => {
       money(row(other)).forEach((usd, i) => expect(optimised[i]!).toBeLessThanOrEqual(usd));
     }
     // Sanity of the table parsing: the as-configured row is the model's own figure.
-    expect(money(row('as configured'))[2]).toBeCloseTo(perMillion({ deployment: d, figures: f }, 1e9), 3);
+    expect(money(row('as configured'))[2]).toBeCloseTo(perMillion({ deployment: d, figures: f }, 1e9), 2);
   });
 });
 
@@ -275,9 +398,15 @@ describe('deployment facts from the synthesized template', () => {
       secrets: 1,
       kmsKeys: 0,
     });
-    // 4xx share alarm (2 metrics) + DynamoDB throttles (2) + 13 single-metric alarms.
-    expect(dev.alarmMetrics).toBe(17);
+    // Every alarm of lib/observability.ts as synthesized today; a metric-math alarm bills each metric it reads.
+    expect(dev.alarmMetrics).toBe(29);
     expect(prod).toMatchObject({ streamMode: 'provisioned', shardCount: 3, processorMemoryMb: 2048, kmsKeys: 1 });
+    expect(dev).toMatchObject({ identityPitr: true, lakeRetentionDays: 0, customMetrics: customMetricCount() });
+  });
+
+  it('reads the lake retention from the lifecycle rules', () => {
+    const kept = deploymentFromTemplate(synthesizeTemplate({ 'threadline.retention.lakeDays': '400' }).template);
+    expect(kept.lakeRetentionDays).toBe(400);
   });
 
   it('docs/cost.md is what the generator produces for the default stack', () => {

@@ -20,7 +20,7 @@ describe('attribution_results TableInput', () => {
       'projection.enabled': 'true',
       'projection.run_date.type': 'date',
       'projection.run_date.format': 'yyyy-MM-dd',
-      'projection.run_date.range': '2025-03-01,NOW',
+      'projection.run_date.range': '2025-03-01,NOW+1DAYS',
       'projection.run_date.interval': '1',
       'projection.run_date.interval.unit': 'DAYS',
       'storage.location.template': 's3://lake-bucket/attribution_results/run_date=${run_date}/',

@@ -119,7 +119,7 @@ describe('collector', () => {
     expect(env.THREADLINE_KEYSTORE).toBe('ssm');
     expect(env.THREADLINE_SSM_PREFIX).toBe(sourcesParameterPath('dev'));
     expect(env.THREADLINE_STREAM_NAME).toEqual({ Ref: logicalIdOf(dev.stack, dev.stack.stream.stream) });
-    expect(env.THREADLINE_ALLOWED_ORIGINS).toBe('*');
+    expect(JSON.parse(env.THREADLINE_CONFIG)).toMatchObject({ allowedOrigins: ['*'] });
   });
 });
 
@@ -140,7 +140,8 @@ describe('stream and processor', () => {
       MaximumBatchingWindowInSeconds: 5,
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,
-      MaximumRecordAgeInSeconds: 86400,
+      MaximumRecordAgeInSeconds: 21600,
+      ParallelizationFactor: 4,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       StartingPosition: 'TRIM_HORIZON',
       FunctionName: { Ref: fnId(dev, 'processor').fn },
@@ -151,17 +152,19 @@ describe('stream and processor', () => {
     });
   });
 
-  it('processor environment names the three delivery streams and the table; the hash key is a dynamic reference', () => {
+  it('processor environment names the three delivery streams, the table and the hash key secret (never its value)', () => {
     const env = dev.json.Resources[fnId(dev, 'processor').fn]!.Properties!.Environment.Variables;
     const ds = dev.stack.lake.deliveryStreams;
     expect(env.THREADLINE_EVENTS_STREAM).toEqual({ Ref: logicalIdOf(dev.stack, ds.events) });
     expect(env.THREADLINE_IDENTITY_STREAM).toEqual({ Ref: logicalIdOf(dev.stack, ds.identity_changes) });
     expect(env.THREADLINE_FAILED_STREAM).toEqual({ Ref: logicalIdOf(dev.stack, ds.failed_events) });
     expect(env.THREADLINE_IDENTITY_TABLE).toEqual({ Ref: logicalIdOf(dev.stack, dev.stack.identity.table) });
-    // Never a literal: CloudFormation resolves {{resolve:secretsmanager:...}} at deploy time.
-    const hashKey = JSON.stringify(env.THREADLINE_HASH_KEY);
-    expect(hashKey).toContain('{{resolve:secretsmanager:');
-    expect(hashKey).toContain(logicalIdOf(dev.stack, dev.stack.hashKey));
+    // The secret's ARN only: the function reads the value at cold start (a dynamic reference would put
+    // the value in the environment, readable with lambda:GetFunctionConfiguration).
+    expect(env.THREADLINE_HASH_KEY_SECRET).toEqual({ Ref: logicalIdOf(dev.stack, dev.stack.hashKey) });
+    expect(env.THREADLINE_HASH_KEY).toBeUndefined();
+    for (const [, fn] of resourcesOfType(dev.json, 'AWS::Lambda::Function'))
+      expect(JSON.stringify(fn.Properties?.Environment ?? {})).not.toContain('resolve:secretsmanager');
   });
 
   it('identity table: on-demand, PITR, key from the processor definition; deletion protection only in prod', () => {
@@ -260,7 +263,7 @@ describe('lake', () => {
       'projection.enabled': 'true',
       'projection.run_date.type': 'date',
       'projection.run_date.format': 'yyyy-MM-dd',
-      'projection.run_date.range': '2024-01-01,NOW',
+      'projection.run_date.range': '2024-01-01,NOW+1DAYS',
       'projection.run_date.interval': '1',
       'projection.run_date.interval.unit': 'DAYS',
       'storage.location.template': { 'Fn::Join': ['', ['s3://', bucket, '/attribution_results/run_date=${run_date}/']] },
@@ -452,14 +455,17 @@ describe('IAM', () => {
         'kinesis:SubscribeToShard',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        // the hash key, read at cold start:
+        'secretsmanager:GetSecretValue',
         // on-failure destination:
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:SendMessage',
       ].sort(),
     );
-    // No Secrets Manager access: the hash key arrives through a deploy-time dynamic reference.
-    expect(actionsOf(st).some((a) => a.startsWith('secretsmanager:'))).toBe(false);
+    // Secrets Manager: the hash key secret and nothing else.
+    const secretStatements = st.filter((s) => actionsOf([s]).some((a) => a.startsWith('secretsmanager:')));
+    expect(secretStatements.map((s) => s.Resource)).toEqual([{ Ref: logicalIdOf(dev.stack, dev.stack.hashKey) }]);
   });
 
   it('the actions granted for code match the SDK commands found in each handler bundle', async () => {
@@ -579,6 +585,7 @@ describe('outputs', () => {
         'AthenaUserPolicyArn',
         'AthenaWorkGroup',
         'DashboardName',
+        'DeadLetterQueueUrl',
         'GlueDatabase',
         'LakeBucketName',
         'SourcesParameterPath',

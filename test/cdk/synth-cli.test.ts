@@ -2,7 +2,7 @@
  * `npx cdk synth` as CI and a user on a clean clone run it: no AWS credentials, no network (proxies
  * point at a closed port, instance metadata disabled), telemetry and notices off (cdk.json).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +29,25 @@ function offlineEnv(): NodeJS.ProcessEnv {
   };
 }
 
-function cdk(args: string[]) {
-  return spawnSync('npx', ['cdk', ...args], { cwd: PROJECT_ROOT, env: offlineEnv(), encoding: 'utf8', timeout: 120_000 });
+/**
+ * Runs the CDK CLI without blocking this worker: a synchronous spawn would freeze the test worker's
+ * event loop for the whole synth (a minute or more on a loaded machine), long enough for vitest's
+ * 60 s worker-to-runner RPC timeout to fire and fail the run with all tests green.
+ */
+function cdk(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['cdk', ...args], { cwd: PROJECT_ROOT, env: offlineEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 describe('cdk synth offline', () => {
@@ -41,18 +58,18 @@ describe('cdk synth offline', () => {
     expect(cdkJson.app).toBe('npx tsx bin/threadline.ts');
   });
 
-  it('synthesizes the stack with no credentials and no network', () => {
+  it('synthesizes the stack with no credentials and no network', async () => {
     const out = mkdtempSync(join(tmpdir(), 'threadline-synth-'));
-    const res = cdk(['synth', '--quiet', '-o', out, '-c', 'threadline.stage=ci']);
+    const res = await cdk(['synth', '--quiet', '-o', out, '-c', 'threadline.stage=ci']);
     expect(res.stderr + res.stdout, `exit ${res.status}`).not.toMatch(/Docker|docker/);
     expect(res.status, res.stderr).toBe(0);
     const template = JSON.parse(readFileSync(join(out, 'Threadline-ci.template.json'), 'utf8'));
     expect(Object.values(template.Resources).filter((r: any) => r.Type === 'AWS::KinesisFirehose::DeliveryStream')).toHaveLength(3);
     expect(existsSync(join(out, 'manifest.json'))).toBe(true);
-  }, 120_000);
+  }, 300_000);
 
-  it('a bad configuration fails before synthesis with every problem listed', () => {
-    const res = cdk([
+  it('a bad configuration fails before synthesis with every problem listed', async () => {
+    const res = await cdk([
       'synth',
       '--quiet',
       '-o',
@@ -66,5 +83,5 @@ describe('cdk synth offline', () => {
     expect(res.stderr).toContain('Invalid Threadline configuration (2 problems)');
     expect(res.stderr).toContain('buffering.sizeMb: must be >= 64 (Parquet conversion minimum) (got 10)');
     expect(res.stderr).toMatch(/stream\.mode: .*\(got "sideways"\)/);
-  }, 120_000);
+  }, 300_000);
 });

@@ -16,7 +16,7 @@ import { createKinesisWriter } from '../../lambdas/collector/kinesis-writer.js';
 import { createFileKeyStore } from '../../lambdas/collector/sources/file-store.js';
 import type { SourceConfig } from '../../lambdas/collector/sources/types.js';
 import type { RetryOptions } from '../../lambdas/shared/retry.js';
-import { startCollectorServer } from '../../local/collector-server.js';
+import { type CollectorServerOptions, startCollectorServer } from '../../local/collector-server.js';
 import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
 import type { StreamEnvelope } from '../../schemas/envelope.js';
 
@@ -29,6 +29,8 @@ export interface HarnessOptions {
   shards?: number;
   now?: () => number;
   log?: import('../../lambdas/shared/logger.js').AppLogger;
+  /** Options of the loopback server itself (readiness, connection caps, timeouts). */
+  server?: Pick<CollectorServerOptions, 'readiness' | 'maxConnections' | 'headersTimeoutMs' | 'requestTimeoutMs'>;
 }
 
 export interface Harness {
@@ -78,6 +80,7 @@ export async function startHarness(kinesis: LocalKinesis, opts: HarnessOptions =
   });
   const seen: APIGatewayProxyEventV2[] = [];
   const server = await startCollectorServer({
+    ...opts.server,
     handler: async (ev) => {
       seen.push(ev);
       return real(ev);

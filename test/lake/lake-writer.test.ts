@@ -3,6 +3,7 @@
  * never overwriting, failed records routed like Firehose's error output, flush on close; and the
  * DuckDB engine picking up files that appear after it started.
  */
+import * as fsp from 'node:fs/promises';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -282,5 +283,82 @@ describe('DuckDB engine over a live lake', () => {
     } finally {
       await engine.close();
     }
+  });
+});
+
+describe('storage faults', () => {
+  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  /** node:fs/promises with the commit step (rename) failing while `full` is set, as a full volume would. */
+  function fullDisk() {
+    const state = { full: true };
+    const fs = {
+      mkdir: fsp.mkdir,
+      rm: fsp.rm,
+      rename: (async (from, to) => {
+        if (state.full) throw enospc();
+        return fsp.rename(from, to);
+      }) as typeof fsp.rename,
+    };
+    return { state, fs };
+  }
+  const allFiles = async (dir: string) => (await readdir(dir, { recursive: true })).map(String);
+  const ids = async (dir: string) =>
+    (await q(`SELECT message_id FROM read_parquet('${dir}/events/**/*.parquet') ORDER BY message_id`)).map((r) => r.message_id);
+
+  it('disk full: flush rejects with the ENOSPC error, leaves no temporary file, keeps the rows, and writes them once space returns', async () => {
+    const dir = await fresh();
+    const { state, fs } = fullDisk();
+    const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS, maxAgeMs: 3_600_000, fs });
+    await writer.write('threadline-events', [line(eventRecord({ id: 'a', person: 'p', time: '2024-05-01 10:00:00.000' }))]);
+    await writer.write('threadline-events', [line(eventRecord({ id: 'b', person: 'p', time: '2024-05-02 10:00:00.000' }))]);
+    await expect(writer.flush()).rejects.toMatchObject({ code: 'ENOSPC', errno: -28, syscall: 'write' });
+    expect((await allFiles(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(writer.status()).toMatchObject({ records: 2, failing: true, lastError: { code: 'ENOSPC' } });
+    await expect(writer.flush()).rejects.toMatchObject({ code: 'ENOSPC' }); // still full: still refused, still kept
+    state.full = false;
+    await writer.flush();
+    expect(writer.status()).toMatchObject({ records: 0, failing: false });
+    expect(await ids(dir)).toEqual(['a', 'b']);
+    expect((await allFiles(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    await writer.close();
+  });
+
+  it('both shards flushing rows held in one failed buffer are told it failed', async () => {
+    const dir = await fresh();
+    const { state, fs } = fullDisk();
+    const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS, maxAgeMs: 3_600_000, fs });
+    await writer.write('threadline-events', [line(eventRecord({ id: 's0', person: 'p', time: '2024-05-01 10:00:00.000' }))]);
+    await writer.write('threadline-events', [line(eventRecord({ id: 's1', person: 'q', time: '2024-05-01 10:00:00.000' }))]);
+    const outcomes = await Promise.allSettled([writer.flush(), writer.flush()]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    state.full = false;
+    await writer.close();
+    expect(await ids(dir)).toEqual(['s0', 's1']);
+  });
+
+  it('a lake folder replaced by a file (ENOTDIR) fails the flush; the rows land once the folder is back', async () => {
+    const dir = await fresh();
+    await writeFile(path.join(dir, 'events'), 'not a folder');
+    const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS, maxAgeMs: 3_600_000 });
+    await writer.write('threadline-events', [line(eventRecord({ id: 'x', person: 'p', time: '2024-05-01 10:00:00.000' }))]);
+    await expect(writer.flush()).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await rm(path.join(dir, 'events'));
+    await writer.close();
+    expect(await ids(dir)).toEqual(['x']);
+  });
+
+  it('refuses writes past the backlog bound while it cannot write, with a code the Firehose stand-in reports', async () => {
+    const dir = await fresh();
+    const { state, fs } = fullDisk();
+    const one = line(eventRecord({ id: 'x', person: 'p', time: '2024-05-01 10:00:00.000' }));
+    const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS, maxAgeMs: 3_600_000, maxBacklogBytes: one.length * 2, fs });
+    await writer.write('threadline-events', [one, one]);
+    await expect(writer.flush()).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(writer.write('threadline-events', [one])).rejects.toMatchObject({ code: 'BufferBacklogFull' });
+    state.full = false;
+    await writer.flush();
+    await writer.write('threadline-events', [one]);
+    await writer.close();
+    expect(await ids(dir)).toEqual(['x', 'x', 'x']);
   });
 });

@@ -25,7 +25,7 @@ describe('lake layout', () => {
       'projection.enabled': 'true',
       'projection.event_date.type': 'date',
       'projection.event_date.format': 'yyyy-MM-dd',
-      'projection.event_date.range': '2025-01-01,NOW',
+      'projection.event_date.range': '2025-01-01,NOW+1DAYS',
       'projection.event_date.interval': '1',
       'projection.event_date.interval.unit': 'DAYS',
       'storage.location.template': 's3://bucket/lake/events/event_date=${event_date}/',

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, DEV_HASH_KEY } from '../../lambdas/processor/config.js';
 import { chunk, MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, pack } from '../../lambdas/processor/output/firehose.js';
+import { DEFAULT_PROCESSOR_SETTINGS } from '../../lambdas/shared/function-config.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
 import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
 import { envelope, kEvent, kRecord, MemorySink } from './helpers.js';
@@ -49,19 +50,24 @@ describe('Lambda entry', () => {
     expect(sink.rows('id')).toHaveLength(1);
   });
 
-  it('configFromEnv: the hash key is mandatory in Lambda, a dev key locally; guard rails from env', () => {
+  it('configFromEnv: the hash key is mandatory in Lambda, a dev key locally; guard rails from THREADLINE_CONFIG', () => {
     expect(() => configFromEnv({ AWS_LAMBDA_FUNCTION_NAME: 'fn' })).toThrow(/THREADLINE_HASH_KEY/);
     expect(configFromEnv({}).hashKey).toBe(DEV_HASH_KEY);
-    const c = configFromEnv({
-      THREADLINE_IDENTITY_MAX_USERS: 'device_id=3,bogus=2',
-      THREADLINE_CONSENT_POLICY: 'drop',
-      THREADLINE_CONSENT_CATEGORIES: 'Analytics, Personalisation',
-    });
+    const settings = {
+      identity: { maxUsers: { device_id: 3 }, mergeWeakOnly: false, priority: DEFAULT_PROCESSOR_SETTINGS.identity.priority },
+      consent: { mode: 'drop', categories: ['Analytics', 'Personalisation'] },
+      defaultPhoneRegion: 'US',
+      conversionEvents: ['Order Completed'],
+    };
+    const c = configFromEnv({ THREADLINE_CONFIG: JSON.stringify(settings) });
     expect(c.identity.maxUsers.device_id).toBe(3);
     expect(c.identity.maxUsers.anonymous_id).toBe(1);
     expect(c.consent).toEqual({ mode: 'drop', categories: ['Analytics', 'Personalisation'] });
-    expect(() => configFromEnv({ THREADLINE_CONSENT_POLICY: 'maybe' })).toThrow();
-    expect(() => configFromEnv({ THREADLINE_IDENTITY_PRIORITY: 'crm_id,user_id' })).toThrow(/user_id first/);
+    const bad = (patch: object) => configFromEnv({ THREADLINE_CONFIG: JSON.stringify({ ...settings, ...patch }) });
+    expect(() => bad({ consent: { mode: 'maybe', categories: [] } })).toThrow(/THREADLINE_CONFIG is invalid: consent\.mode/);
+    expect(() => bad({ identity: { ...settings.identity, priority: ['crm_id', 'user_id'] } })).toThrow(/user_id first/);
+    expect(() => bad({ identity: { ...settings.identity, maxUsers: { bogus: 2 } } })).toThrow(/identity\.maxUsers/);
+    expect(() => configFromEnv({ THREADLINE_CONFIG: '{' })).toThrow(/THREADLINE_CONFIG is not JSON/);
   });
 });
 

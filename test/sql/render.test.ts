@@ -7,7 +7,7 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunnelSql } from '../../sql/builders/funnel.js';
+import { buildFunnelSql, funnelEventNamesSql } from '../../sql/builders/funnel.js';
 import { buildRetentionSql } from '../../sql/builders/retention.js';
 import type { ViewConfig } from '../../sql/config.js';
 import { duckdbEmptyTableSql, LAKE_TABLE_NAMES } from '../../sql/lake-layout.js';
@@ -66,6 +66,16 @@ const CONFIGS: [string, Partial<ViewConfig>][] = [
     },
   ],
   ['dedup per event_date', { dedupScope: 'event_date' }],
+  [
+    'split on channel only, odd task settings',
+    {
+      splitSessionsOnChannelChange: true,
+      handoffWindowHours: 0.5,
+      escalationPaths: [],
+      contactChannels: ['chat', "O'Brien desk"],
+      directChannel: 'none',
+    },
+  ],
 ];
 
 function duckdbOnly(sql: string): string[] {
@@ -150,7 +160,8 @@ describe('builders render valid Trino SQL', () => {
   const retention = (['day', 'week', 'month'] as const).map((period) =>
     buildRetentionSql('athena', { period, periods: 4, cohortEvent: 'Signed Up', returnEvent: 'Order Completed', from: '2024-01-01' }),
   );
-  it.each([...funnels, ...retention].map((s, i) => [i, s] as const))('statement %i', (_i, sql) => {
+  const names = funnelEventNamesSql(['Product Viewed', "O'Brien Event"]);
+  it.each([...funnels, ...retention, names].map((s, i) => [i, s] as const))('statement %i', (_i, sql) => {
     expect(trino.validate(sql).map((e) => e.message)).toEqual([]);
     expect(duckdbOnly(sql)).toEqual([]);
   });

@@ -8,6 +8,11 @@
  * produces (for example a device linked by one event while another made it shared). Every write to
  * a component happens under its root's lease, so holding the roots freezes everything this event
  * reads: the outcome is that of some serial order.
+ *
+ * An alias whose previousId has no type (server-side, no anonymousId) is decided from the graph
+ * (domain resolveAlias): both readings' roots are leased like any root, nothing is written to a
+ * reading before the decision, and the decision is made on what the leases froze. It is made again
+ * on every attempt and on every delivery, so a replay decides on the graph the first delivery left.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -20,8 +25,12 @@ import {
   mayLink,
   type NodeRef,
   nodeIdOf,
+  nodeSeen,
   nodesOf,
+  resolveAlias,
   stampNode,
+  undecidedReadings,
+  userNodesOf,
 } from '../../../domain/index.js';
 import type { IdentityChangeRecord } from '../../../schemas/index.js';
 import { backoffDelay, sleep } from '../../shared/retry.js';
@@ -52,11 +61,22 @@ const contentionBackoffMs = (attempt: number) => backoffDelay(Math.min(attempt, 
 
 /** What every step of one event works on. */
 interface EventScope {
+  /** The event; its alias decided once `undecided` is empty. */
   input: ResolveInput;
+  /** Nodes of the event as decided (an undecided previousId's readings are not among them). */
   nodes: NodeRef[];
   userNodes: string[];
+  /** Readings of an untyped previousId still to be decided under leases: leased, never written before that. */
+  undecided: NodeRef[];
   /** Change records to emit, by change_id. */
   changes: Map<string, IdentityChangeRecord>;
+}
+
+/** The scope of an event; an untyped previousId stays undecided. */
+function scopeOf(input: ResolveInput, rules: IdentityRules, changes: Map<string, IdentityChangeRecord>): EventScope {
+  const undecided = undecidedReadings(input, rules);
+  const nodes = nodesOf(input, rules).filter((n) => !undecided.some((r) => r.node === n.node));
+  return { input, nodes, userNodes: userNodesOf(input, nodes, rules), undecided, changes };
 }
 
 /** One attempt's choice of what to lease and what to create. */
@@ -97,16 +117,46 @@ export class Resolver {
   ) {}
 
   async resolve(input: ResolveInput): Promise<ResolveResult> {
-    const nodes = nodesOf(input, this.rules);
-    if (nodes.length === 0) return { personId: null, changes: [] };
-    await this.graph.prefetch(nodes.map((n) => n.node));
-    const ev: EventScope = { input, nodes, userNodes: nodes.filter((n) => n.id.type === 'user_id').map((n) => n.node), changes: new Map() };
-    let linkable = linkableNodes(nodes, this.graph.usersOf, this.rules);
-    if (await this.needsWrite(ev)) {
+    const all = nodesOf(input, this.rules);
+    if (all.length === 0) return { personId: null, changes: [] };
+    await this.graph.prefetch(all.map((n) => n.node));
+    const changes = new Map<string, IdentityChangeRecord>();
+    const pending = scopeOf(input, this.rules, changes);
+    if (await this.anyNeedsWrite(pending)) {
       this.graph.stats.writingEvents++;
-      linkable = await this.writeUnderLeases(ev);
+      const done = await this.writeUnderLeases(pending);
+      return this.stamp(done.ev, done.linked, all);
     }
-    return this.stamp(ev, linkable);
+    // Nothing to write under any decision: every decision stamps the same person (see anyNeedsWrite).
+    const ev = this.decide(pending);
+    return this.stamp(ev, linkableNodes(ev.nodes, this.graph.usersOf, this.rules), all);
+  }
+
+  /** The scope with its untyped previousId decided on what is cached now (fresh under leases). */
+  private decide(ev: EventScope): EventScope {
+    if (ev.undecided.length === 0) return ev;
+    const seen = (node: string) => {
+      const e = this.graph.peek(node);
+      return nodeSeen(e?.m !== undefined, e?.users);
+    };
+    const decided = resolveAlias(ev.input, seen, this.rules);
+    return scopeOf({ ...ev.input, ...decided }, this.rules, ev.changes);
+  }
+
+  /**
+   * needsWrite for every way an undecided previousId may be decided: the cache may be stale about
+   * what the graph has seen, so "no" is final only when no decision would write. Then every
+   * reading is already in the alias user's person (the user reading through the override, the
+   * anonymous one or else kept out by a guard rail that stays true) and all stamp that person.
+   */
+  private async anyNeedsWrite(ev: EventScope): Promise<boolean> {
+    if (ev.undecided.length === 0) return this.needsWrite(ev);
+    for (const seenOnly of [undefined, 'anonymous_id', 'user_id'] as const) {
+      const seen = (node: string) => seenOnly === undefined || ev.undecided.some((r) => r.node === node && r.id.type === seenOnly);
+      const decided = scopeOf({ ...ev.input, ...resolveAlias(ev.input, seen, this.rules) }, this.rules, ev.changes);
+      if (await this.needsWrite(decided)) return true;
+    }
+    return false;
   }
 
   /**
@@ -133,8 +183,8 @@ export class Resolver {
     return roots.size > 1 && nonUserRoots.length > 0;
   }
 
-  /** Plan, lease, apply; start over whenever the view the plan was made on proves stale. Returns the nodes linked. */
-  private async writeUnderLeases(ev: EventScope): Promise<NodeRef[]> {
+  /** Plan, lease, apply; start over whenever the view the plan was made on proves stale. Returns the decided event and the nodes linked. */
+  private async writeUnderLeases(ev: EventScope): Promise<{ ev: EventScope; linked: NodeRef[] }> {
     const owner = `${ev.input.messageId}:${randomUUID()}`;
     for (let attempt = 0; ; attempt++) {
       if (attempt >= MAX_LEASE_ATTEMPTS) throw new Error(`identity leases not acquired after ${MAX_LEASE_ATTEMPTS} attempts`);
@@ -146,14 +196,14 @@ export class Resolver {
         if (leases.outcome === 'busy') await sleep(contentionBackoffMs(attempt));
         continue;
       }
-      const linked = await this.applyUnderLeases(ev, plan, leases);
-      if (linked) return linked;
+      const done = await this.applyUnderLeases(ev, plan, leases);
+      if (done) return done;
     }
   }
 
   private async planAttempt(ev: EventScope): Promise<AttemptPlan> {
     const rootOf = new Map<string, string>();
-    for (const n of ev.nodes) rootOf.set(n.node, await this.graph.find(n.node));
+    for (const n of [...ev.nodes, ...ev.undecided]) rootOf.set(n.node, await this.graph.find(n.node));
     const roots = new Set(rootOf.values());
     const fresh = this.freshNode(ev, roots);
     if (fresh !== undefined) roots.delete(fresh);
@@ -211,18 +261,28 @@ export class Resolver {
 
   /**
    * Everything the event writes, with its roots leased; the leases no merge released are released
-   * at the end. Returns the nodes linked, or undefined when the attempt must start over.
+   * at the end. Returns the decided event and the nodes linked, or undefined when the attempt must
+   * start over.
    */
-  private async applyUnderLeases(ev: EventScope, plan: AttemptPlan, leases: HeldLeases): Promise<NodeRef[] | undefined> {
+  private async applyUnderLeases(
+    pending: EventScope,
+    plan: AttemptPlan,
+    leases: HeldLeases,
+  ): Promise<{ ev: EventScope; linked: NodeRef[] } | undefined> {
     try {
-      await this.graph.readFresh(ev.nodes.map((n) => n.node).filter((n) => !plan.leased.includes(n) && !ev.userNodes.includes(n)));
+      await this.graph.readFresh(
+        [...pending.nodes, ...pending.undecided]
+          .map((n) => n.node)
+          .filter((n) => !plan.leased.includes(n) && !pending.userNodes.includes(n)),
+      );
+      const ev = this.decide(pending);
       if (plan.fresh !== undefined) {
         if (this.graph.peek(plan.fresh)?.exists) return undefined; // it exists after all: lease it like any root
         if (!(await this.createFresh(ev, plan.fresh, leases.added))) return undefined;
       }
       await this.recordUsers(ev, leases.added);
       await this.linkAlias(ev, leases);
-      return await this.linkAllowed(ev, leases);
+      return { ev, linked: await this.linkAllowed(ev, leases) };
     } finally {
       for (const r of leases.held) if (!leases.released.has(r)) await releaseLease(this.graph, r, leases.owner);
     }
@@ -281,11 +341,14 @@ export class Resolver {
     return linkable;
   }
 
-  /** Stamp, and re-emit changes this very message caused before (a replay after a lost delivery). */
-  private async stamp(ev: EventScope, linkable: NodeRef[]): Promise<ResolveResult> {
+  /**
+   * Stamp, and re-emit changes this very message caused before (a replay after a lost delivery),
+   * looking at every node it may have touched (`all`: a replay may decide a previousId otherwise).
+   */
+  private async stamp(ev: EventScope, linkable: NodeRef[], all: NodeRef[]): Promise<ResolveResult> {
     const stamp = stampNode(ev.nodes, linkable, this.graph.usersOf, this.rules);
     const personId = stamp === undefined ? null : await this.graph.find(stamp);
-    for (const n of ev.nodes) {
+    for (const n of all) {
       await this.graph.find(n.node, (node, e) => {
         if (e.m && e.meta?.messageId === ev.input.messageId) keep(ev, changeRecord(node, e.m, e.meta));
       });

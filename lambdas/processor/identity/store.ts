@@ -25,6 +25,9 @@
  *   checked by the CAS and by consistent reads before any merge.
  * - Replays: a node merged by the same messageId re-emits its change record (deterministic
  *   change_id), so a change whose Firehose delivery failed is delivered when Kinesis retries.
+ * - Server-side alias (previousId without an anonymousId on the call): the type of previousId is
+ *   decided under the leases from what the graph has seen of each reading (domain resolveAlias);
+ *   when it has seen neither, both are linked, so events arriving later with either join.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EventIdentity, type IdentityRules, isShared, type NodeRef, nodeIdOf, nodesOf, validateRules } from '../../../domain/index.js';

@@ -1,12 +1,13 @@
 /**
  * Delivery of lake records to Firehose with PutRecordBatch: one JSON line per record, chunks of at
  * most 500 records and 4 MiB, and only the failed records of a call are sent again (retry loop from
- * lambdas/shared/retry.ts). Each record remembers which Kinesis record produced it, so an undeliverable
- * record fails exactly that batch item.
+ * lambdas/shared/retry.ts, the one retry layer: the client makes one HTTP attempt per send). Each
+ * record remembers which Kinesis record produced it, so an undeliverable record fails exactly that
+ * batch item, and each failure says whether the record or the service is to blame.
  */
-import { type FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { type FirehoseClient, PutRecordBatchCommand, type PutRecordBatchCommandOutput } from '@aws-sdk/client-firehose';
 import { chunkByCountAndBytes } from '../../shared/batching.js';
-import { type ItemOutcome, type RetryOptions, retryPartialBatch } from '../../shared/retry.js';
+import { type ItemOutcome, isRetryableCode, type RetryOptions, retryPartialBatch } from '../../shared/retry.js';
 
 /** Firehose PutRecordBatch limits: records per call, bytes per call, bytes per record. */
 export const MAX_RECORDS_PER_CALL = 500;
@@ -28,13 +29,15 @@ export function toJsonLine(record: object): Buffer {
 export const DEFAULT_PACK_BYTES = 5 * 1024;
 
 /**
- * Join consecutive rows of the same delivery stream into records of at most `maxBytes` (newline-
+ * Join consecutive rows of the same delivery stream into records of at most `packBytes` (newline-
  * delimited JSON; the delivery streams split them back with RecordDeAggregation, the local lake
  * writer reads every line). A packed record carries the LOWEST origin of its rows: if it cannot be
  * delivered, the batch is retried from there, which re-sends every row in it. 0 disables packing.
  */
-export function pack(records: OutRecord[], maxBytes = DEFAULT_PACK_BYTES): OutRecord[] {
-  if (maxBytes <= 0) return records;
+export function pack(records: OutRecord[], packBytes = DEFAULT_PACK_BYTES): OutRecord[] {
+  if (packBytes <= 0) return records;
+  // Packing must never build a record Firehose refuses: only a single row can exceed the limit.
+  const maxBytes = Math.min(packBytes, MAX_RECORD_BYTES);
   const out: OutRecord[] = [];
   const open = new Map<string, { parts: Buffer[]; bytes: number; origin: number; index: number }>();
   for (const r of records) {
@@ -59,19 +62,46 @@ export function chunk(records: OutRecord[]): OutRecord[][] {
   return chunkByCountAndBytes(records, { maxCount: MAX_RECORDS_PER_CALL, maxBytes: MAX_BYTES_PER_CALL }, (r) => r.data.length);
 }
 
+/**
+ * Why a record was not delivered:
+ *   - 'record': Firehose can never take this record (over the per-record size limit); sending it
+ *     again cannot help, so the caller turns it into a failed_events row;
+ *   - 'service': the service did not take it (throttling, 5xx, network, or a call-level refusal such
+ *     as a missing stream or permission): nothing is wrong with the record, so the caller must fail
+ *     its batch item and let the event source retry it later. Firehose checks nothing else about a
+ *     record's content at put time, so everything but size is 'service'.
+ */
+export type FailureCause = 'record' | 'service';
+
 export interface DeliveryResult {
   delivered: number;
-  failed: Array<{ record: OutRecord; code: string }>;
+  failed: Array<{ record: OutRecord; code: string; cause: FailureCause }>;
+  /** PutRecordBatch sends by the retry loop. */
   putCalls: number;
+  /** HTTP requests those sends made, from the SDK's own count ($metadata.attempts). */
+  httpCalls: number;
 }
 
-export async function deliver(client: FirehoseClient, records: OutRecord[], retry: RetryOptions = {}): Promise<DeliveryResult> {
-  const result: DeliveryResult = { delivered: 0, failed: [], putCalls: 0 };
-  const tooBig = records.filter((r) => r.data.length > MAX_RECORD_BYTES);
-  for (const r of tooBig) result.failed.push({ record: r, code: 'RecordTooLarge' });
+export interface DeliverOptions extends RetryOptions {
+  /** Per-record size limit (default Firehose's 1,000 KiB; tests lower it to reach the 'record' path). */
+  maxRecordBytes?: number;
+}
+
+/** HTTP attempts the SDK made for one send (1 when it does not say: one request left the process). */
+function attemptsOf(x: unknown): number {
+  const n = (x as { $metadata?: { attempts?: number } } | null)?.$metadata?.attempts;
+  return typeof n === 'number' && n > 0 ? n : 1;
+}
+
+export async function deliver(client: FirehoseClient, records: OutRecord[], opts: DeliverOptions = {}): Promise<DeliveryResult> {
+  const { maxRecordBytes = MAX_RECORD_BYTES, ...retry } = opts;
+  const result: DeliveryResult = { delivered: 0, failed: [], putCalls: 0, httpCalls: 0 };
   const byStream = new Map<string, OutRecord[]>();
   for (const r of records) {
-    if (r.data.length > MAX_RECORD_BYTES) continue;
+    if (r.data.length > maxRecordBytes) {
+      result.failed.push({ record: r, code: 'RecordTooLarge', cause: 'record' });
+      continue;
+    }
     const list = byStream.get(r.stream) ?? [];
     list.push(r);
     byStream.set(r.stream, list);
@@ -82,16 +112,25 @@ export async function deliver(client: FirehoseClient, records: OutRecord[], retr
         part,
         async (batch): Promise<ItemOutcome[]> => {
           result.putCalls++;
-          const res = await client.send(
-            new PutRecordBatchCommand({ DeliveryStreamName: stream, Records: batch.map((r) => ({ Data: r.data })) }),
-          );
+          let res: PutRecordBatchCommandOutput;
+          try {
+            res = await client.send(
+              new PutRecordBatchCommand({ DeliveryStreamName: stream, Records: batch.map((r) => ({ Data: r.data })) }),
+            );
+          } catch (err) {
+            result.httpCalls += attemptsOf(err);
+            throw err;
+          }
+          result.httpCalls += attemptsOf(res);
           const responses = res.RequestResponses ?? [];
-          return responses.map((rr) => (rr.ErrorCode ? { ok: false, code: rr.ErrorCode } : { ok: true }));
+          return responses.map((rr) =>
+            rr.ErrorCode ? { ok: false, code: rr.ErrorCode, retryable: isRetryableCode(rr.ErrorCode) } : { ok: true },
+          );
         },
         retry,
       );
       result.delivered += outcome.delivered;
-      result.failed.push(...outcome.failed.map((f) => ({ record: f.item, code: f.code })));
+      result.failed.push(...outcome.failed.map((f) => ({ record: f.item, code: f.code, cause: 'service' as const })));
     }
   }
   return result;
