@@ -68,6 +68,7 @@ export function deploymentFromTemplate(t: CfnTemplateLike): DeploymentFacts {
     streamMode: mode,
     ...(mode === 'provisioned' ? { shardCount: Number(stream.Properties?.ShardCount ?? 1) } : {}),
     processorBatchSize: Number(esm.Properties?.BatchSize ?? 100),
+    processorParallelizationFactor: Number(esm.Properties?.ParallelizationFactor ?? 1),
     processorBatchingWindowSeconds: Number(esm.Properties?.MaximumBatchingWindowInSeconds ?? 0),
     deliveryStreams: firehoses.length,
     bufferingSizeMb: Number(buffering.SizeInMBs ?? 128),

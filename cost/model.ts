@@ -6,6 +6,7 @@
  *     measured (with where it was measured) or as an assumption.
  * Pure arithmetic, no I/O: tests recompute its lines by hand.
  */
+import { shardEventsPerSecond } from '../lib/index.js';
 import { PRICES } from './prices.js';
 
 export const HOURS_PER_MONTH = 730;
@@ -27,6 +28,8 @@ export interface DeploymentFacts {
   /** Provisioned shard count (ignored on-demand). */
   shardCount?: number;
   processorBatchSize: number;
+  /** Concurrent batches per shard (Lambda ParallelizationFactor): how fast the processor drains a shard. */
+  processorParallelizationFactor: number;
   processorBatchingWindowSeconds: number;
   deliveryStreams: number;
   bufferingSizeMb: number;
@@ -204,7 +207,7 @@ export function estimateMonthlyCost(
   } else {
     const configured = d.shardCount ?? 1;
     const peakRate = (N / SECONDS_PER_MONTH) * f.peakToAverage.value;
-    const needed = Math.max(1, Math.ceil(Math.max(peakRate / 1000, (peakRate * envelope) / 1e6)));
+    const needed = provisionedShardsNeeded(N, f, d.processorParallelizationFactor);
     if (needed > configured)
       warnings.push(
         `provisioned stream: ${configured} shard(s) configured, ~${needed} needed at ${fmt(N / 1e6)} M events/month ` +
@@ -386,4 +389,15 @@ export function withFigures(
     out[k] = { value: v.value, basis: v.basis ?? 'measured', source: v.source ?? 'supplied with --figures' };
   }
   return out;
+}
+
+/**
+ * Shards a provisioned stream needs at the peak hour: enough for producers (records and bytes per
+ * shard) AND for the processor, whose lanes per shard (ParallelizationFactor) set how fast it drains.
+ */
+export function provisionedShardsNeeded(eventsPerMonth: number, f: PerEventFigures, parallelizationFactor: number): number {
+  const peakRate = (eventsPerMonth / SECONDS_PER_MONTH) * f.peakToAverage.value;
+  const byRecords = peakRate / shardEventsPerSecond(parallelizationFactor);
+  const byBytes = (peakRate * f.envelopeBytes.value) / 1e6;
+  return Math.max(1, Math.ceil(Math.max(byRecords, byBytes)));
 }

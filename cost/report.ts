@@ -11,6 +11,7 @@ import {
   estimateMonthlyCost,
   type PerEventFigures,
   withFigures,
+  provisionedShardsNeeded,
 } from './model.js';
 import { ANCHORS, PRICES } from './prices.js';
 
@@ -39,7 +40,7 @@ function mark(v: Variant): Variant {
 
 /** Variants worth showing next to the deployment as configured. */
 export function standardVariants(d: DeploymentFacts, f: PerEventFigures): Variant[] {
-  const provisionedShards = (n: number) => Math.max(1, Math.ceil(((n / (730 * 3600)) * f.peakToAverage.value) / 1000));
+  const provisionedShards = (n: number) => provisionedShardsNeeded(n, f, d.processorParallelizationFactor);
   const variants: Variant[] = [
     { name: 'as configured', why: 'the synthesized stack with the per-event figures below', deployment: d, figures: f },
     ...batchingVariants(d, f),
@@ -129,7 +130,7 @@ const isResized = (v: Variant) => resized.has(v);
 function estimateFor(v: Variant, n: number): CostEstimate {
   // Provisioned variants are re-sized per volume (the scenario says "sized for each volume").
   if (v.deployment.streamMode === 'provisioned' && isResized(v)) {
-    const shards = Math.max(1, Math.ceil(((n / (730 * 3600)) * v.figures.peakToAverage.value) / 1000));
+    const shards = provisionedShardsNeeded(n, v.figures, v.deployment.processorParallelizationFactor);
     return estimateMonthlyCost({ ...v.deployment, shardCount: shards }, v.figures, n);
   }
   return estimateMonthlyCost(v.deployment, v.figures, n);

@@ -148,6 +148,8 @@ export interface PipelineStats {
 export interface LocalPipeline {
   /** Collector base URL, e.g. http://127.0.0.1:8787 */
   url: string;
+  /** The Kinesis stand-in's endpoint (tests and benches that write to the stream directly). */
+  kinesisEndpoint: string;
   /** The development write key (source "dev"). */
   writeKey: string;
   dataDir: string;
@@ -312,6 +314,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
 
     return {
       url: collector.url,
+      kinesisEndpoint: kinesis.endpoint,
       writeKey: DEV_WRITE_KEY,
       dataDir,
       lakeDir,

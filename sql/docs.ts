@@ -47,7 +47,8 @@ Both engines return plain values: integers and decimals as numbers, timestamps a
 - One partition level (day). An hour level was not added: Firehose flushes at most every 900 s per
   stream, so hour folders would only multiply small files.
 - Glue partition projection (\`partitionProjectionParameters\`, \`glueTableInput\`): \`projection.enabled\`,
-  \`projection.event_date.type=date\`, \`format=yyyy-MM-dd\`, \`range=<start>,NOW\`, \`interval=1 DAYS\`,
+  \`projection.event_date.type=date\`, \`format=yyyy-MM-dd\`, \`range=<eventTime.earliestDate>,NOW+1DAYS\` (the collector refuses
+  event times outside that range, so every accepted row is queryable), \`interval=1 DAYS\`,
   \`storage.location.template=s3://.../<table>/event_date=\${event_date}/\`. No crawler, no MSCK REPAIR.
 - Firehose (\`firehosePrefixes\`): dynamic partitioning on the record's \`event_date\`
   (\`{event_date: .event_date}\`); error output under \`processing-failed/<table>/...\`.

@@ -117,6 +117,7 @@ Exit codes: 0 ok (every accepted event landed), 1 failure, 2 bad usage.`,
         } catch (err) {
           // After a signal, requests to the stopped collector fail: the stop's own exit is the outcome.
           if (interrupted) await new Promise<never>(() => signals.stopped);
+          signals.dispose();
           if (err instanceof InstanceLockedError) throw new UserError(err.message);
           throw err;
         }

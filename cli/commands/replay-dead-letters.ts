@@ -4,7 +4,8 @@
  * Each message of the processor's dead-letter queue names a shard and a sequence range; the records
  * are read back from the stream and put on it again (or on --target-stream), and the message is
  * deleted only once every record is stored. Messages that cannot be replayed stay in the queue and
- * the command exits 1. Safe to run again: the processor drops re-put duplicates by messageId.
+ * the command exits 1. Safe to run again: a re-put record keeps its messageId, and the views count each
+ * messageId once.
  * Endpoints: the SDK's AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL_KINESIS are honoured.
  */
 import type { Command } from 'commander';

@@ -6,8 +6,8 @@
  * timeout), so a replay can always be run again.
  *
  * Running it twice, or a crash between the put and the delete, puts some records twice. That is safe:
- * a re-put record carries the same envelope (same messageId), and the processor drops duplicates by
- * messageId before anything reaches the lake or the identity table.
+ * a re-put record carries the same envelope (same messageId); identity stitching is idempotent, and the
+ * lake is read through views that keep one row per message_id (events_deduped).
  */
 import { type _Record, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';

@@ -16,6 +16,7 @@ import {
   type DeploymentFacts,
   estimateMonthlyCost,
   type PerEventFigures,
+  provisionedShardsNeeded,
   storedMonths,
   withFigures,
 } from '../../cost/model.js';
@@ -32,6 +33,7 @@ const D: DeploymentFacts = {
   streamMode: 'provisioned',
   shardCount: 2,
   processorBatchSize: 500,
+  processorParallelizationFactor: 4,
   processorBatchingWindowSeconds: 5,
   deliveryStreams: 3,
   bufferingSizeMb: 128,
@@ -390,6 +392,7 @@ describe('deployment facts from the synthesized template', () => {
       processorMemoryMb: 1024,
       streamMode: 'on-demand',
       processorBatchSize: 500,
+      processorParallelizationFactor: 4,
       processorBatchingWindowSeconds: 5,
       deliveryStreams: 3,
       bufferingSizeMb: 128,
@@ -417,5 +420,33 @@ describe('deployment facts from the synthesized template', () => {
       generatedBy: 'npm run cost -- --write docs/cost.md',
     });
     expect(readFileSync(join(PROJECT_ROOT, 'docs', 'cost.md'), 'utf8')).toBe(`${md}\n`);
+  });
+});
+
+describe('provisioned shards are sized for the processor as well as for producers', () => {
+  // 1 B events a month = 1e9 / (730 h x 3600 s) = 380.5 events/s on average; peak x3 = 1,141.6 events/s.
+  const f = withFigures(DEFAULT_FIGURES, {
+    peakToAverage: { value: 3, basis: 'assumption', source: 'test' },
+    envelopeBytes: { value: 500, basis: 'assumption', source: 'test' },
+  });
+
+  it('one lane per shard drains 325 events/s: 1,141.6 / 325 -> 4 shards', () => {
+    expect(provisionedShardsNeeded(1e9, f, 1)).toBe(4);
+  });
+
+  it('four lanes reach the 1,000 records/s write limit first: 1,141.6 / 1,000 -> 2 shards', () => {
+    expect(provisionedShardsNeeded(1e9, f, 4)).toBe(2);
+  });
+
+  it('large envelopes are bound by 1 MB/s per shard: 1,141.6 x 2,000 B = 2.28 MB/s -> 3 shards', () => {
+    const big = withFigures(f, { envelopeBytes: { value: 2000, basis: 'assumption', source: 'test' } });
+    expect(provisionedShardsNeeded(1e9, big, 4)).toBe(3);
+  });
+
+  it('warns when the configured shards cannot be drained by the processor', () => {
+    const one = estimateMonthlyCost({ ...D, shardCount: 2, processorParallelizationFactor: 1 }, f, 1e9);
+    expect(one.warnings.join(' ')).toMatch(/2 shard\(s\) configured, ~4 needed/);
+    const four = estimateMonthlyCost({ ...D, shardCount: 2, processorParallelizationFactor: 4 }, f, 1e9);
+    expect(four.warnings.join(' ')).not.toMatch(/shard\(s\) configured/);
   });
 });

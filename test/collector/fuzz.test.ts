@@ -23,6 +23,8 @@ import { rawExchange, rawRequest } from './hostile.js';
 
 const SEED = 20_261_202;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+// Generous: a liveness bound for a busy machine, scaled for long FUZZ_RUNS sessions.
+const TIMEOUT_MS = Math.max(120_000, RUNS * 20);
 
 interface CorpusCase {
   why: string;
@@ -163,76 +165,84 @@ const headers = fc.record(
 const request = fc.record({ method, target, headers, payload, labelReal: fc.boolean() });
 
 describe('generated hostile requests (fast-check, fixed seed)', () => {
-  it('loopback server: never a 5xx, process alive', async () => {
-    await fc.assert(
-      fc.asyncProperty(request, async (r) => {
-        const hs: Record<string, string> = {};
-        for (const [k, v] of Object.entries(r.headers)) hs[k] = v === 'AUTH' ? auth : v;
-        // Half the time the label tells the truth about the encoding; otherwise it is whatever was drawn.
-        if (r.labelReal) hs['content-encoding'] = r.payload.real;
-        const res = await rawExchange(port, rawRequest({ method: r.method, target: r.target, headers: hs, body: r.payload.bytes }));
-        if (res.status !== undefined && res.status >= 500) throw new Error(`${res.status}: ${res.text.slice(0, 300)}`);
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    await stillServing();
-  }, 120_000);
+  it(
+    'loopback server: never a 5xx, process alive',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(request, async (r) => {
+          const hs: Record<string, string> = {};
+          for (const [k, v] of Object.entries(r.headers)) hs[k] = v === 'AUTH' ? auth : v;
+          // Half the time the label tells the truth about the encoding; otherwise it is whatever was drawn.
+          if (r.labelReal) hs['content-encoding'] = r.payload.real;
+          const res = await rawExchange(port, rawRequest({ method: r.method, target: r.target, headers: hs, body: r.payload.bytes }));
+          if (res.status !== undefined && res.status >= 500) throw new Error(`${res.status}: ${res.text.slice(0, 300)}`);
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      await stillServing();
+    },
+    TIMEOUT_MS,
+  );
 
-  it('API Gateway entry: any event shape it can deliver gets an answer below 500', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tl-fuzz-keys-'));
-    const keyStore = createFileKeyStore(join(dir, 'sources.json'));
-    const { writeKey } = await keyStore.add({ name: 'Fuzz' });
-    const basic = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
-    const handler = createHandler({
-      keyStore,
-      sink: createKinesisWriter({ client: kinesis.client, streamName: h.stream, retry: { timeBudgetMs: 2_000 } }),
-    });
-    const event = fc.record({
-      rawPath: fc.oneof(target, fc.string({ maxLength: 30 })),
-      method: fc.oneof(method, fc.string({ maxLength: 8 })),
-      headers: fc
-        .tuple(
-          fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 40 }), { maxKeys: 6 }),
-          fc.record(
-            {
-              authorization: fc.oneof(fc.constant(basic), fc.string({ maxLength: 40 })),
-              'content-encoding': fc.constantFrom('gzip', 'br', 'deflate', 'gzip, gzip', 'bogus'),
-              'content-type': fc.constantFrom('application/json', 'text/plain', 'application/octet-stream'),
-              origin: fc.string({ maxLength: 30 }),
-            },
-            { requiredKeys: [] },
+  it(
+    'API Gateway entry: any event shape it can deliver gets an answer below 500',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tl-fuzz-keys-'));
+      const keyStore = createFileKeyStore(join(dir, 'sources.json'));
+      const { writeKey } = await keyStore.add({ name: 'Fuzz' });
+      const basic = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+      const handler = createHandler({
+        keyStore,
+        sink: createKinesisWriter({ client: kinesis.client, streamName: h.stream, retry: { timeBudgetMs: 2_000 } }),
+      });
+      const event = fc.record({
+        rawPath: fc.oneof(target, fc.string({ maxLength: 30 })),
+        method: fc.oneof(method, fc.string({ maxLength: 8 })),
+        headers: fc
+          .tuple(
+            fc.dictionary(fc.string({ maxLength: 20 }), fc.string({ maxLength: 40 }), { maxKeys: 6 }),
+            fc.record(
+              {
+                authorization: fc.oneof(fc.constant(basic), fc.string({ maxLength: 40 })),
+                'content-encoding': fc.constantFrom('gzip', 'br', 'deflate', 'gzip, gzip', 'bogus'),
+                'content-type': fc.constantFrom('application/json', 'text/plain', 'application/octet-stream'),
+                origin: fc.string({ maxLength: 30 }),
+              },
+              { requiredKeys: [] },
+            ),
+          )
+          .map(([junk, known]) => ({ ...junk, ...known })),
+        body: fc.option(
+          fc.oneof(
+            fc.json(),
+            fc.string({ maxLength: 200 }),
+            fc.base64String({ maxLength: 200 }),
+            fc.integer({ min: 1, max: 3 }).map(validBatch),
+            fc.integer({ min: 1, max: 3 }).map((n) => gzipSync(validBatch(n)).toString('base64')),
           ),
-        )
-        .map(([junk, known]) => ({ ...junk, ...known })),
-      body: fc.option(
-        fc.oneof(
-          fc.json(),
-          fc.string({ maxLength: 200 }),
-          fc.base64String({ maxLength: 200 }),
-          fc.integer({ min: 1, max: 3 }).map(validBatch),
-          fc.integer({ min: 1, max: 3 }).map((n) => gzipSync(validBatch(n)).toString('base64')),
+          { nil: undefined },
         ),
-        { nil: undefined },
-      ),
-      isBase64Encoded: fc.boolean(),
-    });
-    await fc.assert(
-      fc.asyncProperty(event, async (e) => {
-        const ev = {
-          version: '2.0',
-          routeKey: '$default',
-          rawPath: e.rawPath,
-          rawQueryString: '',
-          headers: e.headers,
-          isBase64Encoded: e.isBase64Encoded,
-          requestContext: { http: { method: e.method, path: e.rawPath, sourceIp: '127.0.0.1' } },
-          ...(e.body === undefined ? {} : { body: e.body }),
-        } as unknown as APIGatewayProxyEventV2;
-        const res = await handler(ev);
-        expect(res.statusCode).toBeLessThan(500);
-      }),
-      { seed: SEED, numRuns: RUNS * 2 },
-    );
-    await rm(dir, { recursive: true, force: true });
-  }, 120_000);
+        isBase64Encoded: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(event, async (e) => {
+          const ev = {
+            version: '2.0',
+            routeKey: '$default',
+            rawPath: e.rawPath,
+            rawQueryString: '',
+            headers: e.headers,
+            isBase64Encoded: e.isBase64Encoded,
+            requestContext: { http: { method: e.method, path: e.rawPath, sourceIp: '127.0.0.1' } },
+            ...(e.body === undefined ? {} : { body: e.body }),
+          } as unknown as APIGatewayProxyEventV2;
+          const res = await handler(ev);
+          expect(res.statusCode).toBeLessThan(500);
+        }),
+        { seed: SEED, numRuns: RUNS * 2 },
+      );
+      await rm(dir, { recursive: true, force: true });
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -150,6 +150,33 @@ describe('at-least-once through the whole pipeline', () => {
     }
   }, 120_000);
 
+  it('stop() with the lake still full says what is not written and where each shard resumes, instead of "stopped cleanly"', async () => {
+    const lakeFs = {
+      mkdir: fsp.mkdir,
+      rm: fsp.rm,
+      rename: (async () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+      }) as unknown as typeof fsp.rename,
+    };
+    const pipeline = await startLocalPipeline({ dataDir: tmp(), inMemory: true, lakeFs, stopTimeoutMs: 300, log: () => {} });
+    const ds = generateDataset({ customers: 2, seed: 9, now: '2026-11-29T00:00:00Z', invalidRate: 0, duplicateRate: 0 });
+    const r = await post(pipeline.url, pipeline.writeKey, SOURCE_NAMES.flatMap((s) => ds.sources[s]).slice(0, 20));
+    expect(r.status).toBe(200);
+    await until(() => pipeline.health().shards.some((s) => s.state === 'stalled'), 'a shard to stall');
+    const err = await pipeline.stop().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /^stopped with unfinished work: drain: kinesis-poller: drain timed out; not caught up: shardId-\d+ stalled/,
+    );
+    expect(err?.message).toMatch(/ENOSPC: no space left on device/);
+    expect(err?.message).toMatch(/\d+ records \(\d+ bytes\) the lake could not write are not in it/);
+    expect(err?.message).toMatch(
+      /shard shardId-000000000000 (stalled|stopped|idle).*resumes (after sequence \d+|from the start of the shard)/,
+    );
+  }, 60_000);
+
   it('a local pipeline killed with SIGKILL while its checkpoints cover some but not all acknowledged records loses none', async () => {
     const dir = tmp();
     const checkpointFile = path.join(dir, 'checkpoints.json');

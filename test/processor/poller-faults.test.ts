@@ -136,6 +136,50 @@ describe('shard loops survive faults', () => {
     }
   });
 
+  it('transient batch item failures (itemFailuresAreTransient): the done prefix is checkpointed, the rest waits without limit, nothing is dead-lettered', async () => {
+    const name = await stream();
+    const seqs = await put(name, ['a', 'b', 'c']);
+    let unavailable = 15; // more failed invocations than maximumRetryAttempts allows
+    const failures: FailureInfo[] = [];
+    const delivered: string[] = [];
+    const logs: string[] = [];
+    let checkpointWhileStalled: string | undefined;
+    const poller = createKinesisPoller({
+      client: kinesis.client,
+      streamName: name,
+      batchSize: 3,
+      pollIntervalMs: 5,
+      retryDelayMs: 1,
+      maxStallDelayMs: 5,
+      maximumRetryAttempts: 3,
+      itemFailuresAreTransient: true,
+      onFailure: (f) => void failures.push(f),
+      log: (l) => logs.push(l),
+      handler: async (e) => {
+        const data = decode(e);
+        // 'a' always completes; from 'b' on, the downstream is unavailable for a while.
+        const from = data.indexOf('b');
+        if (from >= 0 && unavailable-- > 0) {
+          delivered.push(...data.slice(0, from));
+          if (unavailable === 5) checkpointWhileStalled = poller.checkpoints()[SHARD];
+          return { batchItemFailures: e.Records.slice(from).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
+        }
+        delivered.push(...data);
+      },
+    });
+    await poller.start();
+    try {
+      await poller.drain(20_000);
+      expect(failures).toEqual([]);
+      expect(delivered).toEqual(['a', 'b', 'c']);
+      expect(checkpointWhileStalled).toBe(seqs[0]);
+      expect(poller.checkpoints()).toEqual({ [SHARD]: seqs[2] });
+      expect(logs[0]).toMatch(/stalled: BatchItemFailures: the handler could not complete 2 records from sequence/);
+    } finally {
+      await poller.stop();
+    }
+  });
+
   it('an on-failure destination that cannot take records does not end the shard: the poison record is routed once it can', async () => {
     const name = await stream();
     await put(name, ['POISON', 'ok']);

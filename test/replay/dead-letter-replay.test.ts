@@ -155,7 +155,7 @@ describe('replayDeadLetters', () => {
     expect(byId.get(good)).toMatchObject({ status: 'replayed', records: 3, target: 'orders' });
     expect(byId.get(malformed)).toMatchObject({ status: 'kept', reason: 'malformed' });
     expect(byId.get(gone)).toMatchObject({ status: 'kept', reason: 'records_unavailable' });
-    // m-2..m-4 once more, byte for byte (same messageId: the processor's dedup drops them if already stored).
+    // m-2..m-4 once more, byte for byte: same messageId, so the views' dedup counts each once.
     expect(await messageIds('orders')).toEqual(['m-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-2', 'm-3', 'm-4']);
     const stored = await kinesis.readAll('orders');
     for (const i of [1, 2, 3]) {
