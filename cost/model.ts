@@ -206,12 +206,11 @@ export function estimateMonthlyCost(
     );
   } else {
     const configured = d.shardCount ?? 1;
-    const peakRate = (N / SECONDS_PER_MONTH) * f.peakToAverage.value;
     const needed = provisionedShardsNeeded(N, f, d.processorParallelizationFactor);
     if (needed > configured)
       warnings.push(
         `provisioned stream: ${configured} shard(s) configured, ~${needed} needed at ${fmt(N / 1e6)} M events/month ` +
-          `(peak x${f.peakToAverage.value}); writes would throttle`,
+          `(peak x${f.peakToAverage.value}, ${d.processorParallelizationFactor} processor lane(s) per shard); writes or processing would fall behind`,
       );
     add(
       'Kinesis shards (provisioned)',

@@ -10,8 +10,8 @@ import {
   type DeploymentFacts,
   estimateMonthlyCost,
   type PerEventFigures,
-  withFigures,
   provisionedShardsNeeded,
+  withFigures,
 } from './model.js';
 import { ANCHORS, PRICES } from './prices.js';
 

@@ -108,6 +108,7 @@ export function createLakeWriter(opts: LakeWriterOptions): LakeWriter {
     } finally {
       // Closed even when the last flush failed: what it held is reported by that rejection.
       closed = true;
+      buffers.stopTimers();
       await parquet.close();
     }
   }

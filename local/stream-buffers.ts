@@ -41,6 +41,8 @@ export interface StreamBuffers {
    */
   flushAll(): Promise<void>;
   status(): BufferStatus;
+  /** Stop the age timers (also those retrying failed deliveries); what is still held stays held. */
+  stopTimers(): void;
 }
 
 /** The error shape of a refused add: a code for callers to classify it, as Node's system errors have. */
@@ -81,8 +83,10 @@ export function createStreamBuffers(hints: BufferingHints, deliver: (stream: str
     return buf;
   }
 
+  let timersStopped = false;
+
   function armTimer(stream: string, buf: Buffered): void {
-    if (buf.timer || buf.records.length === 0) return;
+    if (timersStopped || buf.timer || buf.records.length === 0) return;
     buf.timer = setTimeout(() => {
       buf.timer = undefined;
       // Its outcome is in status() and in the rejection of any flushAll() waiting on these records.
@@ -184,5 +188,13 @@ export function createStreamBuffers(hints: BufferingHints, deliver: (stream: str
     };
   }
 
-  return { add, flushAll, status };
+  function stopTimers(): void {
+    timersStopped = true;
+    for (const b of buffers.values()) {
+      if (b.timer) clearTimeout(b.timer);
+      b.timer = undefined;
+    }
+  }
+
+  return { add, flushAll, status, stopTimers };
 }

@@ -7,4 +7,5 @@ export * from './envelope.js';
 export { type ApiGatewayV2Handler, createHandler, DEFAULT_TIME_BUDGET_MS } from './handler.js';
 export * from './kinesis-writer.js';
 export { type Route, resolveRoute } from './routes.js';
+export type { EnvelopeSink, SinkResult, StreamRecord } from './sink.js';
 export * from './sources/index.js';

@@ -20,7 +20,7 @@
  * All failures are listed together.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -195,6 +195,8 @@ async function runBlock(block: ShellBlock, lines: string[]): Promise<BlockResult
 
 beforeAll(async () => {
   ws = mkdtempSync(path.join(tmpdir(), 'threadline-docs-'));
+  // Example input files are referenced as from the repository root (docs/examples/...).
+  cpSync(path.join(root, 'docs', 'examples'), path.join(ws, 'docs', 'examples'), { recursive: true });
   process.chdir(ws);
   // Commands that need AWS fail at once instead of probing for credentials on the network.
   for (const k of Object.keys(process.env))

@@ -5,7 +5,7 @@
  * checkpoint past unprocessed records, says so in health() and in drain(), and recovers by itself.
  */
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KinesisClient, ProvisionedThroughputExceededException, PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -93,6 +93,40 @@ describe('shard loops survive faults', () => {
       expect(logs).toHaveLength(2);
       expect(logs[1]).toMatch(new RegExp(`shard ${SHARD} resumed after \\d+ failed attempts`));
       expect(readdirSync(join(dir, 'state'))).toEqual(['checkpoints.json']); // no temporary file left
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('a checkpoint whose commit (rename) fails leaves no temporary file behind, and is written once it can be', async () => {
+    const name = await stream();
+    const seqs = await put(name, ['a']);
+    const dir = mkdtempSync(join(tmpdir(), 'poller-faults-'));
+    const checkpointFile = join(dir, 'checkpoints.json');
+    const logs: string[] = [];
+    const poller = createKinesisPoller({
+      client: kinesis.client,
+      streamName: name,
+      pollIntervalMs: 5,
+      retryDelayMs: 1,
+      maxStallDelayMs: 20,
+      checkpointFile,
+      log: (l) => logs.push(l),
+      handler: async () => {},
+    });
+    // Once running, a folder is where the checkpoint file belongs: the temporary file is written, its
+    // rename fails (EISDIR).
+    mkdirSync(checkpointFile);
+    writeFileSync(join(checkpointFile, 'keep'), '');
+    await poller.start();
+    try {
+      await until(() => (poller.health()[0]?.failedAttempts ?? 0) >= 3, 'several failed checkpoint writes');
+      expect(poller.health()[0]).toMatchObject({ state: 'stalled', lastError: { code: 'EISDIR' } });
+      expect(readdirSync(dir)).toEqual(['checkpoints.json']);
+      rmSync(checkpointFile, { recursive: true });
+      await poller.drain(20_000);
+      expect(JSON.parse(readFileSync(checkpointFile, 'utf8'))).toEqual({ [SHARD]: seqs[0] });
+      expect(readdirSync(dir)).toEqual(['checkpoints.json']);
     } finally {
       await poller.stop();
     }
