@@ -167,6 +167,9 @@ export async function measure(opts: CollectorThroughputOptions = {}): Promise<Co
     const inProcess = (h: ApiGatewayV2Handler) => async (p: Payload) => (await h(apiEvent(p))).statusCode === 200;
     const diskSink = createKinesisWriter({ client: disk.client, streamName: STREAM });
     const memorySink = createKinesisWriter({ client: memory.client, streamName: STREAM });
+    // The writer without group commit (every request its own PutRecords call): the stand-in path as it
+    // was, measured in the same run.
+    const ungroupedSink = createKinesisWriter({ client: disk.client, streamName: STREAM, maxInFlight: Number.POSITIVE_INFINITY });
 
     const floorServer = await startFloorServer();
     cleanups.unshift(() => floorServer.close());
@@ -174,6 +177,8 @@ export async function measure(opts: CollectorThroughputOptions = {}): Promise<Co
     cleanups.unshift(() => server.close());
     const noopServer = await startCollectorServer({ deps: { keyStore, sink: noopSink } });
     cleanups.unshift(() => noopServer.close());
+    const ungroupedServer = await startCollectorServer({ deps: { keyStore, sink: ungroupedSink } });
+    cleanups.unshift(() => ungroupedServer.close());
     const agent = new Agent({ keepAlive: true, maxSockets: connections });
     cleanups.push(async () => agent.destroy());
     const over = (url: string) => {
@@ -191,6 +196,12 @@ export async function measure(opts: CollectorThroughputOptions = {}): Promise<Co
         call: inProcess(handlerWith(diskSink)),
       },
       {
+        name: 'in-process handler, kinesalite on disk, one call per request',
+        floor: 'in-process JSON floor',
+        concurrency: connections,
+        call: inProcess(handlerWith(ungroupedSink)),
+      },
+      {
         name: 'in-process handler, kinesalite in memory',
         floor: 'in-process JSON floor',
         concurrency: connections,
@@ -199,6 +210,12 @@ export async function measure(opts: CollectorThroughputOptions = {}): Promise<Co
       { name: 'HTTP node:http floor', floor: '', concurrency: connections, call: over(floorServer.url) },
       { name: 'HTTP collector, no-op sink', floor: 'HTTP node:http floor', concurrency: connections, call: over(noopServer.url) },
       { name: 'HTTP collector, kinesalite on disk', floor: 'HTTP node:http floor', concurrency: connections, call: over(server.url) },
+      {
+        name: 'HTTP collector, kinesalite on disk, one call per request',
+        floor: 'HTTP node:http floor',
+        concurrency: connections,
+        call: over(ungroupedServer.url),
+      },
     ];
     const bodies = new Map(SIZES.map((s) => [s, payloads(s, BODIES_PER_SIZE)]));
     // Warm-up: JIT, sockets, LevelDB files.
@@ -253,7 +270,7 @@ export async function measure(opts: CollectorThroughputOptions = {}): Promise<Co
 export function formatTable(result: CollectorThroughputResult): string {
   const lines = [
     `collector throughput: medians of ${result.options.reps} interleaved runs of ${result.options.durationMs} ms, ${result.options.connections} connections / concurrent calls (1 for the CPU-only in-process cells)`,
-    `${'variant'.padEnd(42)} ${'batch'.padStart(5)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'vs floor'.padStart(9)} ${'errors'.padStart(7)}`,
+    `${'variant'.padEnd(58)} ${'batch'.padStart(5)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'vs floor'.padStart(9)} ${'errors'.padStart(7)}`,
   ];
   const floorOf = (name: string) => (name.startsWith('HTTP') ? 'HTTP node:http floor' : 'in-process JSON floor');
   for (const [name, bySize] of Object.entries(result.cells)) {
@@ -261,7 +278,7 @@ export function formatTable(result: CollectorThroughputResult): string {
       const floor = result.cells[floorOf(name)]![size]!;
       const ratio = name === floorOf(name) ? '' : `${(c.eventsPerSecond / floor.eventsPerSecond).toFixed(3)}x`;
       lines.push(
-        `${name.padEnd(42)} ${size.padStart(5)} ${c.eventsPerSecond.toFixed(0).padStart(10)} ${c.p50Ms.toFixed(2).padStart(8)} ${ratio.padStart(9)} ${String(c.errors).padStart(7)}`,
+        `${name.padEnd(58)} ${size.padStart(5)} ${c.eventsPerSecond.toFixed(0).padStart(10)} ${c.p50Ms.toFixed(2).padStart(8)} ${ratio.padStart(9)} ${String(c.errors).padStart(7)}`,
       );
     }
   }

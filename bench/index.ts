@@ -8,7 +8,9 @@
  *
  *   npm run bench                 # all of them
  *   npm run bench -- pipeline     # only modules whose file name contains "pipeline"
+ *   npm run bench -- scale        # bench/scale/index.ts (flags there)
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -40,7 +42,13 @@ function print(file: string, report: BenchReport): void {
 
 async function main(): Promise<void> {
   const filter = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-  const files = (await readdir(here)).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.endsWith('.d.ts')).sort();
+  const entries = await readdir(here, { withFileTypes: true });
+  const files = entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && e.name !== 'index.ts' && !e.name.endsWith('.d.ts'))
+    .map((e) => e.name)
+    // a bench too big for one file lives in a folder with an index.ts (bench/scale/)
+    .concat(entries.filter((e) => e.isDirectory() && existsSync(path.join(here, e.name, 'index.ts'))).map((e) => `${e.name}/index.ts`))
+    .sort();
   const selected = files.filter((f) => filter.length === 0 || filter.some((x) => f.includes(x)));
   let failures = 0;
   for (const file of selected) {

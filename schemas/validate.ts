@@ -129,19 +129,28 @@ export function usableMessageId(raw: unknown): string | undefined {
  * or a nesting deeper than maxDepth.
  */
 export function checkStructure(value: unknown, maxDepth: number): { reason: 'forbidden_key' | 'too_deep'; detail: string } | undefined {
-  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 1, path: '' }];
+  // Paths are built only for the problem reported (from parent links): building one per node was most
+  // of the walk's cost on valid events.
+  type Frame = { v: unknown; depth: number; parent?: Frame; key?: string | number };
+  const pathOf = (f: Frame): string => {
+    const keys: Array<string | number> = [];
+    for (let at: Frame | undefined = f; at?.parent; at = at.parent) keys.push(at.key!);
+    return keys.reduceRight<string>((p, k) => joinPath(p, k), '');
+  };
+  const stack: Frame[] = [{ v: value, depth: 1 }];
   while (stack.length > 0) {
-    const { v, depth, path } = stack.pop()!;
+    const frame = stack.pop()!;
+    const { v, depth } = frame;
     if (v === null || typeof v !== 'object') continue;
-    if (depth > maxDepth) return { reason: 'too_deep', detail: `nesting deeper than ${maxDepth} levels at ${path || '(root)'}` };
+    if (depth > maxDepth) return { reason: 'too_deep', detail: `nesting deeper than ${maxDepth} levels at ${pathOf(frame) || '(root)'}` };
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, path: `${path}[${i}]` });
+      for (let i = 0; i < v.length; i++) stack.push({ v: v[i], depth: depth + 1, parent: frame, key: i });
       continue;
     }
     // JSON.parse creates "__proto__" as an own property: Object.keys sees it.
     for (const key of Object.keys(v)) {
-      if (FORBIDDEN_KEYS.has(key)) return { reason: 'forbidden_key', detail: `forbidden key "${key}" at ${path || '(root)'}` };
-      stack.push({ v: (v as Record<string, unknown>)[key], depth: depth + 1, path: joinPath(path, key) });
+      if (FORBIDDEN_KEYS.has(key)) return { reason: 'forbidden_key', detail: `forbidden key "${key}" at ${pathOf(frame) || '(root)'}` };
+      stack.push({ v: (v as Record<string, unknown>)[key], depth: depth + 1, parent: frame, key });
     }
   }
   return undefined;

@@ -137,8 +137,10 @@ export function createCollector(deps: CollectorDeps): Collector {
       }
       rawEvents = batch;
       if (typeof bodyObj.sentAt === 'string' && !Number.isNaN(Date.parse(bodyObj.sentAt))) batchSentAt = bodyObj.sentAt;
-      batchContext = plainObject(bodyObj.context);
-      batchIntegrations = plainObject(bodyObj.integrations);
+      // Checked once per request, not once per event it is merged into. A batch-level bag that fails
+      // the check is not merged at all (each event is then judged on its own fields).
+      batchContext = wellFormed(plainObject(bodyObj.context), config.limits.maxDepth);
+      batchIntegrations = wellFormed(plainObject(bodyObj.integrations), config.limits.maxDepth);
     } else {
       rawEvents = [body];
       forcedType = route.type;
@@ -153,7 +155,7 @@ export function createCollector(deps: CollectorDeps): Collector {
     const rejected: RejectedItem[] = [];
     const accepted: string[] = [];
     for (let index = 0; index < rawEvents.length; index++) {
-      const raw = prepareEvent(rawEvents[index], forcedType, batchContext, batchIntegrations, config.limits.maxDepth);
+      const raw = prepareEvent(rawEvents[index], forcedType, batchContext, batchIntegrations);
       const validated = validateEvent(raw, {
         now: receivedAtMs,
         batchSentAt,
@@ -257,10 +259,15 @@ function plainObject(v: unknown): Record<string, unknown> | undefined {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
+/** The bag itself when it has no forbidden key and is not too deep, else undefined. */
+function wellFormed(bag: Record<string, unknown> | undefined, maxDepth: number): Record<string, unknown> | undefined {
+  return bag && !checkStructure(bag, maxDepth) ? bag : undefined;
+}
+
 /**
  * The raw event as the contract sees it: the route's type (Segment's /v1/track sets it), the batch's
- * context/integrations as defaults under the event's own, no writeKey (keys are never stored), and a
- * null userId/anonymousId read as absent (as Segment does).
+ * context/integrations (already checked by wellFormed) as defaults under the event's own, no writeKey
+ * (keys are never stored), and a null userId/anonymousId read as absent (as Segment does).
  * Copies with defineProperty semantics (object spread), so a "__proto__" key stays an own property
  * that validation refuses rather than a prototype change.
  */
@@ -269,7 +276,6 @@ function prepareEvent(
   forcedType: EventType | undefined,
   batchContext: Record<string, unknown> | undefined,
   batchIntegrations: Record<string, unknown> | undefined,
-  maxDepth: number,
 ): unknown {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const e: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
@@ -278,11 +284,11 @@ function prepareEvent(
   // reads null as absent, so must we, or each first page view is rejected.
   for (const k of ['userId', 'anonymousId'] as const) if (e[k] === null) delete e[k];
   if (forcedType) e.type = forcedType;
-  if (batchContext && !checkStructure(batchContext, maxDepth)) {
+  if (batchContext) {
     const own = plainObject(e.context);
     if (own || e.context === undefined) e.context = { ...batchContext, ...own };
   }
-  if (batchIntegrations && !checkStructure(batchIntegrations, maxDepth)) {
+  if (batchIntegrations) {
     const own = plainObject(e.integrations);
     if (own || e.integrations === undefined) e.integrations = { ...batchIntegrations, ...own };
   }

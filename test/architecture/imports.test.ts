@@ -18,7 +18,7 @@ async function violations(paths: string[], baseDir?: string) {
 describe('import rules (.dependency-cruiser.cjs)', () => {
   it('the tree has no folder or file cycle, no import against the layers, and crosses folders only through index.ts', async () => {
     expect(await violations(FOLDERS)).toEqual([]);
-  }, 120_000);
+  });
 
   it('the rules reject a forbidden import, a deep import across folders and a cycle (in a scratch tree)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'threadline-imports-'));
@@ -34,5 +34,5 @@ describe('import rules (.dependency-cruiser.cjs)', () => {
     expect(found).toContain('layer-domain: domain/rule.ts -> lambdas/handler.ts');
     expect(found).toContain('entry-points-only: domain/rule.ts -> lambdas/handler.ts');
     expect(found.some((v) => v.startsWith('no-cycle:'))).toBe(true);
-  }, 60_000);
+  });
 });

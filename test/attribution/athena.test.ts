@@ -55,7 +55,7 @@ beforeAll(async () => {
   duck = await createDuckDbEngine({ lakeDir: dir, config: { marketingChannels: ['C1', 'C2', 'C3'] } });
   // the Glue table the CDK stack creates, as a DuckDB table behind the stand-in
   const cols = [...attributionResultsDuckdbColumns(), { name: ATTRIBUTION_RESULTS_PARTITION.name, type: 'VARCHAR' }];
-  await duck.query(`CREATE TABLE attribution_results (${cols.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
+  await duck.query(`CREATE OR REPLACE TABLE attribution_results (${cols.map((c) => `"${c.name}" ${c.type}`).join(', ')})`);
   standIn = await startAthenaStandIn(duck, { runningPolls: 1 });
   client = athenaClientFor(standIn);
 });

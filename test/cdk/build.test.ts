@@ -25,5 +25,5 @@ describe('build:lambdas', () => {
       expect(text).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
       expect(r.top.length).toBeGreaterThan(0);
     }
-  }, 60_000);
+  });
 });

@@ -383,7 +383,7 @@ describe('deployment facts from the synthesized template', () => {
         'threadline.processor.memoryMb': '2048',
       }).template,
     );
-  }, 60_000);
+  });
 
   it('reads memory, architecture, stream mode, batching, buffering and monitoring from the template', () => {
     expect(dev).toMatchObject({

@@ -56,7 +56,7 @@ beforeAll(() => {
   });
   defaults = synthWithContext({});
   delete process.env.CDK_VALIDATION;
-}, 120_000);
+});
 
 describe('synthesized environment', () => {
   it('-c threadline.identity.maxUsers=2 and the other settings reach the processor through THREADLINE_CONFIG', () => {

@@ -51,7 +51,7 @@ beforeAll(() => {
     { bundle: false, nag: true },
   );
   delete process.env.CDK_VALIDATION;
-}, 120_000);
+});
 
 const fnId = (s: Synthesized, which: 'collector' | 'processor' | 'views') => {
   const f =

@@ -155,7 +155,7 @@ beforeAll(async () => {
       return out;
     },
   });
-}, 20_000);
+});
 
 afterAll(async () => {
   await collector?.close();
@@ -308,7 +308,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(`@segment/analytics-ne
         await browser.close();
         rmSync(profile, { recursive: true, force: true });
       }
-    }, 30_000);
+    });
   }
 
   // The collector answers 503 when Kinesis does not take the events; the SDK must be able to retry.
@@ -364,6 +364,6 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(`@segment/analytics-ne
         await browser.close();
         rmSync(profile, { recursive: true, force: true });
       }
-    }, 30_000);
+    });
   }
 });

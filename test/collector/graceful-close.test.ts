@@ -131,7 +131,7 @@ describe('collector server close()', () => {
     // close() would otherwise wait for the server's 5 s keep-alive timeout (the grace period here is 60 s).
     const outcome = await Promise.race([
       server.close().then(() => 'closed'),
-      new Promise((r) => setTimeout(() => r('still open after 2 s'), 2_000)),
+      new Promise((r) => setTimeout(() => r('still open after 4.5 s'), 4_500)),
     ]);
     expect(outcome).toBe('closed');
     expect(await socketClosed.promise).toBe('closed');

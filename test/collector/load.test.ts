@@ -23,7 +23,7 @@ describe('bounded load on the loopback collector', () => {
     expect(r.ok).toBe(r.requests);
     expect(await h.records()).toHaveLength(r.events);
     await h.close();
-  }, 60_000);
+  });
 
   it('100 connections trickling headers: the normal client is answered throughout, without errors', async () => {
     const h = await startHarness(kinesis, { server: { headersTimeoutMs: 1_000 } });
@@ -34,5 +34,5 @@ describe('bounded load on the loopback collector', () => {
     expect(r.normal.errors).toEqual({});
     expect(r.normal.ok).toBeGreaterThan(0);
     await h.close();
-  }, 60_000);
+  });
 });

@@ -70,7 +70,7 @@ describe('Segment @segment/analytics-node 3.1.0', () => {
     await sendAllCalls((method, payload) => {
       (analytics as unknown as Record<string, (p: unknown) => void>)[method]!(payload);
     });
-    await analytics.closeAndFlush({ timeout: 10_000 });
+    await analytics.closeAndFlush({ timeout: 120_000 });
     expect(errors).toEqual([]);
 
     // What the SDK actually put on the wire.

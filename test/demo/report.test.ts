@@ -428,6 +428,6 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('report in headless Ch
         await browser.close();
         rmSync(profile, { recursive: true, force: true });
       }
-    }, 60_000);
+    });
   }
 });

@@ -243,6 +243,6 @@ describe('every shell example in README.md and docs/ runs offline with exit 0, o
       const r = await runBlock(block, lines);
       if (r.skipped) console.info(`${r.where} skipped (${r.skipped})`);
       expect(r.failures, `${r.failures.length} failing command(s):\n\n${r.failures.join('\n\n')}\n`).toEqual([]);
-    }, 180_000);
+    });
   }
 });

@@ -142,7 +142,7 @@ describe('threadline send: what was not sent is counted, and the exit code says 
     } finally {
       await pipeline.stop();
     }
-  }, 60_000);
+  });
 });
 
 describe('threadline keys without --local and without AWS credentials', () => {

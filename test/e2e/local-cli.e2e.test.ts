@@ -119,7 +119,7 @@ describe('threadline local', () => {
     } finally {
       killLeftovers(r);
     }
-  }, 120_000);
+  });
 
   it('a second pipeline on the same folder says which one holds it; SIGHUP and a repeated signal still flush', async () => {
     const dataDir = path.join(tmp, 'twice');
@@ -145,7 +145,7 @@ describe('threadline local', () => {
     } finally {
       killLeftovers(first);
     }
-  }, 120_000);
+  });
 });
 
 describe('threadline demo', () => {
@@ -163,5 +163,5 @@ describe('threadline demo', () => {
     } finally {
       killLeftovers(r);
     }
-  }, 120_000);
+  });
 });

@@ -42,7 +42,7 @@ beforeAll(async () => {
   );
   await pipeline.drain();
   insights = await collectInsights(pipeline.engine);
-}, 90_000);
+});
 
 afterAll(async () => {
   await pipeline?.stop();
@@ -241,7 +241,7 @@ describe('restart on the same folder', () => {
     ).rows;
     expect(rows).toHaveLength(2);
     expect(rows[0]!.canonical_person_id).toBe(rows[1]!.canonical_person_id);
-  }, 60_000);
+  });
 });
 
 // .ci/run installs Debian's chromium; in CI its absence must fail the run, not skip the check.
@@ -297,5 +297,5 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the HTML report in he
       await browser.close();
       rmSync(profile, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

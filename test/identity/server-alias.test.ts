@@ -28,7 +28,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   sink = new MemorySink();
   fh = await startLocalFirehose({ sink, streams: Object.values(STREAMS) });
-}, 60_000);
+});
 afterAll(async () => {
   await fh?.close();
   await dynamo?.close();

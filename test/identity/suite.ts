@@ -53,7 +53,7 @@ export function identityStoreSuite(backend: string, start: () => Promise<LocalDy
     let dynamo: LocalDynamo;
     beforeAll(async () => {
       dynamo = await start();
-    }, 60_000);
+    });
     afterAll(async () => dynamo?.close());
 
     async function freshStore(cache = 10_000, client?: DynamoDBClient): Promise<IdentityStore> {

@@ -140,7 +140,7 @@ describe('buffering', () => {
     const dir = await fresh();
     const writer = createLakeWriter({ rootDir: dir, streamToTable: STREAMS, maxAgeMs: 30 });
     await writer.write('threadline-events', [line(eventRecord({ id: 'x', person: 'p', time: '2024-05-01 10:00:00.000' }))]);
-    await vi.waitFor(async () => expect(await parquetFiles(dir)).toHaveLength(1), { timeout: 5_000, interval: 20 });
+    await vi.waitFor(async () => expect(await parquetFiles(dir)).toHaveLength(1), { timeout: 120_000, interval: 20 });
     await writer.close();
   });
 

@@ -41,7 +41,7 @@ const decode = (e: KinesisStreamEvent) => e.Records.map((r) => Buffer.from(r.kin
 const dataOf = (f: FailureInfo) => f.records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 120_000;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));

@@ -48,7 +48,7 @@ it('replayed records land twice in the lake and count once in the views', async 
     userId: 'u-ada',
     anonymousId: 'a-ada',
     messageId,
-    timestamp: '2026-11-20T10:00:0' + i + 'Z',
+    timestamp: `2026-11-20T10:00:0${i}Z`,
   }));
   const res = await fetch(`${pipeline.url}/v1/import`, {
     method: 'POST',

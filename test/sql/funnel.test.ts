@@ -91,7 +91,7 @@ describe('funnel tie rule', () => {
       await scratch.close();
       await rm(scratchDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 });
 
 describe('step names never seen', () => {

@@ -5,6 +5,12 @@
  * Re-read when its mtime changes, so that `threadline keys add` works against a running local
  * collector; written atomically (unique temp file + fsync + rename) with mode 0600.
  *
+ * A lookup that finds its key does not stat the file again for `recheckMs` (default 1 s): a stat per
+ * request was a tenth of the collector's time and a thread-pool round trip on every request. An
+ * unknown key always checks the file, so a key added by another process works at once; the price is
+ * that a key revoked by another process keeps working for up to `recheckMs` (this process's own
+ * mutations take effect at once).
+ *
  * Mutations (add, ensureKey, revoke) are read-modify-write of the whole file, so two of them
  * interleaving would each write their own copy and one update would be lost. They are therefore
  * serialised twice over:
@@ -129,13 +135,24 @@ async function withFileLock<T>(lockPath: string, fn: () => Promise<T>): Promise<
   }
 }
 
-export function createFileKeyStore(path: string): FileKeyStore {
+export interface FileKeyStoreOptions {
+  /** How long a successful lookup trusts the file unchanged without a stat. Default 1000 ms; 0: stat every time. */
+  recheckMs?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_FILE_RECHECK_MS = 1_000;
+
+export function createFileKeyStore(path: string, opts: FileKeyStoreOptions = {}): FileKeyStore {
   const file = resolve(path);
   const lockPath = `${file}.lock`;
-  let cache: { mtimeMs: number; data: KeyFile } | undefined;
+  const recheckMs = opts.recheckMs ?? DEFAULT_FILE_RECHECK_MS;
+  const now = opts.now ?? Date.now;
+  let cache: { mtimeMs: number; data: KeyFile; checkedAt: number } | undefined;
 
   /** For reads: the cached copy while the file's mtime is unchanged. */
   async function load(): Promise<KeyFile> {
+    const checkedAt = now();
     let mtimeMs: number;
     try {
       mtimeMs = (await stat(file)).mtimeMs;
@@ -143,10 +160,18 @@ export function createFileKeyStore(path: string): FileKeyStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, keys: {} };
       throw err;
     }
-    if (cache && cache.mtimeMs === mtimeMs) return cache.data;
+    if (cache && cache.mtimeMs === mtimeMs) {
+      cache.checkedAt = checkedAt;
+      return cache.data;
+    }
     const data = parseOrThrow(fileSchema, JSON.parse(await readFile(file, 'utf8')), `key file ${file}`);
-    cache = { mtimeMs, data };
+    cache = { mtimeMs, data, checkedAt };
     return data;
+  }
+
+  /** The cached copy without a stat while it was checked within recheckMs. */
+  function recent(): KeyFile | undefined {
+    return cache && now() - cache.checkedAt < recheckMs ? cache.data : undefined;
   }
 
   /** For mutations (under the locks): always what is on disk now, whatever its mtime says. */
@@ -194,7 +219,8 @@ export function createFileKeyStore(path: string): FileKeyStore {
   return {
     async lookup(writeKey) {
       if (!writeKey) return undefined;
-      const entry = (await load()).keys[hashWriteKey(writeKey)];
+      const hash = hashWriteKey(writeKey);
+      const entry = recent()?.keys[hash] ?? (await load()).keys[hash];
       return entry ? cleanSource(entry) : undefined;
     },
     async add(input) {

@@ -3,7 +3,7 @@
  * pipeline and `threadline keys` use the file store; the deployed CLI uses the SSM store.
  */
 
-export { createFileKeyStore, type FileKeyStore } from './file-store.js';
+export { createFileKeyStore, DEFAULT_FILE_RECHECK_MS, type FileKeyStore, type FileKeyStoreOptions } from './file-store.js';
 export { keyStoreFromEnv } from './from-env.js';
 export { createSsmKeyStore, type SsmKeyStoreOptions } from './ssm-store.js';
 export { createStaticKeyStore } from './static-store.js';
