@@ -8,6 +8,7 @@
  * starts kinesalite + the server and prints the URL and a development write key.
  */
 
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, validateHeaderValue } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -131,14 +132,6 @@ export function splitTarget(target: string): { path: string; query: string } {
   return q >= 0 ? { path: rest.slice(0, q), query: rest.slice(q + 1) } : { path: rest, query: '' };
 }
 
-function isUtf8(buf: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
   return new Promise((resolve, reject) => {

@@ -24,9 +24,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDuckDbEngine } from '../../query/index.js';
 import { EVENTS_COLUMNS } from '../../schemas/index.js';
 import { orderedViews } from '../../sql/index.js';
-import { createDuckDbEngine } from '../../query/index.js';
 import type { BenchReport } from '../index.js';
 import { addDays, type GeneratedLake, generateLake } from './generate-lake.js';
 import type { MeasureResult } from './measure.js';
@@ -103,11 +103,11 @@ function log(msg: string): void {
 /** Runs one query in a child process; kills it (by its pid) when it exceeds the timeout. */
 function measure(lakeDir: string, sql: string, views: boolean, timeoutS: number): Promise<Cell> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(here, 'measure.ts'), JSON.stringify({ lakeDir, sql, views })],
-      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'measure.ts'), JSON.stringify({ lakeDir, sql, views })], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
     let out = '';
     let err = '';
     let timedOut = false;
@@ -165,7 +165,9 @@ async function ensureLake(dir: string, events: number): Promise<Pick<GeneratedLa
     onProgress: (done, total) => {
       if (performance.now() - lastPrint > 5000 || done === total) {
         lastPrint = performance.now();
-        log(`${sizeLabel(events)}: generated ${done.toLocaleString('en')} / ${total.toLocaleString('en')} events (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+        log(
+          `${sizeLabel(events)}: generated ${done.toLocaleString('en')} / ${total.toLocaleString('en')} events (${((performance.now() - t) / 1000).toFixed(0)} s)`,
+        );
       }
     },
   });
@@ -248,7 +250,12 @@ async function benchSize(opts: ScaleOptions, events: number, views: readonly str
     });
     try {
       for (const [i, v] of views.entries()) {
-        rows[i]!.refresh = await step(`[${i + 1}/${views.length}] ${v} refresh after one day (full recompute)`, lake.lakeDir, viewQuerySql(v), true);
+        rows[i]!.refresh = await step(
+          `[${i + 1}/${views.length}] ${v} refresh after one day (full recompute)`,
+          lake.lakeDir,
+          viewQuerySql(v),
+          true,
+        );
       }
     } finally {
       await Promise.all(added.files.map((f) => rm(f, { force: true })));
@@ -267,7 +274,11 @@ function cliWall(args: string[], reps = 3): { medianS: number; ok: boolean } {
   let ok = true;
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
-    const res = spawnSync(args[0]!, args.slice(1), { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const res = spawnSync(args[0]!, args.slice(1), {
+      cwd: repoRoot,
+      stdio: 'ignore',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
     times.push((performance.now() - t) / 1000);
     ok &&= res.status === 0;
   }
@@ -284,11 +295,20 @@ async function benchCli(dir: string): Promise<Record<string, number | string>> {
   }
   const out: Record<string, number | string> = {};
   const cases: [string, string[]][] = [
-    ['threadline query "SELECT 1" (node bin/threadline-cli.js)', [process.execPath, 'bin/threadline-cli.js', 'query', 'SELECT 1', '--lake', lakeDir]],
+    [
+      'threadline query "SELECT 1" (node bin/threadline-cli.js)',
+      [process.execPath, 'bin/threadline-cli.js', 'query', 'SELECT 1', '--lake', lakeDir],
+    ],
     ['npx tsx cli/index.ts query "SELECT 1"', ['npx', 'tsx', 'cli/index.ts', 'query', 'SELECT 1', '--lake', lakeDir]],
     ['threadline query journeys (demo-sized lake)', [process.execPath, 'bin/threadline-cli.js', 'query', 'journeys', '--lake', lakeDir]],
-    ['threadline query attribution_summary (demo-sized lake)', [process.execPath, 'bin/threadline-cli.js', 'query', 'attribution_summary', '--lake', lakeDir]],
-    ['threadline query channel_handoffs (demo-sized lake)', [process.execPath, 'bin/threadline-cli.js', 'query', 'channel_handoffs', '--lake', lakeDir]],
+    [
+      'threadline query attribution_summary (demo-sized lake)',
+      [process.execPath, 'bin/threadline-cli.js', 'query', 'attribution_summary', '--lake', lakeDir],
+    ],
+    [
+      'threadline query channel_handoffs (demo-sized lake)',
+      [process.execPath, 'bin/threadline-cli.js', 'query', 'channel_handoffs', '--lake', lakeDir],
+    ],
   ];
   for (const [name, args] of cases) {
     log(`CLI: ${name} (median of 3)`);
@@ -330,7 +350,19 @@ function printSize(s: { events: number; rows: ViewRow[] }): void {
       s.rows.map((r) => {
         const rowsOf = typeof r.all === 'object' && 'rows' in r.all ? String(r.all.rows ?? '-') : '-';
         const pk = peak(r);
-        return [r.view, r.dateColumn ?? '-', rowsOf, fmtCell(r.last30), fmtCell(r.floor30), ratio(r.last30, r.floor30), fmtCell(r.all), fmtCell(r.floorAll), ratio(r.all, r.floorAll), fmtCell(r.refresh), pk === null ? '-' : pk.toFixed(0)];
+        return [
+          r.view,
+          r.dateColumn ?? '-',
+          rowsOf,
+          fmtCell(r.last30),
+          fmtCell(r.floor30),
+          ratio(r.last30, r.floor30),
+          fmtCell(r.all),
+          fmtCell(r.floorAll),
+          ratio(r.all, r.floorAll),
+          fmtCell(r.refresh),
+          pk === null ? '-' : pk.toFixed(0),
+        ];
       }),
     ),
   );
@@ -350,7 +382,15 @@ function printGrowth(results: { events: number; rows: ViewRow[] }[]): Record<str
     const pb = peak(b);
     const g30 = secs(b.last30) !== null && secs(r.last30) ? secs(b.last30)! / secs(r.last30)! : null;
     if (g30 !== null) out[`${r.view}: 30-day time ${name}`] = g30;
-    return [r.view, g(r.last30, b.last30), g(r.floor30, b.floor30), g(r.all, b.all), g(r.floorAll, b.floorAll), g(r.refresh, b.refresh), pa && pb ? `${(pb / pa).toFixed(1)}x` : '-'];
+    return [
+      r.view,
+      g(r.last30, b.last30),
+      g(r.floor30, b.floor30),
+      g(r.all, b.all),
+      g(r.floorAll, b.floorAll),
+      g(r.refresh, b.refresh),
+      pa && pb ? `${(pb / pa).toFixed(1)}x` : '-',
+    ];
   });
   console.log(table(['view', '30d', 'floor 30d', 'all', 'floor all', 'refresh 1d', 'peak MB'], body));
   return out;
