@@ -13,15 +13,14 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { entryPath, sourcesParameterPath } from '../lambdas/index.js';
-import { acknowledge } from './acknowledge.js';
 import { COLLECTOR_ACTIONS } from './collector-api.js';
-import { functionSettingsEnvironment, type ThreadlineConfig } from './config.js';
+import type { ThreadlineConfig } from './config.js';
 import { ThreadlineFunction } from './function.js';
+import { collectorEnvironment, hashKeySecret, processorFunctionProps } from './function-wiring.js';
 import { IdentityTable } from './identity-table.js';
-import { IDENTITY_TABLE_DEFINITION, PROCESSOR_DYNAMODB_ACTIONS } from './identity-table-definition.js';
 import { LocalStackLake } from './localstack-lake.js';
 import { ProcessorFunction } from './processor-function.js';
 import { EventStream } from './stream.js';
@@ -64,14 +63,7 @@ export class ThreadlineLocalStackStack extends Stack {
       timeout: Duration.seconds(c.collector.timeoutSeconds),
       logRetentionDays: c.retention.logDays,
       removalPolicy,
-      environment: {
-        THREADLINE_KEYSTORE: 'ssm',
-        THREADLINE_SSM_PREFIX: sourcesPath,
-        THREADLINE_STREAM_NAME: this.stream.stream.streamName,
-        ...functionSettingsEnvironment(c, 'collector'),
-        POWERTOOLS_SERVICE_NAME: 'threadline-collector',
-        POWERTOOLS_METRICS_NAMESPACE: 'Threadline',
-      },
+      environment: collectorEnvironment(c, sourcesPath, this.stream.stream),
     });
     this.collector.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'WriteStream', actions: [...COLLECTOR_ACTIONS.kinesis], resources: [this.stream.stream.streamArn] }),
@@ -86,46 +78,20 @@ export class ThreadlineLocalStackStack extends Stack {
     // Write keys are the authentication (as on the HTTP API), and the collector answers CORS itself.
     this.collectorUrl = this.collector.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
-    this.hashKey = new secretsmanager.Secret(this, 'HashKey', {
-      description: `Threadline ${c.stage} (LocalStack): HMAC key for e-mail and phone hashes`,
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-      removalPolicy,
-    });
-    acknowledge(
-      this.hashKey,
-      'AwsSolutions-SMG4',
-      'Rotating the HMAC key would re-key every e-mail/phone hash and split every person (same reason as the AWS stack).',
-    );
+    this.hashKey = hashKeySecret(this, `Threadline ${c.stage} (LocalStack): HMAC key for e-mail and phone hashes`, removalPolicy);
 
-    const ds = this.lake.deliveryStreams;
-    this.processor = new ProcessorFunction(this, 'Processor', {
-      entry: entry('processor'),
-      stream: this.stream.stream,
-      identityTable: this.identity.table,
-      identityIndexNames: IDENTITY_TABLE_DEFINITION.globalSecondaryIndexes.map((g) => g.indexName),
-      dynamoDbActions: PROCESSOR_DYNAMODB_ACTIONS,
-      hashKeySecret: this.hashKey,
-      deliveryStreams: { events: ds.events, identityChanges: ds.identity_changes, failed: ds.failed_events },
-      environment: {
-        THREADLINE_EVENTS_STREAM: ds.events.ref,
-        THREADLINE_IDENTITY_STREAM: ds.identity_changes.ref,
-        THREADLINE_FAILED_STREAM: ds.failed_events.ref,
-        THREADLINE_IDENTITY_TABLE: this.identity.table.tableName,
-        THREADLINE_HASH_KEY_SECRET: this.hashKey.secretArn,
-        ...functionSettingsEnvironment(c, 'processor'),
-        POWERTOOLS_SERVICE_NAME: 'threadline-processor',
-        POWERTOOLS_METRICS_NAMESPACE: 'Threadline',
-      },
-      memoryMb: c.processor.memoryMb,
-      timeoutSeconds: c.processor.timeoutSeconds,
-      batchSize: c.processor.batchSize,
-      maxBatchingWindowSeconds: c.processor.maxBatchingWindowSeconds,
-      retryAttempts: c.processor.retryAttempts,
-      maxRecordAgeSeconds: c.processor.maxRecordAgeSeconds,
-      parallelizationFactor: c.processor.parallelizationFactor,
-      logDays: c.retention.logDays,
-      removalPolicy,
-    });
+    this.processor = new ProcessorFunction(
+      this,
+      'Processor',
+      processorFunctionProps(c, {
+        entry: entry('processor'),
+        stream: this.stream.stream,
+        identityTable: this.identity.table,
+        hashKey: this.hashKey,
+        deliveryStreams: this.lake.deliveryStreams,
+        removalPolicy,
+      }),
+    );
 
     new CfnOutput(this, 'ApiUrl', { value: this.collectorUrl.url, description: 'Collector base URL (POST /v1/batch, /v1/track, ...)' });
     new CfnOutput(this, 'SourcesParameterPath', { value: sourcesPath });
