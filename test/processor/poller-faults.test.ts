@@ -8,43 +8,15 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KinesisClient, ProvisionedThroughputExceededException, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
+import { describe, expect, it } from 'vitest';
 import { createKinesisPoller, DrainTimeoutError, type FailureInfo } from '../../local/kinesis-poller.js';
+import { decodeRecords, until, useLocalKinesis } from './kinesis-fixture.js';
 
-let kinesis: LocalKinesis;
-let streamN = 0;
-beforeAll(async () => {
-  kinesis = await startLocalKinesis();
-});
-afterAll(async () => kinesis.close());
-
-async function stream(): Promise<string> {
-  const name = `faults-${++streamN}`;
-  await kinesis.ensureStream(name, 1);
-  return name;
-}
-
-async function put(name: string, data: string[]): Promise<string[]> {
-  const out = await kinesis.client.send(
-    new PutRecordsCommand({ StreamName: name, Records: data.map((d) => ({ Data: Buffer.from(d), PartitionKey: 'k' })) }),
-  );
-  expect(out.FailedRecordCount ?? 0).toBe(0);
-  return out.Records!.map((r) => r.SequenceNumber!);
-}
-
-const decode = (e: KinesisStreamEvent) => e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const fixture = useLocalKinesis('faults');
+const { stream, put } = fixture;
+const decode = decodeRecords;
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
 const SHARD = 'shardId-000000000000';
@@ -60,7 +32,7 @@ describe('shard loops survive faults', () => {
     const seen: string[] = [];
     const logs: string[] = [];
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       batchSize: 2,
       pollIntervalMs: 5,
@@ -105,7 +77,7 @@ describe('shard loops survive faults', () => {
     const checkpointFile = join(dir, 'checkpoints.json');
     const logs: string[] = [];
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       pollIntervalMs: 5,
       retryDelayMs: 1,
@@ -140,7 +112,7 @@ describe('shard loops survive faults', () => {
     const failures: FailureInfo[] = [];
     const delivered: string[] = [];
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       batchSize: 4,
       pollIntervalMs: 5,
@@ -179,7 +151,7 @@ describe('shard loops survive faults', () => {
     const logs: string[] = [];
     let checkpointWhileStalled: string | undefined;
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       batchSize: 3,
       pollIntervalMs: 5,
@@ -221,7 +193,7 @@ describe('shard loops survive faults', () => {
     const routed: string[] = [];
     const delivered: string[] = [];
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       batchSize: 1,
       pollIntervalMs: 5,
@@ -254,7 +226,7 @@ describe('shard loops survive faults', () => {
     await put(name, ['a', 'b']);
     // A client of its own whose GetRecords fails with the service's error shape for a while.
     const client = new KinesisClient({
-      endpoint: kinesis.endpoint,
+      endpoint: fixture.kinesis().endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       requestHandler: new NodeHttpHandler(),

@@ -9,44 +9,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
+import type { KinesisStreamBatchResponse } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
 import { createKinesisPoller, type FailureInfo } from '../../local/kinesis-poller.js';
+import { decodeRecords, until, useLocalKinesis } from './kinesis-fixture.js';
 
-let kinesis: LocalKinesis;
-let streamN = 0;
-beforeAll(async () => {
-  kinesis = await startLocalKinesis();
-});
-afterAll(async () => kinesis.close());
-
-async function stream(): Promise<string> {
-  const name = `limits-${++streamN}`;
-  await kinesis.ensureStream(name, 1);
-  return name;
-}
-
-/** One PutRecords call: kinesalite stamps its records with the same ApproximateArrivalTimestamp. */
-async function put(name: string, data: string[]): Promise<string[]> {
-  const out = await kinesis.client.send(
-    new PutRecordsCommand({ StreamName: name, Records: data.map((d) => ({ Data: Buffer.from(d), PartitionKey: 'k' })) }),
-  );
-  expect(out.FailedRecordCount ?? 0).toBe(0);
-  return out.Records!.map((r) => r.SequenceNumber!);
-}
-
-const decode = (e: KinesisStreamEvent) => e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
+const fixture = useLocalKinesis('limits');
+const { stream, put } = fixture;
+const decode = decodeRecords;
 const dataOf = (f: FailureInfo) => f.records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('maximumRecordAgeSeconds', () => {
   it('stops retrying records once they are older than the limit and sends them to on-failure', async () => {
@@ -56,7 +27,7 @@ describe('maximumRecordAgeSeconds', () => {
     const calls: string[][] = [];
     const failures: FailureInfo[] = [];
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       batchSize: 10,
       pollIntervalMs: 5,
@@ -106,14 +77,14 @@ describe('maximumRecordAgeSeconds', () => {
     await new Promise((r) => setTimeout(r, 20));
     await put(name, ['young']);
     const arrival = new Map(
-      (await kinesis.readAll(name)).map((r) => [Buffer.from(r.data).toString(), r.approximateArrivalTimestamp!.getTime()]),
+      (await fixture.kinesis().readAll(name)).map((r) => [Buffer.from(r.data).toString(), r.approximateArrivalTimestamp!.getTime()]),
     );
     const young = arrival.get('young')!;
     expect(young).toBeGreaterThan(arrival.get('old-b')!); // precondition: they arrived at different times
     const calls: string[][] = [];
     const failures: FailureInfo[] = [];
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       pollIntervalMs: 5,
       maximumRecordAgeSeconds: 60,
@@ -136,7 +107,7 @@ describe('maximumRecordAgeSeconds', () => {
   });
 
   it('accepts only -1 or the AWS range (60..604800 s); retries -1..10000', () => {
-    const base = { client: kinesis.client, streamName: 'x', handler: async () => {} };
+    const base = { client: fixture.kinesis().client, streamName: 'x', handler: async () => {} };
     for (const bad of [0, 59, 604_801, 1.5, -2])
       expect(() => createKinesisPoller({ ...base, maximumRecordAgeSeconds: bad })).toThrow(RangeError);
     for (const ok of [-1, 60, 604_800]) expect(() => createKinesisPoller({ ...base, maximumRecordAgeSeconds: ok })).not.toThrow();
@@ -153,7 +124,7 @@ describe('maximumRetryAttempts default (-1, as AWS)', () => {
     let attempts = 0;
     const failures: FailureInfo[] = [];
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       pollIntervalMs: 5,
       retryDelayMs: 1,
@@ -175,7 +146,7 @@ describe('maximumRetryAttempts default (-1, as AWS)', () => {
 
     const seen: string[] = [];
     const again = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       pollIntervalMs: 5,
       checkpointFile,
@@ -193,7 +164,7 @@ describe('maximumRetryAttempts default (-1, as AWS)', () => {
     const delivered: string[] = [];
     let poisonAttempts = 0;
     const poller = createKinesisPoller({
-      client: kinesis.client,
+      client: fixture.kinesis().client,
       streamName: name,
       batchSize: 4,
       pollIntervalMs: 5,
