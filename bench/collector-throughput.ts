@@ -4,6 +4,8 @@
  *       local pipeline uses) fed payload-2.0 events, with a no-op sink and with the real Kinesis writer
  *       against kinesalite (on disk, as the local pipeline runs it; in memory for comparison), vs the JSON
  *       floor (JSON.parse + stamp + JSON.stringify of the same request);
+ *   "before" variants in the same run: the writer without group commit (one PutRecords call per
+ *   request) and the key file checked on every lookup;
  *   (b) over HTTP: the local collector server (+ kinesalite on disk; + a no-op sink for comparison) vs a
  *       bare node:http server doing read/parse/stamp/serialise;
  * for single events (/v1/track) and batches of 20 and 100 (/v1/batch). Events/s, p50 per request, and
@@ -164,6 +166,8 @@ export async function measure(opts: CollectorThroughputOptions = {}): Promise<Co
     const keyStore = createFileKeyStore(path.join(dir, 'sources.json'));
     await keyStore.ensureKey(WRITE_KEY, { name: 'bench', defaultChannel: 'web' });
     const handlerWith = (sink: EnvelopeSink): ApiGatewayV2Handler => createHandler({ keyStore, sink });
+    // The key file checked (stat) on every lookup, as before the lookup cache: measured in the same run.
+    const statEveryLookup = createFileKeyStore(path.join(dir, 'sources.json'), { recheckMs: 0 });
     const inProcess = (h: ApiGatewayV2Handler) => async (p: Payload) => (await h(apiEvent(p))).statusCode === 200;
     const diskSink = createKinesisWriter({ client: disk.client, streamName: STREAM });
     const memorySink = createKinesisWriter({ client: memory.client, streamName: STREAM });
@@ -189,6 +193,12 @@ export async function measure(opts: CollectorThroughputOptions = {}): Promise<Co
     const cells: Cell[] = [
       { name: 'in-process JSON floor', floor: '', concurrency: 1, call: async (p) => floorCollect(apiEvent(p).body!).records > 0 },
       { name: 'in-process handler, no-op sink', floor: 'in-process JSON floor', concurrency: 1, call: inProcess(handlerWith(noopSink)) },
+      {
+        name: 'in-process handler, no-op sink, key file stat per request',
+        floor: 'in-process JSON floor',
+        concurrency: 1,
+        call: inProcess(createHandler({ keyStore: statEveryLookup, sink: noopSink })),
+      },
       {
         name: 'in-process handler, kinesalite on disk',
         floor: 'in-process JSON floor',

@@ -9,6 +9,7 @@
  *   npm run bench                 # all of them
  *   npm run bench -- pipeline     # only modules whose file name contains "pipeline"
  *   npm run bench -- scale        # bench/scale/index.ts (flags there)
+ *   npm run bench -- collector-throughput   # collector vs JSON and node:http floors (flags: bench/collector-throughput.ts)
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';

@@ -46,7 +46,8 @@ export async function openEngine(opts: EngineOptions): Promise<{ engine: QueryEn
     const lakeDir = path.resolve(opts.lake ?? DEFAULT_LAKE_DIR);
     checkLake(lakeDir);
     const { createDuckDbEngine } = await import('../query/index.js');
-    return { engine: await createDuckDbEngine({ lakeDir }), dialect: 'duckdb', describe: `DuckDB over ${lakeDir}` };
+    // lazyViews: a command runs a few queries, so it creates only the views they read
+    return { engine: await createDuckDbEngine({ lakeDir, lazyViews: true }), dialect: 'duckdb', describe: `DuckDB over ${lakeDir}` };
   }
   if (kind === 'athena') {
     const workgroup = opts.workgroup ?? process.env.THREADLINE_ATHENA_WORKGROUP;

@@ -8,20 +8,30 @@ import { Command } from 'commander';
 // would otherwise interleave with every command's output; set the variable to 'false' to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const COMMAND_MODULES = [
-  'local', // embedded pipeline on loopback
-  'demo', // generated omnichannel data through the local pipeline + report
-  'send', // NDJSON file to any endpoint
-  'query', // a view or SQL on DuckDB or Athena
-  'funnel', // funnel builder
-  'report', // HTML report from the lake
-  'attribution', // rule-based and data-driven attribution
-  'keys', // write keys: add | list | revoke
-  'replay-dead-letters', // re-put the processor's dead-lettered stream batches
-  'cost', // cost model per million events
-] as const;
+interface CommandModule {
+  register: (p: Command) => void;
+}
 
-export async function buildProgram(): Promise<Command> {
+// One loader per command, with literal paths so that the bundler (cli/build.ts) splits each command's
+// dependency graph into its own chunk: `threadline query` then never loads the demo generator or the CDK.
+const COMMAND_MODULES = {
+  local: () => import('./commands/local.js'), // embedded pipeline on loopback
+  demo: () => import('./commands/demo.js'), // generated omnichannel data through the local pipeline + report
+  send: () => import('./commands/send.js'), // NDJSON file to any endpoint
+  query: () => import('./commands/query.js'), // a view or SQL on DuckDB or Athena
+  funnel: () => import('./commands/funnel.js'), // funnel builder
+  report: () => import('./commands/report.js'), // HTML report from the lake
+  attribution: () => import('./commands/attribution.js'), // rule-based and data-driven attribution
+  keys: () => import('./commands/keys.js'), // write keys: add | list | revoke
+  'replay-dead-letters': () => import('./commands/replay-dead-letters.js'), // re-put the processor's dead-lettered stream batches
+  cost: () => import('./commands/cost.js'), // cost model per million events
+} satisfies Record<string, () => Promise<CommandModule>>;
+
+export type CommandName = keyof typeof COMMAND_MODULES;
+export const COMMAND_NAMES = Object.keys(COMMAND_MODULES) as CommandName[];
+
+/** The program with the given commands registered (all of them by default, as help lists them all). */
+export async function buildProgram(names: readonly CommandName[] = COMMAND_NAMES): Promise<Command> {
   const program = new Command('threadline')
     .description('Omnichannel customer telemetry: collect, stitch, land and query journeys.')
     .showHelpAfterError()
@@ -29,15 +39,23 @@ export async function buildProgram(): Promise<Command> {
       process.exitCode = err.exitCode;
       throw err;
     });
-  for (const name of COMMAND_MODULES) {
-    const mod = (await import(`./commands/${name}.ts`)) as { register: (p: Command) => void };
-    mod.register(program);
-  }
+  const mods = await Promise.all(COMMAND_NAMES.filter((n) => names.includes(n)).map((n) => COMMAND_MODULES[n]()));
+  for (const mod of mods) mod.register(program);
   return program;
 }
 
+/**
+ * The commands a command line needs: just the one it names, or all of them for anything else (no
+ * command, `help`, `--help`, a typo), so that help and "unknown command" list every command.
+ * The top-level program has no options but help, so a command line that names a command starts with it.
+ */
+export function commandsFor(args: readonly string[]): CommandName[] {
+  const first = args[0];
+  return first !== undefined && Object.hasOwn(COMMAND_MODULES, first) ? [first as CommandName] : COMMAND_NAMES;
+}
+
 async function main(): Promise<void> {
-  const program = await buildProgram();
+  const program = await buildProgram(commandsFor(process.argv.slice(2)));
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
@@ -52,5 +70,6 @@ async function main(): Promise<void> {
   }
 }
 
-const isMain = process.argv[1] && /cli[\\/]index\.ts$|threadline-cli\.js$|threadline$/.test(process.argv[1]);
+// Run as a program from the sources (cli/index.ts), the bin script, the npm bin link or the bundle (cli/build.ts)
+const isMain = process.argv[1] && /cli[\\/]index\.ts$|threadline-cli\.js$|threadline$|threadline\.mjs$/.test(process.argv[1]);
 if (isMain) await main();

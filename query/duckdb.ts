@@ -1,7 +1,8 @@
 /**
  * DuckDB engine over the local lake folder: base tables are views over the Parquet files (or empty
  * tables until the first file of a table appears, so every view binds on a fresh lake), then every
- * Threadline view rendered for DuckDB. One in-memory database per engine.
+ * Threadline view rendered for DuckDB: all of them at open, or with lazyViews each when a query first
+ * needs it. One in-memory database per engine.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import {
   renderViews,
 } from '../sql/index.js';
 import { duckdbResultsTableSql, localResultsDir } from './attribution-io.js';
+import { viewsNeeded } from './lazy-views.js';
 import type { QueryEngine, QueryResult } from './types.js';
 
 export interface DuckDbEngineOptions {
@@ -25,10 +27,16 @@ export interface DuckDbEngineOptions {
   readonly config?: Partial<ViewConfig>;
   /** Create the Threadline views (default true). */
   readonly createViews?: boolean;
+  /**
+   * Create each view when a query first names it (or a view that reads it) instead of all of them at
+   * open (default false). Binding a view costs DuckDB tens of milliseconds and there are over twenty,
+   * so a one-off query (the CLI) starts much sooner; every view still answers by name.
+   */
+  readonly lazyViews?: boolean;
 }
 
 export interface DuckDbEngine extends QueryEngine {
-  /** The view statements that were run, in order. */
+  /** The view statements that were run so far, in order (all of them at open unless lazyViews). */
   readonly views: readonly RenderedView[];
   /** Re-check the lake folders for tables that had no files yet. Called by query() too. */
   refresh(): Promise<void>;
@@ -67,22 +75,51 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
     }
   }
   await conn.run(duckdbResultsTableSql(lakeDir, !resultsEmpty));
-  const views = opts.createViews === false ? [] : renderViews('duckdb', opts.config);
-  for (const v of views) {
-    try {
-      await conn.run(v.sql);
-    } catch (err) {
-      throw new Error(`creating view ${v.name} failed: ${(err as Error).message}`);
-    }
-  }
+  const rendered = opts.createViews === false ? [] : renderViews('duckdb', opts.config);
+  const created: RenderedView[] = [];
+  const createdNames = new Set<string>();
+  // One creation at a time: concurrent queries needing the same view wait for it rather than race.
+  let creating: Promise<void> = Promise.resolve();
+  const createViews = (needed: readonly RenderedView[]): Promise<void> => {
+    const step = creating.then(async () => {
+      for (const v of needed) {
+        if (createdNames.has(v.name)) continue;
+        try {
+          await conn.run(v.sql);
+        } catch (err) {
+          throw new Error(`creating view ${v.name} failed: ${(err as Error).message}`);
+        }
+        createdNames.add(v.name);
+        created.push(v);
+      }
+    });
+    creating = step.catch(() => {});
+    return step;
+  };
+  if (!opts.lazyViews) await createViews(rendered);
 
+  const allCreated = () => createdNames.size === rendered.length;
   return {
-    views,
+    get views() {
+      return created;
+    },
     refresh,
     async query<T = Record<string, unknown>>(sql: string): Promise<QueryResult<T>> {
       if (closed) throw new Error('engine is closed');
       if (empty.size > 0 || resultsEmpty) await refresh();
-      return runQuery<T>(conn, sql);
+      if (allCreated()) return runQuery<T>(conn, sql);
+      await createViews(viewsNeeded(sql, rendered));
+      try {
+        return await runQuery<T>(conn, sql);
+      } catch (err) {
+        // A name the scan could not see, or a typo: with every view in place the statement gets the
+        // answer (or the error, with DuckDB's "did you mean" among all views) it gets from an eager
+        // engine. Only a single statement is re-run: earlier statements of a script have run already.
+        if (!/^Catalog Error/.test((err as Error).message) || allCreated()) throw err;
+        if ((await conn.extractStatements(sql)).count !== 1) throw err;
+        await createViews(rendered);
+        return runQuery<T>(conn, sql);
+      }
     },
     async close() {
       if (closed) return;

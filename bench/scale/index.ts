@@ -1,7 +1,7 @@
 /**
  * Scale benchmark (issue 13): how the views' cost grows with the size of the lake.
  *
- *   npm run bench -- scale                                   # 1 M and 2 M events (default)
+ *   npm run bench -- scale                                   # 250 k and 1 M events (default)
  *   npm run bench -- scale --scale-sizes=1m,10m,100m         # or BENCH_SCALE_SIZES=1m,10m,100m
  *   npx tsx bench/scale/index.ts --scale-sizes=1m --scale-views=sessions,journeys
  *
@@ -67,7 +67,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     const hit = argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
     return hit === undefined ? undefined : hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : '';
   };
-  const sizes = (flag('scale-sizes') || env.BENCH_SCALE_SIZES || '1m,2m').split(',').filter(Boolean).map(parseSize);
+  const sizes = (flag('scale-sizes') || env.BENCH_SCALE_SIZES || '250k,1m').split(',').filter(Boolean).map(parseSize);
   const views = flag('scale-views') || env.BENCH_SCALE_VIEWS;
   const timeoutS = Number(flag('scale-timeout') || env.BENCH_SCALE_TIMEOUT || 300);
   if (!(timeoutS > 0)) throw new RangeError('--scale-timeout must be a positive number of seconds');
@@ -82,7 +82,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
 }
 
 /** A cell: seconds, or why there is none. */
-export type Cell = { s: number; rssMb: number; rows: number | null } | 'timeout' | 'n/a' | { error: string };
+/** s: the query alone; setupS: opening the engine and creating the views, in the same process. */
+export type Cell = { s: number; setupS: number; rssMb: number; rows: number | null } | 'timeout' | 'n/a' | { error: string };
 
 interface ViewRow {
   view: string;
@@ -127,7 +128,7 @@ function measure(lakeDir: string, sql: string, views: boolean, timeoutS: number)
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !line.startsWith('{')) return resolve({ error: (err.trim().split('\n').pop() ?? `exit ${code}`).slice(0, 200) });
       const r = JSON.parse(line) as MeasureResult;
-      resolve({ s: r.queryMs / 1000, rssMb: r.maxRssMb, rows: r.rows });
+      resolve({ s: r.queryMs / 1000, setupS: r.setupMs / 1000, rssMb: r.maxRssMb, rows: r.rows });
     });
   });
 }
@@ -343,10 +344,12 @@ function table(header: string[], body: string[][]): string {
 }
 
 function printSize(s: { events: number; rows: ViewRow[] }): void {
-  console.log(`\n-- ${sizeLabel(s.events)} events: seconds (query only, fresh process each), ratio = view / floor`);
+  console.log(
+    `\n-- ${sizeLabel(s.events)} events: seconds (query only, fresh process each), ratio = view / floor; open s = engine start with views (whole-table run)`,
+  );
   console.log(
     table(
-      ['view', 'date column', 'rows', '30d', 'floor 30d', 'ratio', 'all', 'floor all', 'ratio', 'refresh 1d', 'peak MB'],
+      ['view', 'date column', 'rows', '30d', 'floor 30d', 'ratio', 'all', 'floor all', 'ratio', 'refresh 1d', 'peak MB', 'open s'],
       s.rows.map((r) => {
         const rowsOf = typeof r.all === 'object' && 'rows' in r.all ? String(r.all.rows ?? '-') : '-';
         const pk = peak(r);

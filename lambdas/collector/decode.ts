@@ -81,7 +81,12 @@ export function decodeBody(
  * decoding it back (the general path) would give the same string, minus a leading BOM, so it is parsed
  * as it is. Its size is counted in UTF-8 bytes all the same. Undefined: take the general path.
  */
-function textBody(body: string, isBase64Encoded: boolean | undefined, contentEncoding: string | undefined, maxBytes: number): Decoded | undefined {
+function textBody(
+  body: string,
+  isBase64Encoded: boolean | undefined,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Decoded | undefined {
   if (isBase64Encoded || (contentEncoding !== undefined && contentEncoding.trim() !== '') || SURROGATE.test(body)) return undefined;
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > maxBytes) return { ok: false, status: 413, reason: 'payload_too_large', message: `request body over ${maxBytes} bytes` };

@@ -48,11 +48,7 @@ export function chunkRecords(
   maxRecords = PUT_RECORDS_MAX_RECORDS,
   maxBytes = PUT_RECORDS_MAX_BYTES,
 ): StreamRecord[][] {
-  return chunkByCountAndBytes(
-    records,
-    { maxCount: maxRecords, maxBytes },
-    recordBytes,
-  );
+  return chunkByCountAndBytes(records, { maxCount: maxRecords, maxBytes }, recordBytes);
 }
 
 type Send = (batch: StreamRecord[]) => Promise<ItemOutcome[]>;

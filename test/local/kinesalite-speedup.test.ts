@@ -56,7 +56,9 @@ describe('speedUpKinesalite', () => {
     );
     // What fastSequence declines goes to the original (version 1 / 0 formats, negative shard index).
     expect(fastSequence({ shardCreateTime: 1e12, shardIx: 1, version: 1 })).toBeUndefined();
-    expect(fast.stringifySequence({ shardCreateTime: 1e12, shardIx: -1 })).toBe(original.stringifySequence({ shardCreateTime: 1e12, shardIx: -1 }));
+    expect(fast.stringifySequence({ shardCreateTime: 1e12, shardIx: -1 })).toBe(
+      original.stringifySequence({ shardCreateTime: 1e12, shardIx: -1 }),
+    );
   });
 
   it('parses sequence numbers and hashes partition keys as kinesalite does, and callers cannot alter the memo', () => {
