@@ -365,6 +365,7 @@ function printSize(s: { events: number; rows: ViewRow[] }): void {
           ratio(r.all, r.floorAll),
           fmtCell(r.refresh),
           pk === null ? '-' : pk.toFixed(0),
+          typeof r.all === 'object' && 'setupS' in r.all ? r.all.setupS.toFixed(1) : '-',
         ];
       }),
     ),
@@ -412,6 +413,8 @@ export async function run(argv: readonly string[] = process.argv.slice(2)): Prom
   for (const size of opts.sizes) {
     const r = await benchSize(opts, size, views);
     results.push(r);
+    // saved before printing: an hour of measurements must not depend on the formatting code
+    await writeFile(path.join(opts.dir, `results-${sizeLabel(size)}.json`), `${JSON.stringify(r, null, 2)}\n`);
     printSize(r);
   }
   const growth = printGrowth(results);
