@@ -141,7 +141,7 @@ async function inPipeline(
   inject: (p: LocalPipeline, phase: 'on' | 'off') => void,
   faultMs: number,
   opts: Parameters<typeof startLocalPipeline>[0] = {},
-  note = '',
+  note: string | ((p: LocalPipeline) => string) = '',
 ): Promise<Row> {
   const list = events(seed);
   const p = await startLocalPipeline({ dataDir: tmp(), inMemory: true, log: () => {}, ...opts });
@@ -155,7 +155,8 @@ async function inPipeline(
     const cleared = Date.now();
     await sending;
     const recoverSeconds = await recover(p, cleared);
-    return { fault, acknowledged: acked.size, ...(await outcome(p, acked)), recoverSeconds, note };
+    const said = typeof note === 'function' ? note(p) : note;
+    return { fault, acknowledged: acked.size, ...(await outcome(p, acked)), recoverSeconds, note: said };
   } finally {
     await p.stop().catch((err: Error) => console.error(`${fault}: ${err.message}`));
   }
@@ -313,6 +314,35 @@ export async function runFaults(): Promise<Row[]> {
       500,
       {},
       'retried by the processor, then by the event source from its checkpoint',
+    ),
+  );
+  await step(() =>
+    inPipeline(
+      'Kinesis throttling at the collector: 5 PutRecords calls refused whole, then 5 with every other record ProvisionedThroughputExceededException',
+      37,
+      (p, phase) => {
+        if (phase === 'on') {
+          p.faults.kinesisThrottle.throttleNextCalls(5, 'PutRecords');
+          p.faults.kinesisThrottle.failRecordsOfNextCalls(5);
+        } else p.faults.kinesisThrottle.clear();
+      },
+      2_000,
+      {},
+      (p) =>
+        `${p.faults.kinesisThrottle.stats.calls} calls and ${p.faults.kinesisThrottle.stats.records} records refused; ` +
+        'the collector re-sends only the failed records; 2xx only once all are stored',
+    ),
+  );
+  await step(() =>
+    inPipeline(
+      'DynamoDB throttling: the next 20 identity-store calls refused (ProvisionedThroughputExceededException)',
+      38,
+      (p, phase) => (phase === 'on' ? p.faults.dynamoThrottle.throttleNextCalls(20) : p.faults.dynamoThrottle.clear()),
+      2_000,
+      {},
+      (p) =>
+        `${p.faults.dynamoThrottle.stats.calls} calls refused; ` +
+        'SDK retries, then the processor reports the batch items and the shard retries from the failed record',
     ),
   );
   await step(() =>

@@ -17,6 +17,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand, waitUntilTableEx
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { identityTableDefinition } from '../lambdas/index.js';
 import { captureStore, guardRequests, type ServerFault, type StorageFaults, storageFaults, tagStorageErrors } from './standin-guard.js';
+import { type ThrottleFaults, throttleFront } from './throttle-faults.js';
 
 type DynaliteFactory = (opts: { path?: string; createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server;
 const require = createRequire(import.meta.url);
@@ -46,7 +47,7 @@ export interface LocalDynamo {
 
 /** dynalite adds fault injection at its storage boundary (tests). */
 export interface LocalDynalite extends LocalDynamo {
-  faults: { storage: StorageFaults };
+  faults: { storage: StorageFaults; throttle: ThrottleFaults };
 }
 
 function clientFor(endpoint: string): DynamoDBClient {
@@ -82,7 +83,8 @@ export async function startLocalDynamo(opts: { path?: string; port?: number } = 
   // Sub-tables call these methods on the main db at call time, so tagging the main db covers them all.
   tagStorageErrors(store.db, DYNAMODB_SERVER_FAULT);
   const storage = storageFaults(store.db, opts.path ?? 'memory', 'LEVEL_IO_ERROR');
-  guardRequests(server, { maxBodyBytes: DYNALITE_MAX_REQUEST_BYTES, fault: DYNAMODB_SERVER_FAULT });
+  const throttle = throttleFront('dynamodb');
+  guardRequests(server, { maxBodyBytes: DYNALITE_MAX_REQUEST_BYTES, throttle, fault: DYNAMODB_SERVER_FAULT });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -93,7 +95,7 @@ export async function startLocalDynamo(opts: { path?: string; port?: number } = 
     endpoint,
     client,
     ensureTable: ensureTableWith(client),
-    faults: { storage },
+    faults: { storage, throttle: throttle.faults },
     close: async () => {
       client.destroy();
       await new Promise<void>((resolve) => {

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { captureStore, guardRequests, type ServerFault, type StorageFaults, storageFaults, tagStorageErrors } from './standin-guard.js';
+import { type ThrottleFaults, throttleFront } from './throttle-faults.js';
 
 type KinesaliteFactory = (opts: {
   path?: string;
@@ -155,7 +156,7 @@ export interface LocalKinesis {
   /** Every record currently in the stream, all shards, from TRIM_HORIZON (tests, inspection). */
   readAll(name: string): Promise<StoredRecord[]>;
   /** Fault injection at the storage boundary (tests): writes fail as LevelDB fails on a full disk. */
-  faults: { storage: StorageFaults };
+  faults: { storage: StorageFaults; throttle: ThrottleFaults };
   close(): Promise<void>;
 }
 
@@ -174,7 +175,8 @@ export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise
   const getStreamDb = store.getStreamDb;
   store.getStreamDb = (name) => tagStorageErrors(getStreamDb(name), KINESIS_SERVER_FAULT);
   const storage = storageFaults(store.db.db._db ?? store.db.db, opts.path ?? 'memory');
-  guardRequests(server, { maxBodyBytes: KINESALITE_MAX_REQUEST_BYTES, fault: KINESIS_SERVER_FAULT });
+  const throttle = throttleFront('kinesis');
+  guardRequests(server, { maxBodyBytes: KINESALITE_MAX_REQUEST_BYTES, throttle, fault: KINESIS_SERVER_FAULT });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -235,7 +237,7 @@ export async function startLocalKinesis(opts: LocalKinesisOptions = {}): Promise
     client,
     ensureStream,
     readAll,
-    faults: { storage },
+    faults: { storage, throttle: throttle.faults },
     async close() {
       if (closed) return;
       closed = true;

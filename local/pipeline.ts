@@ -43,6 +43,7 @@ import { createKinesisPoller, describeShard, errorInfo, formatError, type Kinesi
 import { createLakeWriter, DEFAULT_MAX_BACKLOG_BYTES, type LakeWriter, type LakeWriterStatus, type ParquetFs } from './lake-writer.js';
 import { DEFAULT_DATA_DIR } from './paths.js';
 import type { StorageFaults } from './standin-guard.js';
+import type { ThrottleFaults } from './throttle-faults.js';
 
 export { DEV_WRITE_KEY };
 
@@ -170,7 +171,13 @@ export interface LocalPipeline {
   /** Per-shard state, lake backlog and errors, and the verdict the collector's readiness uses. */
   health(): PipelineHealth;
   /** Fault injection into the stand-ins (tests of the retry paths; real error shapes): Firehose calls, stream and identity storage. */
-  faults: { firehose: FaultInjection; kinesisStorage: StorageFaults; dynamoStorage: StorageFaults };
+  faults: {
+    firehose: FaultInjection;
+    kinesisStorage: StorageFaults;
+    dynamoStorage: StorageFaults;
+    kinesisThrottle: ThrottleFaults;
+    dynamoThrottle: ThrottleFaults;
+  };
 }
 
 /** Firehose delivery stream names -> lake tables (same names as the processor's defaults and the CDK). */
@@ -328,7 +335,13 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
       },
       drain,
       health,
-      faults: { firehose: firehose.inject, kinesisStorage: kinesis.faults.storage, dynamoStorage: dynamo.faults.storage },
+      faults: {
+        firehose: firehose.inject,
+        kinesisStorage: kinesis.faults.storage,
+        dynamoStorage: dynamo.faults.storage,
+        kinesisThrottle: kinesis.faults.throttle,
+        dynamoThrottle: dynamo.faults.throttle,
+      },
       stats: () => ({
         collector: { url: collector.url },
         poller: { ...poller.stats },

@@ -15,6 +15,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { ThrottleFront } from './throttle-faults.js';
 
 /** The service's answer to a request it failed on (e.g. Kinesis InternalFailure, DynamoDB InternalServerError). */
 export interface ServerFault {
@@ -33,6 +34,8 @@ export interface GuardOptions {
   headersTimeoutMs?: number;
   /** A whole request must arrive within this (default 60 s). */
   requestTimeoutMs?: number;
+  /** Injected throttling (tests, the fault bench): may answer a request itself or rewrite its body. */
+  throttle?: ThrottleFront;
 }
 
 export const STANDIN_DEFAULTS = { maxConnections: 512, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 };
@@ -88,7 +91,9 @@ export function guardRequests(server: Server, opts: GuardOptions): void {
     });
     req.on('end', () => {
       if (refused) return;
-      const body = Buffer.concat(chunks);
+      const received = Buffer.concat(chunks);
+      const body = opts.throttle ? opts.throttle.intercept(headerValue(req.headers['x-amz-target']), received, res) : received;
+      if (body === null) return;
       // The library only reads these fields of the request and listens for data/end on it.
       const replay = Object.assign(new EventEmitter(), {
         method: req.method,
@@ -108,6 +113,8 @@ export function guardRequests(server: Server, opts: GuardOptions): void {
     });
   });
 }
+
+const headerValue = (h: string | string[] | undefined): string | undefined => (Array.isArray(h) ? h[0] : h);
 
 /** Storage errors that are answers, not faults: leave them to the library. */
 function isExpected(err: { name?: string; code?: string; statusCode?: number }): boolean {
