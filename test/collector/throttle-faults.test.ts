@@ -6,8 +6,8 @@
  */
 import { BatchGetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { isThrottlingError } from '@smithy/service-error-classification';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isThrottlingError } from '@smithy/service-error-classification';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynalite, startLocalDynamo } from '../../local/dynamodb.js';
 import { type LocalKinesis, startLocalKinesis } from '../../local/kinesis.js';
