@@ -6,7 +6,13 @@
  * never sees a refused call or record, as on AWS.
  */
 import type { ServerResponse } from 'node:http';
-import type { ServerFault } from './standin-guard.js';
+
+/** A service's JSON error answer (the guard's ServerFault has the same shape; kept apart to avoid a cycle). */
+interface ServiceAnswer {
+  status: number;
+  contentType: string;
+  body: { __type: string; message: string };
+}
 
 export interface ThrottleFaults {
   /** The next `calls` requests for `operation` (e.g. 'PutRecords', 'BatchGetItem'; default any) are refused whole. */
@@ -27,7 +33,7 @@ export interface ThrottleFront {
   intercept(target: string | undefined, body: Buffer, res: ServerResponse): Buffer | null;
 }
 
-const THROTTLED: Record<'kinesis' | 'dynamodb', ServerFault> = {
+const THROTTLED: Record<'kinesis' | 'dynamodb', ServiceAnswer> = {
   kinesis: {
     status: 400,
     contentType: 'application/x-amz-json-1.1',
@@ -49,7 +55,7 @@ const RECORD_THROTTLED = {
   ErrorMessage: 'Rate exceeded for shard shardId-000000000000 in stream.',
 };
 
-function answer(res: ServerResponse, fault: ServerFault): void {
+function answer(res: ServerResponse, fault: ServiceAnswer): void {
   const body = JSON.stringify(fault.body);
   res.writeHead(fault.status, { 'content-type': fault.contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
