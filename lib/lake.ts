@@ -25,6 +25,25 @@ import { logRetention } from './function.js';
 export { LAKE_TABLE_NAMES };
 
 /** The static part of a Firehose prefix (before the first !{...} expression): what IAM and lifecycle see. */
+/**
+ * What a Firehose delivery role needs on the lake bucket (the AWS stack and the LocalStack profile):
+ * list the bucket and write objects under the given prefixes only.
+ */
+export function firehoseLakeStatements(bucket: s3.IBucket, objectPrefixes: readonly string[]): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'LakeBucket',
+      actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+      resources: [bucket.bucketArn],
+    }),
+    new iam.PolicyStatement({
+      sid: 'LakeObjects',
+      actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+      resources: objectPrefixes.map((p) => bucket.arnForObjects(`${p}*`)),
+    }),
+  ];
+}
+
 function staticPart(prefix: string): string {
   const i = prefix.indexOf('!{');
   return i < 0 ? prefix : prefix.slice(0, i);
@@ -194,16 +213,7 @@ export class Lake extends Construct {
       description: `Firehose delivery of ${t} to the lake (Threadline)`,
     });
     const statements = [
-      new iam.PolicyStatement({
-        sid: 'LakeBucket',
-        actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-        resources: [this.bucket.bucketArn],
-      }),
-      new iam.PolicyStatement({
-        sid: 'LakeObjects',
-        actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
-        resources: [this.bucket.arnForObjects(`${LAKE_PREFIXES.table(t)}*`), this.bucket.arnForObjects(`${LAKE_PREFIXES.errors(t)}*`)],
-      }),
+      ...firehoseLakeStatements(this.bucket, [LAKE_PREFIXES.table(t), LAKE_PREFIXES.errors(t)]),
       new iam.PolicyStatement({
         sid: 'GlueSchema',
         actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],

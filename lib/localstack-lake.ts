@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import type { LakeTableName } from '../schemas/index.js';
 import { LAKE_TABLE_NAMES, tablePrefix } from '../sql/index.js';
 import { acknowledge, nagArnToken } from './acknowledge.js';
+import { firehoseLakeStatements } from './lake.js';
 
 export interface LocalStackLakeProps {
   readonly removalPolicy: RemovalPolicy;
@@ -53,18 +54,7 @@ export class LocalStackLake extends Construct {
     });
     const policy = new iam.Policy(this, `FirehosePolicy-${id}`, {
       roles: [role],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'LakeBucket',
-          actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
-          resources: [this.bucket.bucketArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'LakeObjects',
-          actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
-          resources: [this.bucket.arnForObjects(`${prefix}*`), this.bucket.arnForObjects(`${errorPrefix}*`)],
-        }),
-      ],
+      statements: firehoseLakeStatements(this.bucket, [prefix, errorPrefix]),
     });
     for (const p of [prefix, errorPrefix]) {
       acknowledge(

@@ -7,44 +7,29 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { localConfig } from '../../lambdas/processor/config.js';
 import { createProcessor, type Processor } from '../../lambdas/processor/handler.js';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
-import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
 import { createDuckDbEngine } from '../../query/duckdb.js';
 import type { Identifier } from '../../schemas/identifiers.js';
-import type { EventRecord, IdentityChangeRecord } from '../../schemas/lake.js';
-import { envelope, kEvent, kRecord, MemorySink, STREAMS } from '../processor/helpers.js';
+import { envelope, kEvent, kRecord, STREAMS } from '../processor/helpers.js';
+import { useProcessorBackends } from '../processor/processor-backends.js';
 import { writeLake } from '../sql/fixtures.js';
 
-let dynamo: LocalDynamo;
-let fh: LocalFirehose;
-let sink: MemorySink;
+const backends = useProcessorBackends('identity_alias');
+const { sink } = backends;
 let lakeDir: string;
-let n = 0;
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  sink = new MemorySink();
-  fh = await startLocalFirehose({ sink, streams: Object.values(STREAMS) });
-});
-afterAll(async () => {
-  await fh?.close();
-  await dynamo?.close();
-});
 beforeEach(async () => {
-  sink.lines.clear();
   lakeDir = await mkdtemp(path.join(tmpdir(), 'tl-alias-'));
   return () => rm(lakeDir, { recursive: true, force: true });
 });
 
 async function processor(): Promise<Processor> {
-  const table = `identity_alias_${++n}`;
-  await dynamo.ensureTable(table);
+  const table = await backends.table();
   return createProcessor({
-    dynamo: dynamo.client,
-    firehose: fh.client,
+    dynamo: backends.dynamo().client,
+    firehose: backends.firehose().client,
     config: localConfig({ streams: STREAMS, identityTable: table, hashKey: 'test-key' }),
     now: () => new Date('2026-03-01T10:00:05.000Z'),
     firehoseRetry: { baseDelayMs: 1, maxDelayMs: 5 },
@@ -65,8 +50,8 @@ async function send(p: Processor, envelopes: object[]): Promise<void> {
 
 const U = (value: string): Identifier => ({ type: 'user_id', value });
 const A = (value: string): Identifier => ({ type: 'anonymous_id', value });
-const events = () => sink.rows<EventRecord>(STREAMS.events);
-const changes = () => sink.rows<IdentityChangeRecord>(STREAMS.identity);
+const events = backends.events;
+const changes = backends.changes;
 
 /** canonical_person_id per message id, from events_resolved over what the processor delivered. */
 async function canonicalByMessage(): Promise<Map<string, string>> {

@@ -6,43 +6,27 @@
  */
 
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localConfig, type ProcessorConfig } from '../../lambdas/processor/config.js';
 import { createProcessor } from '../../lambdas/processor/processor.js';
 import { createFirehoseClient } from '../../lambdas/shared/clients/firehose.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../lambdas/shared/retry.js';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
-import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
-import type { EventRecord, FailedEventRecord } from '../../schemas/lake.js';
-import { envelope, kEvent, kRecord, MemorySink, STREAMS } from './helpers.js';
+import { envelope, kEvent, kRecord, STREAMS } from './helpers.js';
+import { useProcessorBackends } from './processor-backends.js';
 
-let dynamo: LocalDynamo;
-let fh: LocalFirehose;
+const backends = useProcessorBackends('identity_delivery');
+const { sink } = backends;
 let firehose: FirehoseClient;
-let sink: MemorySink;
-let n = 0;
 
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  sink = new MemorySink();
-  fh = await startLocalFirehose({ sink, streams: Object.values(STREAMS) });
-  firehose = createFirehoseClient({ endpoint: fh.endpoint }, {});
+beforeAll(() => {
+  firehose = createFirehoseClient({ endpoint: backends.firehose().endpoint }, {});
 });
-afterAll(async () => {
-  firehose.destroy();
-  await fh.close();
-  await dynamo.close();
-});
-beforeEach(() => {
-  sink.lines.clear();
-  fh.inject.reset();
-});
+afterAll(() => firehose.destroy());
 
 async function processor(overrides: Partial<ProcessorConfig> = {}, maxRecordBytes?: number) {
-  const table = `identity_delivery_${++n}`;
-  await dynamo.ensureTable(table);
+  const table = await backends.table();
   return createProcessor({
-    dynamo: dynamo.client,
+    dynamo: backends.dynamo().client,
     firehose,
     config: localConfig({ streams: STREAMS, identityTable: table, hashKey: 'test-key', ...overrides }),
     now: () => new Date('2026-03-01T10:00:05.000Z'),
@@ -50,8 +34,8 @@ async function processor(overrides: Partial<ProcessorConfig> = {}, maxRecordByte
   });
 }
 
-const events = () => sink.rows<EventRecord>(STREAMS.events);
-const failed = () => sink.rows<FailedEventRecord>(STREAMS.failed);
+const events = backends.events;
+const failed = backends.failed;
 const seqs = (records: ReturnType<typeof kRecord>[]) => records.map((r) => r.kinesis.sequenceNumber);
 
 /** Two people over five records: an anonymous visit, an identify, purchases. */
@@ -69,22 +53,22 @@ describe('transient Firehose failures fail the batch, never dead-letter', () => 
   it('an outage past the attempt budget reports every record from the first; nothing goes to failed_events', async () => {
     const p = await processor();
     const records = journey('o');
-    fh.inject.failNextCalls(1_000);
-    const before = fh.stats.calls;
+    backends.firehose().inject.failNextCalls(1_000);
+    const before = backends.firehose().stats.calls;
     const res = await p.handle(kEvent(records));
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(seqs(records));
     expect(failed()).toEqual([]);
     expect(events()).toEqual([]);
     expect(p.stats.failed).toEqual({});
     // One retry layer: the processor's count is the endpoint's count, the budget per stream chunk.
-    const calls = fh.stats.calls - before;
+    const calls = backends.firehose().stats.calls - before;
     expect(p.stats.firehoseHttpCalls).toBe(calls);
     expect(p.stats.firehosePutCalls).toBe(calls);
     expect(calls % DEFAULT_MAX_ATTEMPTS).toBe(0);
 
     // The event source retries from the checkpoint once Firehose is back: every event lands with its
     // identifiers and the person it belongs to.
-    fh.inject.reset();
+    backends.firehose().inject.reset();
     const retry = await p.handle(kEvent(records));
     expect(retry.batchItemFailures).toEqual([]);
     expect(failed()).toEqual([]);
@@ -99,7 +83,9 @@ describe('transient Firehose failures fail the batch, never dead-letter', () => 
   it('per-record throttling of the lake (a sink that cannot write) also fails the batch, not the events', async () => {
     const p = await processor({ firehosePackBytes: 0 });
     const records = journey('s');
-    fh.inject.failRecordsMatching((stream, data) => stream === STREAMS.events && data.toString().includes('"message_id":"s3"'));
+    backends
+      .firehose()
+      .inject.failRecordsMatching((stream, data) => stream === STREAMS.events && data.toString().includes('"message_id":"s3"'));
     const res = await p.handle(kEvent(records));
     // s1, s2 are complete; s3 and everything after it are retried, in order.
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(seqs(records.slice(2)));
@@ -109,7 +95,7 @@ describe('transient Firehose failures fail the batch, never dead-letter', () => 
   it('a blip inside the budget is absorbed: no batch failure, nothing duplicated', async () => {
     const p = await processor();
     const records = journey('b');
-    fh.inject.failNextCalls(DEFAULT_MAX_ATTEMPTS - 1, { status: 400, code: 'ThrottlingException' });
+    backends.firehose().inject.failNextCalls(DEFAULT_MAX_ATTEMPTS - 1, { status: 400, code: 'ThrottlingException' });
     const res = await p.handle(kEvent(records));
     expect(res.batchItemFailures).toEqual([]);
     expect(events().map((e) => e.message_id)).toEqual(['b1', 'b2', 'b3', 'b4', 'b5']);
@@ -154,7 +140,7 @@ describe('rows Firehose can never take', () => {
       kRecord(envelope({ type: 'track', event: 'T', messageId: 'w2', anonymousId: 'wa', properties: { note: 'x'.repeat(4_000) } })),
       kRecord(envelope({ type: 'track', event: 'T', messageId: 'w3', anonymousId: 'wa' })),
     ];
-    fh.inject.failRecordsMatching((stream) => stream === STREAMS.failed);
+    backends.firehose().inject.failRecordsMatching((stream) => stream === STREAMS.failed);
     const res = await p.handle(kEvent(records));
     expect(res.batchItemFailures.map((x) => x.itemIdentifier)).toEqual(seqs(records.slice(1)));
     expect(failed()).toEqual([]);

@@ -6,49 +6,30 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { localConfig, type ProcessorConfig } from '../../lambdas/processor/config.js';
 import { createProcessor } from '../../lambdas/processor/handler.js';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamodb.js';
-import { type LocalFirehose, startLocalFirehose } from '../../local/firehose-server.js';
-import type { EventRecord, FailedEventRecord, IdentityChangeRecord } from '../../schemas/lake.js';
 import { EVENTS_COLUMNS } from '../../schemas/lake.js';
-import { envelope, kEvent, kRecord, MemorySink, rejected, STREAMS } from './helpers.js';
+import { envelope, kEvent, kRecord, rejected, STREAMS } from './helpers.js';
+import { useProcessorBackends } from './processor-backends.js';
 
-let dynamo: LocalDynamo;
-let fh: LocalFirehose;
-let sink: MemorySink;
-let n = 0;
-
-beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  sink = new MemorySink();
-  fh = await startLocalFirehose({ sink, streams: Object.values(STREAMS) });
-});
-afterAll(async () => {
-  await fh.close();
-  await dynamo.close();
-});
-beforeEach(() => {
-  sink.lines.clear();
-  fh.inject.reset();
-});
+const backends = useProcessorBackends('identity_proc');
+const { sink } = backends;
 
 async function processor(overrides: Partial<ProcessorConfig> = {}, dynamoClient?: DynamoDBClient) {
-  const table = `identity_proc_${++n}`;
-  await dynamo.ensureTable(table);
+  const table = await backends.table();
   return createProcessor({
-    dynamo: dynamoClient ?? dynamo.client,
-    firehose: fh.client,
+    dynamo: dynamoClient ?? backends.dynamo().client,
+    firehose: backends.firehose().client,
     config: localConfig({ streams: STREAMS, identityTable: table, hashKey: 'test-key', ...overrides }),
     now: () => new Date('2026-03-01T10:00:05.000Z'),
     firehoseRetry: { baseDelayMs: 1, maxDelayMs: 5 },
   });
 }
 
-const events = () => sink.rows<EventRecord>(STREAMS.events);
-const changes = () => sink.rows<IdentityChangeRecord>(STREAMS.identity);
-const failed = () => sink.rows<FailedEventRecord>(STREAMS.failed);
+const events = backends.events;
+const changes = backends.changes;
+const failed = backends.failed;
 
 describe('processor', () => {
   it('enriches, stitches and delivers one JSON line per record with exactly the lake columns', async () => {
@@ -153,7 +134,7 @@ describe('processor', () => {
     const records = Array.from({ length: 20 }, (_, i) =>
       kRecord(envelope({ type: 'track', event: 'T', messageId: `f${i}`, anonymousId: `a${i}` })),
     );
-    fh.inject.failNextRecords(7);
+    backends.firehose().inject.failNextRecords(7);
     const res = await p.handle(kEvent(records));
     expect(res.batchItemFailures).toEqual([]);
     expect(
@@ -161,7 +142,7 @@ describe('processor', () => {
         .map((e) => e.message_id)
         .sort(),
     ).toEqual(records.map((_, i) => `f${i}`).sort());
-    expect(fh.stats.recordsFailed).toBeGreaterThanOrEqual(7);
+    expect(backends.firehose().stats.recordsFailed).toBeGreaterThanOrEqual(7);
     expect(p.stats.firehosePutCalls).toBeGreaterThanOrEqual(2);
   });
 
@@ -170,11 +151,11 @@ describe('processor', () => {
     const records = Array.from({ length: 6 }, (_, i) =>
       kRecord(envelope({ type: 'track', event: 'T', messageId: `d${i}`, anonymousId: `a${i}` })),
     );
-    fh.inject.failRecordsMatching((_s, data) => data.toString().includes('"message_id":"d3"'));
+    backends.firehose().inject.failRecordsMatching((_s, data) => data.toString().includes('"message_id":"d3"'));
     const res = await p.handle(kEvent(records));
     expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(records.slice(3).map((r) => r.kinesis.sequenceNumber));
     // Kinesis redelivers from d3 once the sink recovers: the retried batch succeeds, d4/d5 arrive twice (deduplicated by message_id downstream).
-    fh.inject.reset();
+    backends.firehose().inject.reset();
     const retry = await p.handle(kEvent(records.slice(3)));
     expect(retry.batchItemFailures).toEqual([]);
     expect(new Set(events().map((e) => e.message_id))).toEqual(new Set(records.map((_, i) => `d${i}`)));
@@ -193,7 +174,7 @@ describe('processor', () => {
     // The record holding pk7 also holds its neighbours: Kinesis must resume from the first of them.
     sink.lines.clear();
     const q = await processor();
-    fh.inject.failRecordsMatching((_s, data) => data.toString().includes('"message_id":"pk7"'));
+    backends.firehose().inject.failRecordsMatching((_s, data) => data.toString().includes('"message_id":"pk7"'));
     const res = await q.handle(kEvent(records));
     const failedFrom = records.findIndex((r) => r.kinesis.sequenceNumber === res.batchItemFailures[0]!.itemIdentifier);
     const packedWithPk7 = firehoseRecords.find((r) => r.includes('"message_id":"pk7"'))!;
@@ -205,7 +186,7 @@ describe('processor', () => {
   it('a throttled identity store fails the record where it happened and the rest, then the retry completes', async () => {
     let throttle = false;
     const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
+      endpoint: backends.dynamo().endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
       requestHandler: new NodeHttpHandler(),
