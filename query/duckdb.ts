@@ -15,10 +15,12 @@ import {
   duckdbTableOverParquetSql,
   LAKE_TABLE_NAMES,
   type RenderedView,
+  renderModels,
   renderViews,
 } from '../sql/index.js';
 import { duckdbResultsTableSql, localResultsDir } from './attribution-io.js';
 import { viewsNeeded } from './lazy-views.js';
+import { createModelRefresher, type ModelRefreshOptions, type ModelRefreshReport } from './model-refresh.js';
 import type { QueryEngine, QueryResult } from './types.js';
 
 export interface DuckDbEngineOptions {
@@ -33,6 +35,12 @@ export interface DuckDbEngineOptions {
    * so a one-off query (the CLI) starts much sooner; every view still answers by name.
    */
   readonly lazyViews?: boolean;
+  /**
+   * 'auto' (default): before a query, rebuild the journey models if raw files appeared or disappeared
+   * since they were built (the incremental refresh: only the partitions that changed and what depends
+   * on them). 'manual': only refreshModels() does, so queries read the models as last built.
+   */
+  readonly modelRefresh?: 'auto' | 'manual';
 }
 
 export interface DuckDbEngine extends QueryEngine {
@@ -40,6 +48,8 @@ export interface DuckDbEngine extends QueryEngine {
   readonly views: readonly RenderedView[];
   /** Re-check the lake folders for tables that had no files yet. Called by query() too. */
   refresh(): Promise<void>;
+  /** Bring the journey models up to date with the lake (incrementally unless opts.full). */
+  refreshModels(opts?: ModelRefreshOptions): Promise<ModelRefreshReport>;
 }
 
 export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<DuckDbEngine> {
@@ -75,6 +85,39 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
     }
   }
   await conn.run(duckdbResultsTableSql(lakeDir, !resultsEmpty));
+  const models = createModelRefresher(conn, lakeDir, opts.config);
+  await models.defineRelations();
+  // One model refresh at a time, and no query while one runs: a refresh swaps partition folders.
+  let modelWork: Promise<unknown> = Promise.resolve();
+  const refreshModels = (ro?: ModelRefreshOptions): Promise<ModelRefreshReport> => {
+    const step = modelWork.then(async () => {
+      await refresh();
+      return models.refresh(ro);
+    });
+    modelWork = step.catch(() => {});
+    return step;
+  };
+  const autoRefresh = opts.modelRefresh !== 'manual';
+  // Raw events held in DuckDB memory (a lake folder without event files, filled by INSERT): the models
+  // are then in-memory tables too, rebuilt whole after any statement that may have written.
+  let memoryRowsChanged = false;
+  let memoryModels = empty.has('events');
+  const modelsCurrent = async () => {
+    await modelWork;
+    if (memoryModels && !empty.has('events')) {
+      // The first event files appeared: from now on the models are files, refreshed incrementally.
+      memoryModels = false;
+      await models.defineRelations();
+    }
+    if (memoryModels) {
+      if (memoryRowsChanged && autoRefresh) {
+        memoryRowsChanged = false;
+        await rebuildInMemory(conn, opts.config);
+      }
+      return;
+    }
+    if (autoRefresh && (await models.isStale())) await refreshModels();
+  };
   const rendered = opts.createViews === false ? [] : renderViews('duckdb', opts.config);
   const created: RenderedView[] = [];
   const createdNames = new Set<string>();
@@ -104,9 +147,12 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
       return created;
     },
     refresh,
+    refreshModels,
     async query<T = Record<string, unknown>>(sql: string): Promise<QueryResult<T>> {
       if (closed) throw new Error('engine is closed');
       if (empty.size > 0 || resultsEmpty) await refresh();
+      await modelsCurrent();
+      if (memoryModels && MAY_WRITE.test(sql)) memoryRowsChanged = true;
       if (allCreated()) return runQuery<T>(conn, sql);
       await createViews(viewsNeeded(sql, rendered));
       try {
@@ -129,6 +175,19 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
     },
   };
 }
+
+/** A statement that may change rows (an over-approximation: a false match only costs a rebuild). */
+const MAY_WRITE = /\b(insert|delete|update|copy|truncate|merge|alter|drop|create|attach)\b/i;
+
+/** Every model rebuilt from the in-memory raw tables (no carried state: the start is before any data). */
+async function rebuildInMemory(conn: DuckDBConnection, config: Partial<ViewConfig> | undefined): Promise<void> {
+  for (const m of renderModels('duckdb', config)) {
+    await conn.run(`CREATE OR REPLACE TABLE ${m.name} AS ${m.select(MEMORY_MODELS_FROM)}`);
+  }
+}
+
+/** A start date before any event the collector accepts. */
+const MEMORY_MODELS_FROM = '1970-01-01';
 
 export async function runQuery<T>(conn: DuckDBConnection, sql: string): Promise<QueryResult<T>> {
   const reader = await conn.runAndReadAll(sql);

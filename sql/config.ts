@@ -52,6 +52,13 @@ export interface ViewConfig {
    */
   readonly dedupScope: DedupScope;
   /**
+   * How many days before a refresh's start date the model_events refresh looks for copies of a message
+   * it already kept (global dedupScope). Copies of one message further apart than this in event_date are
+   * both kept. Copies are one envelope replayed (same event_time) or a client retry seconds later, so a
+   * day covers them; the default leaves a week of margin for a device that re-sends a stored batch.
+   */
+  readonly dedupHorizonDays: number;
+  /**
    * The task window (hours): two consecutive channel events of one person at most this far apart belong
    * to one task, so a change of channel between them is a hand-off; a longer gap ends the task (a visit
    * 25 days later is a new task, not a hand-off). Also bounds repeat contacts and how long after a
@@ -80,6 +87,7 @@ export const DEFAULT_VIEW_CONFIG: ViewConfig = {
   resetJourneyAfterConversion: false,
   identityMaxHops: 16,
   dedupScope: 'global',
+  dedupHorizonDays: 7,
   handoffWindowHours: 24,
   escalationPaths: [
     ['chat', 'call_center'],
@@ -91,12 +99,22 @@ export const DEFAULT_VIEW_CONFIG: ViewConfig = {
 
 export function resolveViewConfig(partial: Partial<ViewConfig> = {}): ViewConfig {
   const cfg: ViewConfig = { ...DEFAULT_VIEW_CONFIG, ...stripUndefined(partial) };
-  for (const key of ['sessionTimeoutMinutes', 'lookbackDays', 'halfLifeDays', 'identityMaxHops', 'handoffWindowHours'] as const) {
+  for (const key of [
+    'sessionTimeoutMinutes',
+    'lookbackDays',
+    'halfLifeDays',
+    'identityMaxHops',
+    'handoffWindowHours',
+    'dedupHorizonDays',
+  ] as const) {
     const v = cfg[key];
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
       throw new RangeError(`view config ${key} must be a positive number, got ${String(v)}`);
     }
   }
+  // The refresh planner carries a session across a partition boundary by looking one timeout back.
+  if (cfg.sessionTimeoutMinutes > 24 * 60) throw new RangeError('view config sessionTimeoutMinutes must be at most 1440 (one day)');
+  if (!Number.isInteger(cfg.dedupHorizonDays)) throw new RangeError('view config dedupHorizonDays must be a whole number of days');
   if (cfg.conversionEvents.length === 0) throw new RangeError('view config conversionEvents must not be empty');
   if (cfg.marketingChannels.length === 0) throw new RangeError('view config marketingChannels must not be empty');
   if (cfg.touchpointGrain !== 'event' && cfg.touchpointGrain !== 'session_channel') {

@@ -3,6 +3,7 @@
  * views/ plus one line here.
  */
 import { LAKE_TABLE_NAMES } from './lake-layout.js';
+import { MODEL_NAMES } from './models/registry.js';
 import type { ViewDefinition } from './view.js';
 import { attribution } from './views/attribution.js';
 import { attributionSummary } from './views/attribution_summary.js';
@@ -51,7 +52,7 @@ const ALL: readonly ViewDefinition[] = [
 /** Views sorted so that each comes after everything it reads (stable: registry order among peers). */
 export function orderedViews(): ViewDefinition[] {
   const byName = new Map(ALL.map((v) => [v.name, v]));
-  const base = new Set<string>(LAKE_TABLE_NAMES);
+  const base = new Set<string>([...LAKE_TABLE_NAMES, ...MODEL_NAMES]);
   const done = new Set<string>();
   const out: ViewDefinition[] = [];
   const visit = (v: ViewDefinition, stack: string[]) => {

@@ -13,7 +13,7 @@ export const conversions = defineView({
   name: 'conversions',
   description:
     'Conversion events (track events named in conversionEvents), deduplicated by order_id where present (earliest kept), each with the canonical person.',
-  dependsOn: ['events_sessionized'],
+  dependsOn: ['model_conversions'],
   columns: [
     c('conversion_id', 'VARCHAR', 'order_id when present, else message_id'),
     c('person_id', 'VARCHAR', 'Canonical person id'),
@@ -29,15 +29,6 @@ export const conversions = defineView({
   ],
   example: `SELECT event_date, count(*) AS orders, sum(revenue) AS revenue
 FROM conversions GROUP BY event_date ORDER BY event_date`,
-  render: (_d, cfg) => `WITH candidates AS (
-  SELECT events_sessionized.*,
-    row_number() OVER (PARTITION BY coalesce(order_id, message_id) ORDER BY event_time, message_id) AS order_rank
-  FROM events_sessionized
-  WHERE event_type = 'track' AND event_name IN ${inList(cfg.conversionEvents)}
-)
-SELECT coalesce(order_id, message_id) AS conversion_id, person_id, message_id, event_name,
-  event_time AS conversion_time, order_id, coalesce(CAST(revenue AS DOUBLE), CAST(0 AS DOUBLE)) AS revenue, currency,
-  touchpoint_channel AS conversion_channel, session_id, event_date
-FROM candidates
-WHERE order_rank = 1`,
+  render: () => `SELECT ${conversions.columns.map((col) => col.name).join(', ')}
+FROM model_conversions`,
 });

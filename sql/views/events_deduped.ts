@@ -55,26 +55,12 @@ export const eventsDeduped = defineView({
     "With dedupScope 'event_date' the rows are unique per (event_date, message_id) instead, " +
     'so an event_date filter prunes Athena partitions, but a duplicate whose copies fall on two UTC days ' +
     '(a client retry of a sentAt-timestamped event near midnight) is kept twice.',
-  dependsOn: ['events'],
+  dependsOn: ['model_events'],
   columns: [
     ...EVENTS_COLUMNS.map((col) => c(col.name, LAKE_TO_VIEW[col.type]!, col.doc)),
     c('event_date', 'VARCHAR', 'Partition date YYYY-MM-DD (UTC date of event_time)'),
   ],
   example: `SELECT event_date, count(*) AS events FROM events_deduped GROUP BY event_date ORDER BY event_date`,
-  render: (_d, cfg) => {
-    const cols = [...EVENT_COLUMN_NAMES, 'event_date'].join(', ');
-    const partitionBy = cfg.dedupScope === 'event_date' ? 'event_date, message_id' : 'message_id';
-    return `SELECT ${cols}
-FROM (
-  SELECT ${cols},
-    row_number() OVER (PARTITION BY ${partitionBy} ORDER BY ${dedupOrderBy()}) AS dedup_rank
-  FROM events
-  WHERE message_id IS NOT NULL
-) ranked
-WHERE dedup_rank = 1
-UNION ALL
-SELECT ${cols}
-FROM events
-WHERE message_id IS NULL`;
-  },
+  render: () => `SELECT ${eventsDeduped.columns.map((col) => col.name).join(', ')}
+FROM model_events`,
 });

@@ -27,7 +27,7 @@ export const eventsSessionized = defineView({
   name: 'events_sessionized',
   description:
     'Activity events (track, page, screen) of canonical persons, each with its session (inactivity timeout, optional split on channel/campaign change).',
-  dependsOn: ['events_resolved'],
+  dependsOn: ['model_events_sessionized'],
   columns: [
     c('person_id', 'VARCHAR', 'Canonical person id'),
     c('session_id', 'VARCHAR', "person_id || '#' || session_number"),
@@ -54,71 +54,6 @@ export const eventsSessionized = defineView({
   ],
   example: `SELECT session_id, event_time, event_name, touchpoint_channel
 FROM events_sessionized WHERE person_id = 'p_123' ORDER BY event_time`,
-  render: (d, cfg) => {
-    const timeoutMs = Math.round(cfg.sessionTimeoutMinutes * 60_000);
-    const person = `PARTITION BY canonical_person_id ORDER BY event_time, message_id`;
-    const before = `${person} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING`;
-    const direct = lit(cfg.directChannel);
-    const timeout = `${d.msBetween('prev_time', 'event_time')} >= ${timeoutMs}`;
-    const campaignSplit = `campaign_name IS NOT NULL AND prev_campaign IS NOT NULL AND campaign_name <> prev_campaign`;
-    const splits: string[] = [];
-    if (cfg.splitSessionsOnChannelChange) {
-      splits.push(
-        `WHEN touchpoint_channel IS NOT NULL AND touchpoint_channel <> ${direct} AND prev_channel IS NOT NULL AND touchpoint_channel <> prev_channel THEN 1`,
-      );
-    }
-    if (cfg.splitSessionsOnCampaignChange) splits.push(`WHEN ${campaignSplit} THEN 1`);
-    // The channel split compares against the last channel that is not a mid-session direct event; what
-    // is mid-session is decided by the timeout (and campaign) rules, computed first.
-    const channelCtes = cfg.splitSessionsOnChannelChange
-      ? `
-sourced AS (
-  SELECT activity.*,
-    CASE
-      WHEN touchpoint_channel = ${direct} AND prev_time IS NOT NULL AND NOT (${timeout})${
-        cfg.splitSessionsOnCampaignChange ? ` AND NOT (${campaignSplit})` : ''
-      } THEN NULL
-      ELSE touchpoint_channel
-    END AS source_channel
-  FROM activity
-),
-channelled AS (
-  SELECT sourced.*, ${d.lastValueIgnoreNulls('source_channel', before)} AS prev_channel
-  FROM sourced
-),`
-      : '';
-    return `WITH activity AS (
-  SELECT canonical_person_id, message_id, event_type, event_name, event_time, touchpoint_channel, campaign_name,
-    campaign_source, campaign_medium, page_path, referrer_host, source_id, device_type, order_id, revenue, currency,
-    properties, event_date,
-    lag(event_time) OVER (${person}) AS prev_time,
-    ${d.lastValueIgnoreNulls('campaign_name', before)} AS prev_campaign
-  FROM events_resolved
-  WHERE event_type IN ${inList(ACTIVITY_EVENT_TYPES)} AND event_time IS NOT NULL AND canonical_person_id IS NOT NULL
-),${channelCtes}
-flagged AS (
-  SELECT ${cfg.splitSessionsOnChannelChange ? 'channelled' : 'activity'}.*,
-    CASE
-      WHEN prev_time IS NULL THEN 1
-      WHEN ${timeout} THEN 1
-      ${splits.join('\n      ')}
-      ELSE 0
-    END AS session_start_flag
-  FROM ${cfg.splitSessionsOnChannelChange ? 'channelled' : 'activity'}
-),
-numbered AS (
-  SELECT flagged.*,
-    sum(session_start_flag) OVER (${person} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_seq
-  FROM flagged
-)
-SELECT canonical_person_id AS person_id,
-  canonical_person_id || ${lit('#')} || CAST(CAST(session_seq AS BIGINT) AS VARCHAR) AS session_id,
-  CAST(session_seq AS BIGINT) AS session_number,
-  session_start_flag = 1 AS is_session_start,
-  message_id, event_type, event_name, event_time, touchpoint_channel, campaign_name, campaign_source,
-  campaign_medium, page_path, referrer_host, source_id, device_type, order_id, revenue, currency, properties,
-  CASE WHEN prev_time IS NULL THEN NULL ELSE ${dbl(d.msBetween('prev_time', 'event_time'))} / 1000 END AS seconds_since_previous,
-  event_date
-FROM numbered`;
-  },
+  render: () => `SELECT ${eventsSessionized.columns.map((col) => col.name).join(', ')}
+FROM model_events_sessionized`,
 });

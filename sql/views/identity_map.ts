@@ -16,6 +16,7 @@
  * change (changed_at, then change_id) wins. Cycles (never written by the processor) have no defined
  * canonical member and map to one of their members.
  */
+import type { ViewConfig } from '../config.js';
 import { c, defineView } from '../view.js';
 
 export function jumpSteps(maxHops: number): number {
@@ -35,30 +36,36 @@ export const identityMap = defineView({
   ],
   example: `SELECT canonical_person_id, count(*) AS merged_ids, max(hops) AS longest_chain
 FROM identity_map GROUP BY canonical_person_id ORDER BY merged_ids DESC LIMIT 20`,
-  render: (_d, cfg) => {
-    const steps = jumpSteps(cfg.identityMaxHops);
-    const ctes = [
-      `latest_change AS (
+  render: (_d, cfg) => identityMapSelect(cfg),
+});
+
+/**
+ * The identity_map SELECT over any relation with identity_changes' columns: the refresh planner renders
+ * it over the changes it had already seen, to tell which person ids a newer merge moved.
+ */
+export function identityMapSelect(cfg: ViewConfig, source = 'identity_changes'): string {
+  const steps = jumpSteps(cfg.identityMaxHops);
+  const ctes = [
+    `latest_change AS (
   SELECT from_person_id, to_person_id,
     row_number() OVER (PARTITION BY from_person_id ORDER BY changed_at DESC NULLS LAST, change_id DESC NULLS LAST) AS change_rank
-  FROM identity_changes
+  FROM ${source}
   WHERE from_person_id IS NOT NULL AND to_person_id IS NOT NULL AND from_person_id <> to_person_id
 )`,
-      `hop0 AS (
+    `hop0 AS (
   SELECT from_person_id, to_person_id AS canonical_person_id, CAST(1 AS INTEGER) AS hops
   FROM latest_change WHERE change_rank = 1
 )`,
-    ];
-    for (let k = 1; k <= steps; k++) {
-      ctes.push(`hop${k} AS (
+  ];
+  for (let k = 1; k <= steps; k++) {
+    ctes.push(`hop${k} AS (
   SELECT a.from_person_id,
     coalesce(b.canonical_person_id, a.canonical_person_id) AS canonical_person_id,
     CAST(a.hops + coalesce(b.hops, 0) AS INTEGER) AS hops
   FROM hop${k - 1} a LEFT JOIN hop${k - 1} b ON b.from_person_id = a.canonical_person_id
 )`);
-    }
-    return `WITH ${ctes.join(',\n')}
+  }
+  return `WITH ${ctes.join(',\n')}
 SELECT from_person_id, canonical_person_id, hops
 FROM hop${steps}`;
-  },
-});
+}

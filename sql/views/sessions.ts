@@ -6,7 +6,7 @@ import { c, defineView } from '../view.js';
 export const sessions = defineView({
   name: 'sessions',
   description: 'One row per session of a canonical person. Sessions of one person never overlap: each ends before the next starts.',
-  dependsOn: ['events_sessionized'],
+  dependsOn: ['model_sessions'],
   columns: [
     c('session_id', 'VARCHAR', "person_id || '#' || session_number"),
     c('person_id', 'VARCHAR', 'Canonical person id'),
@@ -23,16 +23,6 @@ export const sessions = defineView({
   ],
   example: `SELECT session_date, landing_channel, count(*) AS sessions, avg(duration_seconds) AS avg_seconds
 FROM sessions GROUP BY session_date, landing_channel ORDER BY session_date, sessions DESC`,
-  render: (d) => `SELECT session_id, person_id, session_number,
-  min(event_time) AS session_start,
-  max(event_time) AS session_end,
-  ${d.secondsBetween('min(event_time)', 'max(event_time)')} AS duration_seconds,
-  count(*) AS event_count,
-  max(CASE WHEN is_session_start THEN touchpoint_channel END) AS landing_channel,
-  max(CASE WHEN is_session_start THEN campaign_name END) AS landing_campaign,
-  max(CASE WHEN is_session_start THEN page_path END) AS landing_page_path,
-  count(DISTINCT touchpoint_channel) AS distinct_channels,
-  ${d.dateString('min(event_time)')} AS session_date
-FROM events_sessionized
-GROUP BY session_id, person_id, session_number`,
+  render: () => `SELECT ${sessions.columns.map((col) => col.name).join(', ')}
+FROM model_sessions`,
 });

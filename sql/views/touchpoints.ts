@@ -21,7 +21,7 @@ export const touchpoints = defineView({
   description:
     'Marketing touches: activity events on a marketing channel; ' +
     'by default consecutive events of one session with the same channel and campaign collapse into one touch.',
-  dependsOn: ['events_sessionized'],
+  dependsOn: ['model_touchpoints'],
   columns: [
     c('touchpoint_id', 'VARCHAR', 'message_id of the (first) event of the touch'),
     c('person_id', 'VARCHAR', 'Canonical person id'),
@@ -36,23 +36,6 @@ export const touchpoints = defineView({
   ],
   example: `SELECT channel, count(*) AS touches, count(DISTINCT person_id) AS persons
 FROM touchpoints WHERE touch_time >= TIMESTAMP '2024-05-01 00:00:00' GROUP BY channel ORDER BY touches DESC`,
-  render: (_d, cfg) => {
-    const collapse = cfg.touchpointGrain === 'session_channel';
-    const keep = collapse
-      ? `WHERE prev_channel IS NULL OR prev_channel <> touchpoint_channel OR (campaign_name IS DISTINCT FROM prev_campaign)`
-      : '';
-    const midSessionDirect = collapse ? `\n    AND (is_session_start OR touchpoint_channel <> ${lit(cfg.directChannel)})` : '';
-    return `WITH marketing AS (
-  SELECT person_id, session_id, message_id, event_time, touchpoint_channel, campaign_name, campaign_source,
-    campaign_medium, event_name, event_date,
-    lag(touchpoint_channel) OVER (PARTITION BY session_id ORDER BY event_time, message_id) AS prev_channel,
-    lag(campaign_name) OVER (PARTITION BY session_id ORDER BY event_time, message_id) AS prev_campaign
-  FROM events_sessionized
-  WHERE touchpoint_channel IN ${inList(cfg.marketingChannels)}${midSessionDirect}
-)
-SELECT message_id AS touchpoint_id, person_id, session_id, event_time AS touch_time, touchpoint_channel AS channel,
-  campaign_name, campaign_source, campaign_medium, event_name, event_date
-FROM marketing
-${keep}`.trimEnd();
-  },
+  render: () => `SELECT ${touchpoints.columns.map((col) => col.name).join(', ')}
+FROM model_touchpoints`,
 });

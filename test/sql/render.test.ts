@@ -11,6 +11,8 @@ import { buildFunnelSql, funnelEventNamesSql } from '../../sql/builders/funnel.j
 import { buildRetentionSql } from '../../sql/builders/retention.js';
 import type { ViewConfig } from '../../sql/config.js';
 import { duckdbEmptyTableSql, LAKE_TABLE_NAMES } from '../../sql/lake-layout.js';
+import { duckdbEmptyModelSql } from '../../sql/models/layout.js';
+import { MODEL_NAMES, renderModels } from '../../sql/models/registry.js';
 import { orderedViews, VIEW_NAMES } from '../../sql/registry.js';
 import { renderViews } from '../../sql/render.js';
 
@@ -88,7 +90,7 @@ describe.each(CONFIGS)('Athena rendering (%s)', (_label, cfg) => {
   const views = renderViews('athena', cfg);
   it('renders every view, in dependency order', () => {
     expect(views.map((v) => v.name).sort()).toEqual([...VIEW_NAMES].sort());
-    const seen = new Set<string>(LAKE_TABLE_NAMES);
+    const seen = new Set<string>([...LAKE_TABLE_NAMES, ...MODEL_NAMES]);
     for (const v of orderedViews()) {
       for (const dep of v.dependsOn) expect(seen.has(dep), `${v.name} needs ${dep}`).toBe(true);
       seen.add(v.name);
@@ -98,13 +100,24 @@ describe.each(CONFIGS)('Athena rendering (%s)', (_label, cfg) => {
     expect(trino.validate(v.sql).map((e) => e.message)).toEqual([]);
     expect(duckdbOnly(v.sql)).toEqual([]);
   });
+  it.each(renderModels('athena', cfg).map((m) => [m.name, m] as const))(
+    'model %s refresh parses as Trino SQL, uses no DuckDB-only syntax and reads raw rows only from the start date',
+    (_n, m) => {
+      const sql = `INSERT INTO ${m.name} ${m.select('2024-05-01')}`;
+      expect(trino.validate(sql).map((e) => e.message)).toEqual([]);
+      expect(duckdbOnly(sql)).toEqual([]);
+      // Every read of a lake table or model carries a partition predicate on event_date.
+      expect(sql).toMatch(/event_date >= '2024-05-01'/);
+    },
+  );
 });
 
 describe('dedupScope', () => {
   const dedupWindow = (cfg: Partial<ViewConfig>) =>
-    renderViews('athena', cfg)
-      .find((v) => v.name === 'events_deduped')!
-      .sql.match(/row_number\(\) OVER \(PARTITION BY ([^)]*?) ORDER BY/)?.[1];
+    renderModels('athena', cfg)
+      .find((m) => m.name === 'model_events')!
+      .select('2024-05-01')
+      .match(/row_number\(\) OVER \(PARTITION BY ([^)]*?) ORDER BY/)?.[1];
   it("partitions the dedup window by message_id alone by default, by (event_date, message_id) with 'event_date'", () => {
     // The partition keys are what Trino can push an event_date filter below (and so prune on).
     expect(dedupWindow({})).toBe('message_id');
@@ -185,9 +198,15 @@ describe('DuckDB rendering binds under every configuration', () => {
     inst.closeSync();
   });
   it.each(CONFIGS)('%s', async (_label, cfg) => {
+    const models = renderModels('duckdb', cfg);
+    for (const m of models) await conn.run(duckdbEmptyModelSql(m));
     for (const v of renderViews('duckdb', cfg)) {
       await conn.run(v.sql);
       const r = await conn.runAndReadAll(`SELECT count(*) FROM ${v.name}`);
+      expect(r.getRowsJS()[0]![0]).toBe(0n);
+    }
+    for (const m of models) {
+      const r = await conn.runAndReadAll(`SELECT count(*) FROM (${m.select('2024-05-01')})`);
       expect(r.getRowsJS()[0]![0]).toBe(0n);
     }
     for (const sql of [
