@@ -19,6 +19,7 @@ const COMMAND_MODULES = {
   demo: () => import('./commands/demo.js'), // generated omnichannel data through the local pipeline + report
   send: () => import('./commands/send.js'), // NDJSON file to any endpoint
   query: () => import('./commands/query.js'), // a view or SQL on DuckDB or Athena
+  refresh: () => import('./commands/refresh.js'), // bring the journey models up to date
   funnel: () => import('./commands/funnel.js'), // funnel builder
   report: () => import('./commands/report.js'), // HTML report from the lake
   attribution: () => import('./commands/attribution.js'), // rule-based and data-driven attribution

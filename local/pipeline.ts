@@ -41,6 +41,7 @@ import { acquireInstanceLock } from './instance-lock.js';
 import { type LocalKinesis, startLocalKinesis } from './kinesis.js';
 import { createKinesisPoller, describeShard, errorInfo, formatError, type KinesisPoller, type ShardHealth } from './kinesis-poller.js';
 import { createLakeWriter, DEFAULT_MAX_BACKLOG_BYTES, type LakeWriter, type LakeWriterStatus, type ParquetFs } from './lake-writer.js';
+import { createModelRefreshScheduler, type ModelRefreshScheduler } from './model-refresh-scheduler.js';
 import { DEFAULT_DATA_DIR } from './paths.js';
 import type { StorageFaults } from './standin-guard.js';
 import type { ThrottleFaults } from './throttle-faults.js';
@@ -77,6 +78,8 @@ export interface LocalPipelineOptions {
   recentLakeErrorMs?: number;
   /** Where the poller reports stalls and recoveries (default stderr). */
   log?: (line: string) => void;
+  /** Least time between two refreshes of the journey models after lake flushes (default 2 s). */
+  modelRefreshMs?: number;
 }
 
 /** The lake cannot take the batch's rows now: the poller retries the batch, it is not the records' fault. */
@@ -198,6 +201,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
   // One pipeline per folder: a second one is told who holds it, not LevelDB's lock error.
   const lock = persist ? await acquireInstanceLock(dataDir) : undefined;
   if (lock) cleanups.push(() => lock.release());
+  let modelRefresh: ModelRefreshScheduler | undefined;
   try {
     const kinesis: LocalKinesis = await startLocalKinesis(persist ? { path: path.join(dataDir, 'kinesis') } : {});
     cleanups.push(() => kinesis.close());
@@ -245,6 +249,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
         if (lake.status().failing) await flushLake();
         const res = await processor.handle(event);
         await flushLake();
+        modelRefresh?.schedule();
         // Records Firehose refused because the lake is failing are not the records' fault either.
         if ((res?.batchItemFailures?.length ?? 0) > 0 && lake.status().failing) {
           throw new LakeUnavailableError(lake.status().lastError ?? new Error('lake writes failing'));
@@ -310,6 +315,13 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
 
     const engine = await createDuckDbEngine({ lakeDir, ...(opts.views ? { config: opts.views } : {}) });
     cleanups.push(() => engine.close());
+    // The journey models follow the lake: refreshed (incrementally) after flushes, and before drain() returns.
+    const refresher = createModelRefreshScheduler(() => engine.refreshModels(), {
+      minIntervalMs: opts.modelRefreshMs ?? 2_000,
+      onError: (err) => (opts.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`model refresh failed: ${(err as Error).message}`),
+    });
+    modelRefresh = refresher;
+    cleanups.push(() => refresher.stop());
 
     await writeFile(path.join(dataDir, 'README.txt'), README_TEXT).catch(() => {});
 
@@ -317,6 +329,7 @@ export async function startLocalPipeline(opts: LocalPipelineOptions = {}): Promi
       await poller.drain(timeoutMs);
       await lake.flush();
       await engine.refresh();
+      await refresher.idle();
     };
 
     return {

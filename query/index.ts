@@ -9,4 +9,5 @@ export {
   saveResultsLocal,
 } from './attribution-io.js';
 export { createDuckDbEngine, type DuckDbEngine, type DuckDbEngineOptions } from './duckdb.js';
+export type { ModelRefreshOptions, ModelRefreshReport } from './model-refresh.js';
 export type { QueryEngine, QueryResult } from './types.js';
