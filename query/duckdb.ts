@@ -92,6 +92,8 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
   const refreshModels = (ro?: ModelRefreshOptions): Promise<ModelRefreshReport> => {
     const step = modelWork.then(async () => {
       await refresh();
+      // The refresh resolves persons through identity_map, which a lazy engine may not have created yet.
+      await createViews([identityMapView]);
       return models.refresh(ro);
     });
     modelWork = step.catch(() => {});
@@ -117,8 +119,11 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
       return;
     }
     if (autoRefresh && (await models.isStale())) await refreshModels();
+    else await models.syncRelations();
   };
-  const rendered = opts.createViews === false ? [] : renderViews('duckdb', opts.config);
+  const allViews = renderViews('duckdb', opts.config);
+  const rendered = opts.createViews === false ? [] : allViews;
+  const identityMapView = allViews.find((v) => v.name === 'identity_map')!;
   const created: RenderedView[] = [];
   const createdNames = new Set<string>();
   // One creation at a time: concurrent queries needing the same view wait for it rather than race.

@@ -67,6 +67,8 @@ export interface ModelRefresher {
   readonly dir: string;
   /** Define every model relation (a view over its files, or an empty table before its first refresh). */
   defineRelations(): Promise<void>;
+  /** Redefine the models still empty here whose first partitions were written by another engine. */
+  syncRelations(): Promise<void>;
   /** True when raw files appeared or disappeared since the models were built. Cheap: lists two folders. */
   isStale(): Promise<boolean>;
   refresh(opts?: ModelRefreshOptions): Promise<ModelRefreshReport>;
@@ -82,8 +84,13 @@ export function createModelRefresher(conn: DuckDBConnection, lakeDir: string, co
   const statePath = path.join(dir, 'state.json');
   const modelDir = (m: RenderedModel) => path.join(dir, m.name);
 
+  // Models still defined as empty tables: another engine or process may write their first partitions.
+  const emptyRelations = new Set<string>();
   const defineRelation = async (m: RenderedModel) => {
-    const sql = (await partitionsOf(modelDir(m))).length > 0 ? duckdbModelOverParquetSql(modelDir(m), m) : duckdbEmptyModelSql(m);
+    const hasFiles = (await partitionsOf(modelDir(m))).length > 0;
+    if (hasFiles) emptyRelations.delete(m.name);
+    else emptyRelations.add(m.name);
+    const sql = hasFiles ? duckdbModelOverParquetSql(modelDir(m), m) : duckdbEmptyModelSql(m);
     await conn.run(`DROP VIEW IF EXISTS ${m.name}`).catch(() => undefined);
     await conn.run(`DROP TABLE IF EXISTS ${m.name}`).catch(() => undefined);
     await conn.run(sql);
@@ -176,6 +183,9 @@ export function createModelRefresher(conn: DuckDBConnection, lakeDir: string, co
     dir,
     async defineRelations() {
       for (const m of models) await defineRelation(m);
+    },
+    async syncRelations() {
+      for (const m of models) if (emptyRelations.has(m.name) && (await partitionsOf(modelDir(m))).length > 0) await defineRelation(m);
     },
     isStale,
     refresh,
