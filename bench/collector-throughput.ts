@@ -26,7 +26,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type ApiGatewayV2Handler, createFileKeyStore, createHandler, createKinesisWriter, type EnvelopeSink } from '../lambdas/index.js';
 import { startCollectorServer, startLocalKinesis } from '../local/index.js';
 import { floorCollect, type Payload, payloads, startFloorServer } from './collector-throughput-floor.js';
-import type { BenchReport } from './index.js';
+import type { BenchReport, SummaryRow } from './index.js';
 import { percentile } from './load-client.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -307,7 +307,33 @@ export async function run(): Promise<BenchReport> {
   for (const [name, bySize] of Object.entries(result.cells)) {
     for (const [size, c] of Object.entries(bySize)) figures[`${name}, batch ${size}, events/s`] = c.eventsPerSecond;
   }
-  return { name: 'collector throughput vs floors', ratios: result.ratios, figures };
+  return { name: 'collector throughput vs floors', ratios: result.ratios, figures, rows: summaryRows(result) };
+}
+
+/** The summary rows: the issue's two targets (in-process >= 0.5x, HTTP with Kinesis >= 0.3x at batch 20). */
+export function summaryRows(result: CollectorThroughputResult): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  const add = (stage: string, cell: string, floor: string, target: (size: number) => number | undefined) => {
+    for (const size of SIZES) {
+      const m = result.cells[cell]![String(size)]!.eventsPerSecond;
+      const f = result.cells[floor]![String(size)]!.eventsPerSecond;
+      const t = target(size);
+      const row: SummaryRow = {
+        stage: `${stage}, batch ${size} (ev/s)`,
+        measured: m,
+        floor: f,
+        ratio: m / f,
+        target: t === undefined ? '-' : `>= ${t}x`,
+      };
+      if (t !== undefined) row.met = m / f >= t;
+      rows.push(row);
+    }
+  };
+  add('collector in-process, no-op sink', 'in-process handler, no-op sink', 'in-process JSON floor', () => 0.5);
+  add('collector in-process, kinesalite disk', 'in-process handler, kinesalite on disk', 'in-process JSON floor', () => undefined);
+  add('collector HTTP, no-op sink', 'HTTP collector, no-op sink', 'HTTP node:http floor', () => undefined);
+  add('collector HTTP, kinesalite disk', 'HTTP collector, kinesalite on disk', 'HTTP node:http floor', (s) => (s === 20 ? 0.3 : undefined));
+  return rows;
 }
 
 async function main(): Promise<void> {

@@ -24,10 +24,13 @@
 import * as z from 'zod/mini';
 import { TOUCHPOINT_CHANNELS } from './channels.js';
 
+/** ISO-8601 date-time with an offset or Z, as Segment SDKs send (shared with event-fast-path.ts). */
+export const ISO_DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
 /** ISO-8601 date-time with an offset or Z, as Segment SDKs send. */
 export const isoDateTime = z.string().check(
   z.maxLength(64),
-  z.regex(/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/, 'expected an ISO-8601 date-time'),
+  z.regex(ISO_DATE_TIME_PATTERN, 'expected an ISO-8601 date-time'),
   z.refine((s: string) => !Number.isNaN(Date.parse(s)), 'not a real date-time'),
 );
 

@@ -10,6 +10,7 @@
  */
 import type * as z from 'zod/mini';
 import { eventSchema, type ThreadlineEvent } from './event.js';
+import { certainlyValidEvent } from './event-fast-path.js';
 import type { FailureReason } from './failure-reasons.js';
 import { MAX_EVENT_FUTURE_MS } from './limits.js';
 
@@ -39,6 +40,12 @@ export interface ValidateOptions {
   maxAgeMs?: number | null;
   /** History import: keep every explicit timestamp, even a client library's (no device-clock correction). */
   trustTimestamps?: boolean;
+  /**
+   * The caller owns `raw` and will not reuse it: a valid event may then be returned as `raw` itself
+   * (or a shallow copy), instead of zod's deep copy, and zod is skipped when event-fast-path.ts is
+   * sure of the answer. Same verdicts, same details; only the copy (and its key order) differ.
+   */
+  reuseInput?: boolean;
 }
 
 export type ValidationSuccess = {
@@ -124,6 +131,15 @@ export function usableMessageId(raw: unknown): string | undefined {
   return typeof id === 'string' && id.length > 0 && id.length <= 100 ? id : undefined;
 }
 
+type Frame = { v: unknown; depth: number; parent?: Frame; key?: string | number };
+
+/** Module-level rather than a closure per call: tsx (keepNames) wraps every closure it creates. */
+function pathOf(f: Frame): string {
+  const keys: Array<string | number> = [];
+  for (let at: Frame | undefined = f; at?.parent; at = at.parent) keys.push(at.key!);
+  return keys.reduceRight<string>((p, k) => joinPath(p, k), '');
+}
+
 /**
  * Walk a JSON value without recursion. Returns the first problem: a forbidden key (with its path)
  * or a nesting deeper than maxDepth.
@@ -131,12 +147,6 @@ export function usableMessageId(raw: unknown): string | undefined {
 export function checkStructure(value: unknown, maxDepth: number): { reason: 'forbidden_key' | 'too_deep'; detail: string } | undefined {
   // Paths are built only for the problem reported (from parent links): building one per node was most
   // of the walk's cost on valid events.
-  type Frame = { v: unknown; depth: number; parent?: Frame; key?: string | number };
-  const pathOf = (f: Frame): string => {
-    const keys: Array<string | number> = [];
-    for (let at: Frame | undefined = f; at?.parent; at = at.parent) keys.push(at.key!);
-    return keys.reduceRight<string>((p, k) => joinPath(p, k), '');
-  };
   const stack: Frame[] = [{ v: value, depth: 1 }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
@@ -206,7 +216,28 @@ function hasIdentity(e: ThreadlineEvent): boolean {
   return Boolean(ids.deviceId || ids.email || ids.phone || ids.emailSha256 || ids.loyaltyId || ids.crmId);
 }
 
-/** Validate one raw event (already JSON-parsed). Pure: no I/O, clock injectable. */
+function failure(messageId: string | undefined, reason: FailureReason, detail: string): ValidationFailure {
+  return messageId === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, messageId };
+}
+
+/** The size the event_too_large rule measures: UTF-8 bytes of the event's JSON. */
+export function eventJsonBytes(raw: unknown): number {
+  return Buffer.byteLength(JSON.stringify(raw), 'utf8');
+}
+
+/** The event_too_large failure, worded in one place for validateEvent and for callers that measure elsewhere. */
+export function eventTooLarge(bytes: number, maxEventBytes: number, messageId: string | undefined): ValidationFailure {
+  const detail = `event is ${bytes} bytes, limit ${maxEventBytes}`;
+  return messageId === undefined
+    ? { ok: false, reason: 'event_too_large', detail }
+    : { ok: false, reason: 'event_too_large', detail, messageId };
+}
+
+/**
+ * Validate one raw event (already JSON-parsed). Pure: no I/O, clock injectable.
+ * maxEventBytes: Infinity leaves the size rule to the caller (see eventJsonBytes, eventTooLarge),
+ * who must then apply it before any failure other than forbidden_key and too_deep to keep the order.
+ */
 export function validateEvent(raw: unknown, opts: ValidateOptions = {}): ValidationResult {
   const maxDepth = opts.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   const maxEventBytes = opts.maxEventBytes ?? DEFAULT_LIMITS.maxEventBytes;
@@ -214,37 +245,44 @@ export function validateEvent(raw: unknown, opts: ValidateOptions = {}): Validat
   const maxAgeMs = opts.maxAgeMs === undefined ? DEFAULT_LIMITS.maxAgeMs : opts.maxAgeMs;
   const nowMs = opts.now === undefined ? Date.now() : typeof opts.now === 'number' ? opts.now : opts.now.getTime();
   const messageId = usableMessageId(raw);
-  const fail = (reason: FailureReason, detail: string): ValidationFailure =>
-    messageId === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, messageId };
 
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return fail(
+    return failure(
+      messageId,
       'schema_violation',
       `(root): expected an event object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'array' : typeof raw}`,
     );
   }
   const structural = checkStructure(raw, maxDepth);
-  if (structural) return fail(structural.reason, structural.detail);
+  if (structural) return failure(messageId, structural.reason, structural.detail);
 
-  const bytes = Buffer.byteLength(JSON.stringify(raw), 'utf8');
-  if (bytes > maxEventBytes) return fail('event_too_large', `event is ${bytes} bytes, limit ${maxEventBytes}`);
+  // Infinity skips the serialisation: a caller that serialises the event anyway measures it there.
+  if (maxEventBytes !== Number.POSITIVE_INFINITY) {
+    const bytes = eventJsonBytes(raw);
+    if (bytes > maxEventBytes) return eventTooLarge(bytes, maxEventBytes, messageId);
+  }
 
-  const parsed = eventSchema.safeParse(raw);
-  if (!parsed.success) return fail('schema_violation', describeIssues(parsed.error.issues));
+  let valid: ThreadlineEvent;
+  if (opts.reuseInput && certainlyValidEvent(raw)) valid = raw as ThreadlineEvent;
+  else {
+    const parsed = eventSchema.safeParse(raw);
+    if (!parsed.success) return failure(messageId, 'schema_violation', describeIssues(parsed.error.issues));
+    valid = parsed.data;
+  }
   // /v1/import loads recorded history: its timestamps are authoritative, whatever library recorded them.
-  const event = opts.trustTimestamps ? parsed.data : withDeviceClockAsOriginal(parsed.data);
+  const event = opts.trustTimestamps ? valid : withDeviceClockAsOriginal(valid);
 
-  if (!hasIdentity(event)) return fail('missing_identity', 'needs userId, anonymousId or a context.identifiers value');
+  if (!hasIdentity(event)) return failure(messageId, 'missing_identity', 'needs userId, anonymousId or a context.identifiers value');
 
   const eventTimeMs = deriveEventTime(event, nowMs, opts.batchSentAt);
   if (!Number.isFinite(eventTimeMs) || Math.abs(eventTimeMs) > 8.64e15) {
-    return fail('timestamp_out_of_range', 'event time is not representable');
+    return failure(messageId, 'timestamp_out_of_range', 'event time is not representable');
   }
   if (eventTimeMs - nowMs > maxFutureMs) {
-    return fail('timestamp_out_of_range', `event time more than ${Math.round(maxFutureMs / 3_600_000)} h after receivedAt`);
+    return failure(messageId, 'timestamp_out_of_range', `event time more than ${Math.round(maxFutureMs / 3_600_000)} h after receivedAt`);
   }
   if (maxAgeMs !== null && nowMs - eventTimeMs > maxAgeMs) {
-    return fail('timestamp_out_of_range', `event time more than ${Math.round(maxAgeMs / 86_400_000)} days before receivedAt`);
+    return failure(messageId, 'timestamp_out_of_range', `event time more than ${Math.round(maxAgeMs / 86_400_000)} days before receivedAt`);
   }
   return { ok: true, event, eventTimeMs };
 }

@@ -110,6 +110,56 @@ ratio, exact medians from window functions instead of \`approx_percentile\`/\`me
 Athena rendering with dt-sql-parser's Trino grammar, scan it for DuckDB-only functions and syntax, and
 execute the DuckDB rendering on golden data.
 
+## Journey models (\`sql/models/\`): incremental, partitioned
+
+The views no longer recompute everything from raw events. Five tables are materialized from the lake,
+each partitioned by \`event_date\`, and kept current by an incremental refresh:
+
+| model | grain | read by |
+| --- | --- | --- |
+| \`model_events\` | one row per message_id | events_deduped, events_resolved |
+| \`model_events_sessionized\` | activity event with person and session | events_sessionized |
+| \`model_sessions\` | session (partition = session start date) | sessions |
+| \`model_touchpoints\` | marketing touch | touchpoints |
+| \`model_conversions\` | conversion (order_id deduplicated) | conversions |
+
+A refresh rebuilds every partition from a start date W on and leaves the earlier ones as they are
+(\`sql/models/plan.ts\`). W is the earliest of: the partitions that gained or lost raw files (late
+events, a duplicate arriving days later); the earliest event of any person id whose canonical person
+changed since the last refresh (an identity merge a week later restamps the merged-away person's
+events, and the surviving person's timeline is rebuilt from there); then moved back to the start of any
+session still in progress at W. Each person's state across W (session count, last session end, last
+campaign and source channel) is carried from \`model_sessions\` before W, and message ids and orders
+already kept before W exclude their later copies, so the result equals a full rebuild
+(\`test/sql/incremental-models.test.ts\` checks exactly that on random histories, after every batch).
+Re-running a window rewrites the same rows (idempotent).
+
+**Identity: re-stamping, not query-time resolution.** Sessions, touchpoints and journeys are per
+canonical person, and a merge interleaves two timelines (session boundaries and numbers change), so
+resolving the person at query time through identity_map would give the right person but the wrong
+sessions. The refresh re-stamps the partitions from the merged-away person's first event instead. Most
+merges are a fresh anonymous id joining a known user at login, so W is recent; a merge of two old
+profiles rebuilds from the older one's first event. Measured with \`npm run bench -- scale\`.
+
+**Locally** the models live in \`<lake>/models/<fingerprint>/<model>/event_date=.../\` (the fingerprint
+hashes the models' SQL and configuration, so another configuration or Threadline version builds its own).
+The local pipeline refreshes after its lake flushes (coalesced, at most every 2 s) and before \`drain()\`
+returns; any DuckDB engine refreshes before a query when raw files appeared or disappeared; \`threadline
+refresh [--from DATE] [--full]\` does it on demand. A refresh writes each model with DuckDB
+\`COPY ... PARTITION_BY (event_date)\` into a staging folder and renames partition folders into place,
+under a lock file, and records the raw files it included only when every model is written, so a crash
+leaves a state the next refresh completes.
+
+**Pruning.** The views over the models are projections with the date column on the partition
+(\`sessions.session_date\` is the partition of \`model_sessions\`), so \`WHERE event_date >= ...\` (or
+\`session_date\`) reads only those days' files, on DuckDB (checked with EXPLAIN ANALYZE in
+\`test/sql/partition-pruning.test.ts\`) and on Athena. The views built on several models (journeys,
+attribution, paths, hand-offs) read the models, not raw events, but do not yet prune by date.
+
+**Limits.** Copies of one message more than \`dedupHorizonDays\` (default 7) apart in event date are both
+kept. A refresh's planning reads the narrow session columns of all earlier partitions of
+\`model_sessions\` (one scan per refresh, not per query).
+
 ## Definitions
 
 - **Person**: \`canonical_person_id\` = the event's \`person_id\` followed through \`identity_changes\`

@@ -122,7 +122,8 @@ export function floorSpecFromScans(scans: readonly string[][], eventColumns: rea
   const otherCols = new Set<string>();
   for (const scan of scans) {
     const isEvents = scan.some((c) => events.has(c) && !['message_id', 'event_time', 'schema_version'].includes(c));
-    for (const c of scan) (isEvents ? eventCols : otherCols).add(c);
+    // Scans of the journey models also read derived columns (session_id...): the floor reads the raw ones.
+    for (const c of scan) if (!isEvents || events.has(c)) (isEvents ? eventCols : otherCols).add(c);
   }
   if (eventCols.size > 0) return { table: 'events', columns: [...eventCols] };
   return { table: 'identity_changes', columns: [...otherCols] };

@@ -123,3 +123,45 @@ export function rejectedEnvelope(input: {
   if (input.messageId !== undefined) env.messageId = input.messageId;
   return env;
 }
+
+/** The keys stampEvent (and the device-clock rule before it) may add, drop or change at the top level. */
+const STAMPED_KEYS = ['messageId', 'timestamp', 'originalTimestamp', 'receivedAt', 'sentAt'] as const;
+
+/** Whether JSON.stringify writes an object member with this value (it leaves these three out). */
+function serialised(v: unknown): boolean {
+  return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+}
+
+/** JSON bytes of `"key":value` in an object, or undefined when JSON.stringify leaves the member out. */
+function memberBytes(obj: Record<string, unknown>, key: string): number | undefined {
+  if (!Object.hasOwn(obj, key)) return undefined;
+  const text = JSON.stringify(obj[key]);
+  return text === undefined ? undefined : Buffer.byteLength(JSON.stringify(key), 'utf8') + 1 + Buffer.byteLength(text, 'utf8');
+}
+
+/**
+ * UTF-8 bytes of JSON.stringify(raw), derived from the bytes of the stamped event that was built from
+ * it, so that the size rule costs no second serialisation of every event. An object's JSON size is
+ * 2 + its members + (members - 1) commas whatever the key order; raw and stamped differ only in the
+ * STAMPED_KEYS members (every other member is the same value, copied by spread), so only those are
+ * counted again. `stamped` must come from stampEvent over validateEvent's event for `raw`.
+ */
+export function rawEventBytes(raw: Record<string, unknown>, stamped: Record<string, unknown>, stampedBytes: number): number {
+  let members = 0;
+  for (const k of Object.keys(stamped)) if (serialised(stamped[k])) members++;
+  let bytes = stampedBytes - Math.max(0, members - 1);
+  let rawMembers = members;
+  for (const k of STAMPED_KEYS) {
+    const s = memberBytes(stamped, k);
+    const r = memberBytes(raw, k);
+    if (s !== undefined) {
+      bytes -= s;
+      rawMembers--;
+    }
+    if (r !== undefined) {
+      bytes += r;
+      rawMembers++;
+    }
+  }
+  return bytes + Math.max(0, rawMembers - 1);
+}

@@ -16,10 +16,10 @@ export const modelSessions = defineModel({
     'end of the session) that the next refresh carries over.',
   dependsOn: ['model_events_sessionized'],
   columns: [
-    ...sessions.columns,
+    ...sessions.columns.filter((col) => col.name !== 'session_date'),
     c('last_campaign_through', 'VARCHAR', "Last non-NULL campaign of the person at the session's end"),
     c('last_source_channel_through', 'VARCHAR', "Last source channel of the person at the session's end"),
-    c('event_date', 'VARCHAR', 'Partition: session_date'),
+    c('event_date', 'VARCHAR', 'Partition: UTC date of session_start (the view calls it session_date)'),
   ],
   render: (d, _cfg, from) => `SELECT session_id, person_id, session_number,
   min(event_time) AS session_start,
@@ -30,7 +30,6 @@ export const modelSessions = defineModel({
   max(CASE WHEN is_session_start THEN campaign_name END) AS landing_campaign,
   max(CASE WHEN is_session_start THEN page_path END) AS landing_page_path,
   count(DISTINCT touchpoint_channel) AS distinct_channels,
-  ${d.dateString('min(event_time)')} AS session_date,
   max(CASE WHEN is_session_end THEN last_campaign_through END) AS last_campaign_through,
   max(CASE WHEN is_session_end THEN last_source_channel_through END) AS last_source_channel_through,
   ${d.dateString('min(event_time)')} AS event_date

@@ -1,12 +1,3 @@
-/**
- * conversions: one row per conversion.
- *
- * A conversion is a track event whose name is in ViewConfig.conversionEvents (default
- * ['Order Completed']). Events carrying the same order_id are ONE conversion (a POS retry or a server
- * and a client both reporting the order): the earliest (event_time, message_id) is kept. Events without
- * order_id are distinct conversions per message_id (already deduplicated).
- */
-import { inList } from '../dialect.js';
 import { c, defineView } from '../view.js';
 
 export const conversions = defineView({

@@ -1,24 +1,3 @@
-/**
- * events_sessionized: activity events (track, page, screen) with their session.
- *
- * Session rule, per canonical person, events ordered by (event_time, message_id):
- *  - the first event starts a session;
- *  - an event at least sessionTimeoutMinutes (default 30) after the previous one starts a new session
- *    (30 minutes of inactivity END a session: a gap of exactly 30:00.000 starts a new one, 29:59.999 does not);
- *  - optionally (splitSessionsOnChannelChange) an event whose touchpoint_channel differs from the last
- *    non-NULL channel before it starts a new session. A 'direct' (directChannel) event never does, and a
- *    direct event that did not start a session by the other rules is not "the channel before" either:
- *    the processor calls internal navigation without referrer or campaign 'direct', so the second page
- *    of a campaign landing is direct, and (as for touchpoints, and in GA) direct traffic does not
- *    interrupt a session's source. Deciding that from the timeout and campaign rules alone keeps the
- *    rule free of circularity;
- *  - optionally (splitSessionsOnCampaignChange) an event with a campaign_name that differs from the last
- *    non-NULL campaign_name before it starts a new session.
- * identify / group / alias calls are not activity and belong to no session.
- * Because sessions are consecutive runs of one person's time-ordered events, sessions of a person never
- * overlap (tested as an invariant).
- */
-import { dbl, inList, lit } from '../dialect.js';
 import { c, defineView } from '../view.js';
 
 export const ACTIVITY_EVENT_TYPES = ['track', 'page', 'screen'] as const;

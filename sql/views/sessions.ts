@@ -23,6 +23,7 @@ export const sessions = defineView({
   ],
   example: `SELECT session_date, landing_channel, count(*) AS sessions, avg(duration_seconds) AS avg_seconds
 FROM sessions GROUP BY session_date, landing_channel ORDER BY session_date, sessions DESC`,
-  render: () => `SELECT ${sessions.columns.map((col) => col.name).join(', ')}
+  // session_date is the model's partition, so a filter on it reads only those days' files.
+  render: () => `SELECT ${sessions.columns.map((col) => (col.name === 'session_date' ? 'event_date AS session_date' : col.name)).join(', ')}
 FROM model_sessions`,
 });

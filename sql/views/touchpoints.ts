@@ -1,19 +1,3 @@
-/**
- * touchpoints: marketing touches of canonical persons, the raw material of journeys and attribution.
- *
- * A marketing event is an activity event (track/page/screen) whose touchpoint_channel is one of
- * ViewConfig.marketingChannels (default DEFAULT_MARKETING_CHANNELS: web and mobile_app are owned
- * properties, not touches, unless the processor classified the visit by campaign/referrer/click id).
- * Grain (ViewConfig.touchpointGrain):
- *  - 'session_channel' (default): consecutive marketing events of one session with the same channel and
- *    campaign form ONE touchpoint, timed at its first event (ten page views after one ad click = 1 touch;
- *    email -> paid_search -> email in one session = 3 touches). A 'direct' event that does not start its
- *    session is no touch: the processor's default rule calls internal navigation without referrer or
- *    campaign 'direct', and (as in GA) direct traffic does not interrupt a session's source;
- *  - 'event': every marketing event is a touchpoint.
- * A conversion event on a marketing channel (a store purchase, an order over the phone) is itself a touch.
- */
-import { inList, lit } from '../dialect.js';
 import { c, defineView } from '../view.js';
 
 export const touchpoints = defineView({

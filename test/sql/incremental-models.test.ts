@@ -212,15 +212,6 @@ async function snapshot(engine: DuckDbEngine): Promise<Record<string, unknown[]>
 const PERSONS = ['p1', 'p2', 'p3'];
 const CHANNELS = ['paid_search', 'email', 'web', 'direct', 'store', 'chat', null];
 
-interface GenEvent {
-  readonly day: number;
-  readonly minute: number;
-  readonly person: number;
-  readonly channel: number;
-  readonly order: number | null;
-  readonly campaign: boolean;
-}
-
 const genEvent = fc.record({
   day: fc.integer({ min: 1, max: 9 }),
   minute: fc.integer({ min: 0, max: 24 * 60 - 1 }),
