@@ -7,7 +7,7 @@
  */
 import { inList } from '../dialect.js';
 import { conversions } from '../views/conversions.js';
-import { beforePartition, defineModel, fromPartition } from './model.js';
+import { beforePartition, defineModel, emptyRelation, fromPartition } from './model.js';
 
 export const modelConversions = defineModel({
   name: 'model_conversions',
@@ -18,10 +18,10 @@ export const modelConversions = defineModel({
   SELECT s.*,
     row_number() OVER (PARTITION BY coalesce(s.order_id, s.message_id) ORDER BY s.event_time, s.message_id) AS order_rank
   FROM model_events_sessionized s
-  WHERE s.${fromPartition(from)} AND s.event_type = 'track' AND s.event_name IN ${inList(cfg.conversionEvents)}
+  WHERE ${fromPartition(from, 's.event_date')} AND s.event_type = 'track' AND s.event_name IN ${inList(cfg.conversionEvents)}
 ),
 kept_before AS (
-  SELECT DISTINCT conversion_id FROM model_conversions WHERE ${beforePartition(from)}
+  ${from === undefined ? emptyRelation([['conversion_id', 'VARCHAR']]) : `SELECT DISTINCT conversion_id FROM model_conversions WHERE ${beforePartition(from)}`}
 )
 SELECT coalesce(c.order_id, c.message_id) AS conversion_id, c.person_id, c.message_id, c.event_name,
   c.event_time AS conversion_time, c.order_id, coalesce(CAST(c.revenue AS DOUBLE), CAST(0 AS DOUBLE)) AS revenue, c.currency,

@@ -16,7 +16,7 @@
 import { dbl, inList, lit } from '../dialect.js';
 import { c } from '../view.js';
 import { ACTIVITY_EVENT_TYPES, eventsSessionized } from '../views/events_sessionized.js';
-import { beforePartition, defineModel, fromPartition } from './model.js';
+import { beforePartition, defineModel, emptyRelation, fromPartition } from './model.js';
 
 const EVENT_DATE = eventsSessionized.columns.find((col) => col.name === 'event_date')!;
 
@@ -66,10 +66,19 @@ export const modelEventsSessionized = defineModel({
     e.properties, e.event_date
   FROM model_events e
   LEFT JOIN identity_map m ON m.from_person_id = e.person_id
-  WHERE e.${fromPartition(from)} AND e.event_type IN ${inList(ACTIVITY_EVENT_TYPES)} AND e.event_time IS NOT NULL
+  WHERE ${fromPartition(from, 'e.event_date')} AND e.event_type IN ${inList(ACTIVITY_EVENT_TYPES)} AND e.event_time IS NOT NULL
 ),
 carried AS (
-  SELECT coalesce(m.canonical_person_id, s.person_id) AS person_id,
+${
+  from === undefined
+    ? emptyRelation([
+        ['person_id', 'VARCHAR'],
+        ['prior_sessions', 'BIGINT'],
+        ['prior_end', 'TIMESTAMP'],
+        ['prior_campaign', 'VARCHAR'],
+        ['prior_channel', 'VARCHAR'],
+      ])
+    : `SELECT coalesce(m.canonical_person_id, s.person_id) AS person_id,
     max(s.session_number) AS prior_sessions,
     max(s.session_end) AS prior_end,
     max_by(s.last_campaign_through, s.session_number) AS prior_campaign,
@@ -78,7 +87,8 @@ carried AS (
   LEFT JOIN identity_map m ON m.from_person_id = s.person_id
   WHERE s.${beforePartition(from)}
     AND coalesce(m.canonical_person_id, s.person_id) IN (SELECT canonical_person_id FROM resolved)
-  GROUP BY coalesce(m.canonical_person_id, s.person_id)
+  GROUP BY coalesce(m.canonical_person_id, s.person_id)`
+}
 ),
 activity AS (
   SELECT r.*,

@@ -25,11 +25,14 @@ export const modelEvents = defineModel({
   render: (_d, cfg, from) => {
     const cols = [...EVENT_COLUMN_NAMES, 'event_date'].join(', ');
     const perDay = cfg.dedupScope === 'event_date';
+    // Without a start date there is no earlier partition that could hold a kept copy.
+    const anti = !perDay && from !== undefined;
     const partitionBy = perDay ? 'event_date, message_id' : 'message_id';
     // Per-day scope keeps one row per (event_date, message_id): no earlier day can hold the kept copy.
-    const kept = perDay
-      ? ''
-      : `
+    const kept =
+      !anti || from === undefined
+        ? ''
+        : `
   LEFT JOIN (
     SELECT DISTINCT message_id AS kept_message_id FROM model_events
     WHERE ${fromPartition(addDays(from, -cfg.dedupHorizonDays))} AND ${beforePartition(from)}
@@ -41,7 +44,7 @@ FROM (
   FROM events
   WHERE message_id IS NOT NULL AND ${fromPartition(from)}
 ) ranked${kept}
-WHERE dedup_rank = 1${perDay ? '' : ' AND earlier.kept_message_id IS NULL'}
+WHERE dedup_rank = 1${anti ? ' AND earlier.kept_message_id IS NULL' : ''}
 UNION ALL
 SELECT ${cols}
 FROM events

@@ -19,8 +19,11 @@ export interface ModelDefinition {
   readonly dependsOn: readonly string[];
   /** Stored columns, event_date (the partition) last. Columns not in the view are internal state. */
   readonly columns: readonly ViewColumn[];
-  /** SELECT of the rows of every partition >= from (YYYY-MM-DD); includes event_date. */
-  render(d: SqlDialect, cfg: ViewConfig, from: string): string;
+  /**
+   * SELECT of the rows of every partition >= from (YYYY-MM-DD); includes event_date. Without `from`,
+   * every row computed from the raw tables alone (no earlier partitions to carry state from).
+   */
+  render(d: SqlDialect, cfg: ViewConfig, from?: string): string;
 }
 
 export function defineModel(m: ModelDefinition): ModelDefinition {
@@ -29,7 +32,8 @@ export function defineModel(m: ModelDefinition): ModelDefinition {
 }
 
 /** `event_date >= 'from'`: the partition predicate every refresh read carries. */
-export function fromPartition(from: string, column = 'event_date'): string {
+export function fromPartition(from: string | undefined, column = 'event_date'): string {
+  if (from === undefined) return 'TRUE';
   if (!/^\d{4}-\d{2}-\d{2}$/.test(from)) throw new RangeError(`refresh start must be YYYY-MM-DD, got ${from}`);
   return `${column} >= '${from}'`;
 }
@@ -44,4 +48,9 @@ export function beforePartition(from: string, column = 'event_date'): string {
 export function dayStart(date: string): string {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`date must be YYYY-MM-DD, got ${date}`);
   return `TIMESTAMP '${date} 00:00:00.000'`;
+}
+
+/** An empty relation with the given `name type` columns (both engines). */
+export function emptyRelation(columns: readonly (readonly [string, string])[]): string {
+  return `SELECT ${columns.map(([n, t]) => `CAST(NULL AS ${t}) AS ${n}`).join(', ')} FROM (VALUES 1) AS none(x) WHERE 1 = 0`;
 }

@@ -20,14 +20,14 @@ export const MODEL_NAMES = MODELS.map((m) => m.name);
 export interface RenderedModel {
   readonly name: string;
   readonly columns: readonly ViewColumn[];
-  /** The SELECT of the rows of every partition >= from. */
-  select(from: string): string;
+  /** The SELECT of the rows of every partition >= from; without from, of every row (no carried state). */
+  select(from?: string): string;
 }
 
 export function renderModels(dialect: Dialect, config: Partial<ViewConfig> = {}): RenderedModel[] {
   const cfg = resolveViewConfig(config);
   const d = dialectFor(dialect);
-  return MODELS.map((m) => ({ name: m.name, columns: m.columns, select: (from: string) => m.render(d, cfg, from).trim() }));
+  return MODELS.map((m) => ({ name: m.name, columns: m.columns, select: (from?: string) => m.render(d, cfg, from).trim() }));
 }
 
 /**
