@@ -61,7 +61,7 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
   // attribution_results (saved `threadline attribution --save` runs) is a lake table too, written by the CLI
   let resultsEmpty = !(await hasParquet(localResultsDir(lakeDir)));
 
-  const refresh = async () => {
+  const refreshTables = async () => {
     if (resultsEmpty && (await hasParquet(localResultsDir(lakeDir)))) {
       await conn.run(`DROP TABLE IF EXISTS ${ATTRIBUTION_RESULTS_TABLE_NAME}`);
       await conn.run(duckdbResultsTableSql(lakeDir, true));
@@ -87,25 +87,29 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
   await conn.run(duckdbResultsTableSql(lakeDir, !resultsEmpty));
   const models = createModelRefresher(conn, lakeDir, opts.config);
   await models.defineRelations();
-  // One model refresh at a time, and no query while one runs: a refresh swaps partition folders.
-  let modelWork: Promise<unknown> = Promise.resolve();
-  const refreshModels = (ro?: ModelRefreshOptions): Promise<ModelRefreshReport> => {
-    const step = modelWork.then(async () => {
-      await refresh();
-      // The refresh resolves persons through identity_map, which a lazy engine may not have created yet.
-      await createViews([identityMapView]);
-      return models.refresh(ro);
-    });
-    modelWork = step.catch(() => {});
+  // Everything that uses the connection runs one at a time (queries, table redefinitions, model
+  // refreshes): DuckDB runs one statement per connection anyway, and a refresh swaps partition folders
+  // and redefines relations, which must not happen under a running query.
+  let connWork: Promise<unknown> = Promise.resolve();
+  const exclusive = <R>(fn: () => Promise<R>): Promise<R> => {
+    const step = connWork.then(fn);
+    connWork = step.catch(() => {});
     return step;
   };
+  const doRefreshModels = async (ro?: ModelRefreshOptions): Promise<ModelRefreshReport> => {
+    await refreshTables();
+    // The refresh resolves persons through identity_map, which a lazy engine may not have created yet.
+    await createViews([identityMapView]);
+    return models.refresh(ro);
+  };
+  const refreshModels = (ro?: ModelRefreshOptions) => exclusive(() => doRefreshModels(ro));
+  const refresh = () => exclusive(refreshTables);
   const autoRefresh = opts.modelRefresh !== 'manual';
   // Raw events held in DuckDB memory (a lake folder without event files, filled by INSERT): the models
   // are then in-memory tables too, rebuilt whole after any statement that may have written.
   let memoryRowsChanged = false;
   let memoryModels = empty.has('events');
   const modelsCurrent = async () => {
-    await modelWork;
     if (memoryModels && !empty.has('events')) {
       // The first event files appeared: from now on the models are files, refreshed incrementally.
       memoryModels = false;
@@ -118,7 +122,7 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
       }
       return;
     }
-    if (autoRefresh && (await models.isStale())) await refreshModels();
+    if (autoRefresh && (await models.isStale())) await doRefreshModels();
     else await models.syncRelations();
   };
   const allViews = renderViews('duckdb', opts.config);
@@ -147,34 +151,40 @@ export async function createDuckDbEngine(opts: DuckDbEngineOptions): Promise<Duc
   if (!opts.lazyViews) await createViews(rendered);
 
   const allCreated = () => createdNames.size === rendered.length;
+  const runExclusive = async <T>(sql: string): Promise<QueryResult<T>> => {
+    if (empty.size > 0 || resultsEmpty) await refreshTables();
+    await modelsCurrent();
+    if (memoryModels && MAY_WRITE.test(sql)) memoryRowsChanged = true;
+    if (allCreated()) return runQuery<T>(conn, sql);
+    await createViews(viewsNeeded(sql, rendered));
+    try {
+      return await runQuery<T>(conn, sql);
+    } catch (err) {
+      // A name the scan could not see, or a typo: with every view in place the statement gets the
+      // answer (or the error, with DuckDB's "did you mean" among all views) it gets from an eager
+      // engine. Only a single statement is re-run: earlier statements of a script have run already.
+      if (!/^Catalog Error/.test((err as Error).message) || allCreated()) throw err;
+      if ((await conn.extractStatements(sql)).count !== 1) throw err;
+      await createViews(rendered);
+      return runQuery<T>(conn, sql);
+    }
+  };
+
   return {
     get views() {
       return created;
     },
     refresh,
     refreshModels,
-    async query<T = Record<string, unknown>>(sql: string): Promise<QueryResult<T>> {
-      if (closed) throw new Error('engine is closed');
-      if (empty.size > 0 || resultsEmpty) await refresh();
-      await modelsCurrent();
-      if (memoryModels && MAY_WRITE.test(sql)) memoryRowsChanged = true;
-      if (allCreated()) return runQuery<T>(conn, sql);
-      await createViews(viewsNeeded(sql, rendered));
-      try {
-        return await runQuery<T>(conn, sql);
-      } catch (err) {
-        // A name the scan could not see, or a typo: with every view in place the statement gets the
-        // answer (or the error, with DuckDB's "did you mean" among all views) it gets from an eager
-        // engine. Only a single statement is re-run: earlier statements of a script have run already.
-        if (!/^Catalog Error/.test((err as Error).message) || allCreated()) throw err;
-        if ((await conn.extractStatements(sql)).count !== 1) throw err;
-        await createViews(rendered);
-        return runQuery<T>(conn, sql);
-      }
+    query<T = Record<string, unknown>>(sql: string): Promise<QueryResult<T>> {
+      if (closed) return Promise.reject(new Error('engine is closed'));
+      return exclusive(() => runExclusive<T>(sql));
     },
     async close() {
       if (closed) return;
       closed = true;
+      // A refresh or query still running finishes before the connection goes.
+      await connWork;
       conn.closeSync();
       instance.closeSync();
     },
