@@ -26,6 +26,10 @@ const FLOOR_IMPORTS: Record<LambdaName, string> = {
     "export { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';",
   ].join('\n'),
   viewsDeployer: "export { AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';",
+  modelsRefresh: [
+    "export { AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';",
+    "export { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';",
+  ].join('\n'),
 };
 
 /** `entry`: a file, or `{ contents }` (resolved from the project root, like a file there). */

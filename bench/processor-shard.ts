@@ -33,7 +33,8 @@ class DelayedHandler extends NodeHttpHandler {
   }
 }
 
-function records(customers: number): KinesisStreamRecord[] {
+/** The demo's events in stream order as Kinesis records, as the collector would have put them (also bench/processor-throughput.ts). */
+export function records(customers: number): KinesisStreamRecord[] {
   const ds = generateDataset({ customers, seed: 42, now: '2026-11-29T00:00:00Z' });
   // The generator adds delivery noise (e.g. unparseable timestamps): such events take the clock the
   // collector would stamp, here the end of the simulated period.

@@ -31,6 +31,7 @@ export const LAMBDA_ENTRIES = {
   collector: 'lambdas/collector/handler.ts',
   processor: 'lambdas/processor/handler.ts',
   viewsDeployer: 'lambdas/views-deployer/handler.ts',
+  modelsRefresh: 'lambdas/models-refresh/handler.ts',
 } as const;
 
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;

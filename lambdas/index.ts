@@ -5,6 +5,7 @@
  */
 export * from './bundling.js';
 export * from './collector/index.js';
+export * from './models-refresh/index.js';
 export * from './processor/index.js';
 export * from './shared/athena-query.js';
 export * from './shared/batching.js';

@@ -18,6 +18,7 @@ import {
   type CollectorSettings,
   collectorSettingsSchema,
   DEFAULT_PROCESSOR_SETTINGS,
+  DEFAULT_REFRESH_LOOKBACK_DAYS,
   type ProcessorSettings,
   processorSettingsSchema,
   settingsEnvironment,
@@ -129,6 +130,17 @@ export const configSchema = z
         .regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be lower-case letters, digits, underscores')
         .optional(),
     }),
+    /** The scheduled refresh of the journey models' Iceberg tables (lib/models-refresh.ts). */
+    models: z.strictObject({
+      /** Minutes between scheduled refreshes (EventBridge Scheduler rate). */
+      refreshEveryMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(24 * 60),
+      /** Days before today every refresh rebuilds, for events that arrive late. */
+      refreshLookbackDays: z.number().int().min(0).max(365),
+    }),
     /** View parameters (sql/config.ts ViewConfig: session timeout, lookback, conversion events...). */
     views: z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
       for (const key of Object.keys(v)) {
@@ -223,6 +235,7 @@ export function defaultConfig(stage = 'dev'): z.input<typeof configSchema> {
     eventTime: { earliestDate: EARLIEST_EVENT_DATE },
     deadLetters: { replayMarginHours: 12 },
     athena: { bytesScannedCutoffMb: 10 * 1024 },
+    models: { refreshEveryMinutes: 60, refreshLookbackDays: DEFAULT_REFRESH_LOOKBACK_DAYS },
     views: {},
   };
 }

@@ -12,6 +12,7 @@ import type { ThreadlineConfig } from './config.js';
 import { collectorEnvironment, hashKeySecret, processorFunctionProps } from './function-wiring.js';
 import { IdentityTable } from './identity-table.js';
 import { Lake } from './lake.js';
+import { ModelsRefresh } from './models-refresh.js';
 import { Observability } from './observability.js';
 import { ProcessorFunction } from './processor-function.js';
 import { QueryWorkgroup } from './query-workgroup.js';
@@ -21,7 +22,7 @@ import { renderAthenaViews } from './views.js';
 export interface ThreadlineStackProps extends StackProps {
   readonly config: ThreadlineConfig;
   /** Override handler entry points (tests, forks); defaults to the project's lambdas/. */
-  readonly entries?: Partial<Record<'collector' | 'processor' | 'viewsDeployer', string>>;
+  readonly entries?: Partial<Record<'collector' | 'processor' | 'viewsDeployer' | 'modelsRefresh', string>>;
 }
 
 export class ThreadlineStack extends Stack {
@@ -32,12 +33,13 @@ export class ThreadlineStack extends Stack {
   readonly processor: ProcessorFunction;
   readonly analytics: QueryWorkgroup;
   readonly observability: Observability;
+  readonly models: ModelsRefresh;
   readonly hashKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: ThreadlineStackProps) {
     super(scope, id, props);
     const c = props.config;
-    const entry = (name: 'collector' | 'processor' | 'viewsDeployer') => props.entries?.[name] ?? entryPath(name);
+    const entry = (name: 'collector' | 'processor' | 'viewsDeployer' | 'modelsRefresh') => props.entries?.[name] ?? entryPath(name);
     // Production keeps data when the stack goes; other stages clean up after themselves.
     const removalPolicy = c.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const sourcesPath = sourcesParameterPath(c.stage);
@@ -119,6 +121,21 @@ export class ThreadlineStack extends Stack {
       bufferingIntervalSeconds: c.buffering.intervalSeconds,
     });
 
+    this.models = new ModelsRefresh(this, 'Models', {
+      stage: c.stage,
+      lake: this.lake,
+      analytics: this.analytics,
+      workGroupName: workGroupName(c.stage),
+      views: c.views,
+      refreshEveryMinutes: c.models.refreshEveryMinutes,
+      refreshLookbackDays: c.models.refreshLookbackDays,
+      entry: entry('modelsRefresh'),
+      logDays: c.retention.logDays,
+      removalPolicy,
+      dropTablesOnDelete: !c.production,
+      alarmTopic: this.observability.topic,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.collector.url, description: 'Collector base URL (POST /v1/batch, /v1/track, ...)' });
     new CfnOutput(this, 'SourcesParameterPath', {
       value: sourcesPath,
@@ -136,6 +153,10 @@ export class ThreadlineStack extends Stack {
       description: 'Processor dead letters: threadline replay-dead-letters --queue-url <this>',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
+    new CfnOutput(this, 'ModelsRefreshFunctionName', {
+      value: this.models.function.fn.functionName,
+      description: 'Journey models refresh: aws lambda invoke --function-name <this> --payload \'{"full":true}\' out.json',
+    });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }
 }

@@ -197,12 +197,9 @@ const MAY_WRITE = /\b(insert|delete|update|copy|truncate|merge|alter|drop|create
 /** Every model rebuilt from the in-memory raw tables (no carried state: the start is before any data). */
 async function rebuildInMemory(conn: DuckDBConnection, config: Partial<ViewConfig> | undefined): Promise<void> {
   for (const m of renderModels('duckdb', config)) {
-    await conn.run(`CREATE OR REPLACE TABLE ${m.name} AS ${m.select(MEMORY_MODELS_FROM)}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${m.name} AS ${m.select()}`);
   }
 }
-
-/** A start date before any event the collector accepts. */
-const MEMORY_MODELS_FROM = '1970-01-01';
 
 export async function runQuery<T>(conn: DuckDBConnection, sql: string): Promise<QueryResult<T>> {
   const reader = await conn.runAndReadAll(sql);

@@ -13,6 +13,7 @@ export * from './config.js';
 export * from './dialect.js';
 export * from './lake-layout.js';
 export { addDays, datesBetween } from './models/dates.js';
+export * from './models/iceberg.js';
 export { duckdbEmptyModelSql, duckdbModelOverParquetSql, localModelsDir } from './models/layout.js';
 export type { ModelDefinition } from './models/model.js';
 export { movedPersonsStartSql, openSessionsStartSql } from './models/plan.js';

@@ -9,6 +9,16 @@
  *     deletes the old one with the OLD properties, i.e. the old name.
  * DDL is free in Athena and takes a second or two, so waiting inside the invocation is simpler than
  * the provider's isComplete state machine.
+ *
+ * The same handler keeps the journey models' Iceberg tables (ObjectType ICEBERG_TABLE), created before
+ * the views that read them:
+ *   - Create / Update: DROP VIEW IF EXISTS of the same name (earlier stacks defined the models as
+ *     views computed from the raw tables; a view would satisfy IF NOT EXISTS), then CREATE TABLE
+ *     IF NOT EXISTS.
+ *   - Update with a changed statement (columns, location): DROP TABLE and CREATE again. The models are
+ *     derived data and the refresh's fingerprint covers the DDL, so its next run rebuilds them all.
+ *   - Delete: DROP TABLE (which deletes the table's data) only when DropOnDelete is 'true' (stages
+ *     that clean up after themselves); production keeps the table.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { runAthenaQuery } from '../shared/athena-query.js';
@@ -20,8 +30,12 @@ export interface ViewResourceProperties {
   /** Glue database holding the lake tables and the views. */
   Database: string;
   ViewName: string;
-  /** CREATE OR REPLACE VIEW ... statement for Athena. */
+  /** CREATE OR REPLACE VIEW ... statement for Athena (CREATE TABLE IF NOT EXISTS for a table). */
   Statement: string;
+  /** What ViewName names: a view (default) or a model's Iceberg table. */
+  ObjectType?: 'VIEW' | 'ICEBERG_TABLE';
+  /** Tables only: 'true' drops the table (and its data) when the resource is deleted. */
+  DropOnDelete?: string;
 }
 
 export interface CustomResourceEvent {
@@ -53,6 +67,13 @@ function check(props: ViewResourceProperties): void {
   // Names end up inside DDL: refuse anything that is not a plain Glue identifier.
   if (!IDENTIFIER.test(props.Database)) throw new Error(`Database must match ${IDENTIFIER}: ${props.Database}`);
   if (!IDENTIFIER.test(props.ViewName)) throw new Error(`ViewName must match ${IDENTIFIER}: ${props.ViewName}`);
+  if (props.ObjectType !== undefined && props.ObjectType !== 'VIEW' && props.ObjectType !== 'ICEBERG_TABLE')
+    throw new Error(`ObjectType must be VIEW or ICEBERG_TABLE: ${props.ObjectType}`);
+}
+
+/** DROP TABLE of a model's Iceberg table (Hive-style DDL: backquotes). */
+export function dropTableStatement(props: Pick<ViewResourceProperties, 'Database' | 'ViewName'>): string {
+  return `DROP TABLE IF EXISTS \`${props.Database}\`.\`${props.ViewName}\``;
 }
 
 export function physicalId(props: Pick<ViewResourceProperties, 'Database' | 'ViewName'>): string {
@@ -89,6 +110,7 @@ export function createHandler(deps: DeployerDeps) {
     const props = event.ResourceProperties;
     check(props);
     const id = physicalId(props);
+    if (props.ObjectType === 'ICEBERG_TABLE') return onTableEvent(event, props, id);
     if (event.RequestType === 'Delete') {
       try {
         await runStatement(deps, props, dropStatement(props));
@@ -103,6 +125,43 @@ export function createHandler(deps: DeployerDeps) {
     log(event.RequestType === 'Create' ? 'view created' : 'view replaced', { view: id, queryId });
     return { PhysicalResourceId: id, Data: { ViewName: props.ViewName, QueryExecutionId: queryId } };
   };
+
+  async function onTableEvent(event: CustomResourceEvent, props: ViewResourceProperties, id: string): Promise<CustomResourceResult> {
+    if (event.RequestType === 'Delete') {
+      if (props.DropOnDelete !== 'true') {
+        log('table kept', { table: id });
+        return { PhysicalResourceId: event.PhysicalResourceId ?? id };
+      }
+      try {
+        await runStatement(deps, props, dropTableStatement(props));
+        log('table dropped', { table: id });
+      } catch (err) {
+        if (!GONE.test((err as Error).message)) throw err;
+        log('table already gone', { table: id });
+      }
+      return { PhysicalResourceId: event.PhysicalResourceId ?? id };
+    }
+    // An interim view of the same name would satisfy IF NOT EXISTS: drop it. On a name that is already
+    // a table, DROP VIEW IF EXISTS does nothing (or says the view does not exist, which is the point).
+    try {
+      await runStatement(deps, props, dropStatement(props));
+    } catch (err) {
+      if (!GONE.test((err as Error).message)) throw err;
+    }
+    const old = event.OldResourceProperties;
+    const changed =
+      event.RequestType === 'Update' &&
+      old?.ObjectType === 'ICEBERG_TABLE' &&
+      old.ViewName === props.ViewName &&
+      old.Statement !== props.Statement;
+    if (changed) {
+      await runStatement(deps, props, dropTableStatement(props));
+      log('table dropped to change its definition', { table: id });
+    }
+    const queryId = await runStatement(deps, props, props.Statement);
+    log(changed ? 'table recreated' : 'table ensured', { table: id, queryId });
+    return { PhysicalResourceId: id, Data: { ViewName: props.ViewName, QueryExecutionId: queryId } };
+  }
 }
 
 let athena: AthenaClient | undefined;

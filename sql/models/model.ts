@@ -52,5 +52,5 @@ export function dayStart(date: string): string {
 
 /** An empty relation with the given `name type` columns (both engines). */
 export function emptyRelation(columns: readonly (readonly [string, string])[]): string {
-  return `SELECT ${columns.map(([n, t]) => `CAST(NULL AS ${t}) AS ${n}`).join(', ')} FROM (VALUES 1) AS none(x) WHERE 1 = 0`;
+  return `SELECT ${columns.map(([n, t]) => `CAST(NULL AS ${t}) AS ${n}`).join(', ')} FROM (VALUES (1)) AS no_rows(x) WHERE 1 = 0`;
 }

@@ -402,7 +402,8 @@ describe('deployment facts from the synthesized template', () => {
       kmsKeys: 0,
     });
     // Every alarm of lib/observability.ts as synthesized today; a metric-math alarm bills each metric it reads.
-    expect(dev.alarmMetrics).toBe(29);
+    // (+1: the models refresh's errors alarm, lib/models-refresh.ts)
+    expect(dev.alarmMetrics).toBe(30);
     expect(prod).toMatchObject({ streamMode: 'provisioned', shardCount: 3, processorMemoryMb: 2048, kmsKeys: 1 });
     expect(dev).toMatchObject({ identityPitr: true, lakeRetentionDays: 0, customMetrics: customMetricCount() });
   });

@@ -51,12 +51,14 @@ describe('cdk-nag', () => {
       expect(a.reason.length, `${a.path} ${a.id}`).toBeGreaterThan(60);
     }
     const count = (rule: string) => acks.filter((a) => a.id.includes(rule)).length;
-    expect(count('AwsSolutions-L1')).toBe(3); // collector, processor, views deployer
+    expect(count('AwsSolutions-L1')).toBe(4); // collector, processor, views deployer, models refresh
     expect(count('AwsSolutions-APIG4')).toBe(3); // the three routes
     expect(count('AwsSolutions-SMG4')).toBe(1);
     expect(count('AwsSolutions-SQS3')).toBe(1);
     // per Firehose: table + error prefix; views deployer: Athena results; provider; Athena user
-    // policy: the three lake table prefixes + Athena results + attribution_results.
-    expect(count('AwsSolutions-IAM5')).toBe(3 * 2 + 2 + (3 + 2));
+    // policy: the three lake table prefixes + Athena results + attribution_results; models: the views
+    // deployer's and the Athena user's models/, the refresh role's events/, identity_changes/, models/ and
+    // Athena results, the schedule's invoke of the refresh function.
+    expect(count('AwsSolutions-IAM5')).toBe(3 * 2 + 2 + (3 + 2) + (1 + 1 + 4 + 1));
   });
 });

@@ -71,9 +71,9 @@ describe('synthesis', () => {
     }
   });
 
-  it('bundles the three handlers with esbuild into ESM assets (never Docker)', () => {
+  it('bundles the four handlers with esbuild into ESM assets (never Docker)', () => {
     const fns = resourcesOfType(dev.json, 'AWS::Lambda::Function').filter(([, r]) => r.Properties?.Runtime === 'nodejs22.x');
-    expect(fns).toHaveLength(3);
+    expect(fns).toHaveLength(4); // collector, processor, views deployer, models refresh
     for (const [, r] of fns) {
       expect(r.Properties!.Architectures).toEqual(['arm64']);
       expect(r.Properties!.Handler).toBe('index.handler');
@@ -84,7 +84,7 @@ describe('synthesis', () => {
     const bundles = Object.values(assets.files)
       .map((f) => join(dev.outdir, f.source.path, 'index.mjs'))
       .filter((p) => existsSync(p));
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(4);
     for (const b of bundles) expect(readFileSync(b, 'utf8')).toMatch(/createRequire/);
   });
 });
@@ -588,6 +588,7 @@ describe('outputs', () => {
         'DeadLetterQueueUrl',
         'GlueDatabase',
         'LakeBucketName',
+        'ModelsRefreshFunctionName',
         'SourcesParameterPath',
         'ApiUrl',
       ].sort(),

@@ -32,7 +32,7 @@ import {
   undecidedReadings,
   userNodesOf,
 } from '../../../domain/index.js';
-import type { IdentityChangeRecord } from '../../../schemas/index.js';
+import type { Identifier, IdentityChangeRecord } from '../../../schemas/index.js';
 import { backoffDelay, sleep } from '../../shared/retry.js';
 import { changeRecord } from './change-record.js';
 import type { NodeGraph } from './graph.js';
@@ -72,10 +72,15 @@ interface EventScope {
   changes: Map<string, IdentityChangeRecord>;
 }
 
-/** The scope of an event; an untyped previousId stays undecided. */
-function scopeOf(input: ResolveInput, rules: IdentityRules, changes: Map<string, IdentityChangeRecord>): EventScope {
+/** The scope of an event; an untyped previousId stays undecided. `all`: nodesOf(input), when known. */
+function scopeOf(
+  input: ResolveInput,
+  rules: IdentityRules,
+  changes: Map<string, IdentityChangeRecord>,
+  all: NodeRef[] = nodesOf(input, rules),
+): EventScope {
   const undecided = undecidedReadings(input, rules);
-  const nodes = nodesOf(input, rules).filter((n) => !undecided.some((r) => r.node === n.node));
+  const nodes = undecided.length === 0 ? all : all.filter((n) => !undecided.some((r) => r.node === n.node));
   return { input, nodes, userNodes: userNodesOf(input, nodes, rules), undecided, changes };
 }
 
@@ -109,6 +114,15 @@ function mergeMeta(ev: EventScope, identifierType: string): MergeMeta {
 }
 
 export class Resolver {
+  /**
+   * nodesOf by identifier list, for events without alias: the processor asks for an event's nodes
+   * to prefetch the batch and again to resolve it, and each node id is a SHA-256. Keyed by the
+   * list object, weakly (it lives as long as the batch holds the event); a hit is used only if the
+   * list still holds the same types and values (string comparisons, far cheaper than the hashes),
+   * so a caller that edits its list in place gets fresh nodes.
+   */
+  private readonly nodesMemo = new WeakMap<readonly Identifier[], { keys: string[]; nodes: NodeRef[] }>();
+
   /** `leaseClock` gives the time leases are written and checked with (ms). */
   constructor(
     private readonly graph: NodeGraph,
@@ -116,12 +130,24 @@ export class Resolver {
     private readonly leaseClock: () => number,
   ) {}
 
+  /** nodesOf(ev), remembered for events without alias (see nodesMemo). */
+  nodesOf(ev: EventIdentity): NodeRef[] {
+    if (ev.alias) return nodesOf(ev, this.rules);
+    const hit = this.nodesMemo.get(ev.identifiers);
+    if (hit && hit.keys.length === ev.identifiers.length && ev.identifiers.every((id, i) => hit.keys[i] === `${id.type}#${id.value}`)) {
+      return hit.nodes;
+    }
+    const nodes = nodesOf(ev, this.rules);
+    this.nodesMemo.set(ev.identifiers, { keys: ev.identifiers.map((id) => `${id.type}#${id.value}`), nodes });
+    return nodes;
+  }
+
   async resolve(input: ResolveInput): Promise<ResolveResult> {
-    const all = nodesOf(input, this.rules);
+    const all = this.nodesOf(input);
     if (all.length === 0) return { personId: null, changes: [] };
     await this.graph.prefetch(all.map((n) => n.node));
     const changes = new Map<string, IdentityChangeRecord>();
-    const pending = scopeOf(input, this.rules, changes);
+    const pending = scopeOf(input, this.rules, changes, all);
     if (await this.anyNeedsWrite(pending)) {
       this.graph.stats.writingEvents++;
       const done = await this.writeUnderLeases(pending);

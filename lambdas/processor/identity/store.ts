@@ -30,7 +30,7 @@
  *   when it has seen neither, both are linked, so events arriving later with either join.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type EventIdentity, type IdentityRules, isShared, type NodeRef, nodeIdOf, nodesOf, validateRules } from '../../../domain/index.js';
+import { type EventIdentity, type IdentityRules, isShared, type NodeRef, nodeIdOf, validateRules } from '../../../domain/index.js';
 import type { Identifier } from '../../../schemas/index.js';
 import { NodeGraph } from './graph.js';
 import { type ResolveInput, type ResolveResult, Resolver } from './resolve.js';
@@ -84,7 +84,7 @@ export class IdentityStore {
 
   /** Nodes an event touches, for batch prefetching. */
   nodesOf(ev: EventIdentity): string[] {
-    return nodesOf(ev, this.rules).map((n) => n.node);
+    return this.resolver.nodesOf(ev).map((n) => n.node);
   }
 
   /** Apply one event: record user co-occurrence, link what the rules allow, stamp the person (see resolve.ts). */
