@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { entryPath, LAMBDA_BUNDLE, LAMBDA_ENTRIES, type LambdaName, PROJECT_ROOT } from '../lambdas/index.js';
+import { entryPath, LAMBDA_ENTRIES, LAMBDA_ESBUILD_OPTIONS, type LambdaName, PROJECT_ROOT } from '../lambdas/index.js';
 import type { BenchReport, SummaryRow } from './index.js';
 
 /** The SDK clients each handler imports (its floor). */
@@ -39,13 +39,7 @@ async function bundle(entry: string | { contents: string }, outfile: string): Pr
       ? { entryPoints: [entry] }
       : { stdin: { contents: entry.contents, resolveDir: PROJECT_ROOT, loader: 'js' as const } }),
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: LAMBDA_BUNDLE.target,
-    format: LAMBDA_BUNDLE.format,
-    minify: LAMBDA_BUNDLE.minify,
-    mainFields: LAMBDA_BUNDLE.mainFields,
-    banner: { js: LAMBDA_BUNDLE.banner },
+    ...LAMBDA_ESBUILD_OPTIONS,
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'error',
   });

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { entryPath, LAMBDA_BUNDLE, LAMBDA_ENTRIES, type LambdaName, PROJECT_ROOT } from './bundling.js';
+import { entryPath, LAMBDA_ENTRIES, LAMBDA_ESBUILD_OPTIONS, type LambdaName, PROJECT_ROOT } from './bundling.js';
 
 export interface BundleReport {
   name: LambdaName;
@@ -36,13 +36,7 @@ export async function bundleLambda(name: LambdaName, outRoot = join(PROJECT_ROOT
   const result = await build({
     entryPoints: [entryPath(name)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: LAMBDA_BUNDLE.target,
-    format: LAMBDA_BUNDLE.format,
-    minify: LAMBDA_BUNDLE.minify,
-    mainFields: LAMBDA_BUNDLE.mainFields,
-    banner: { js: LAMBDA_BUNDLE.banner },
+    ...LAMBDA_ESBUILD_OPTIONS,
     metafile: true,
     logLevel: 'warning',
   });

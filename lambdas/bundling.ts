@@ -26,6 +26,17 @@ export const LAMBDA_BUNDLE = {
   banner: ESM_REQUIRE_BANNER,
 };
 
+/** LAMBDA_BUNDLE as esbuild build options (the local bundle build and the bundle-size benchmark). */
+export const LAMBDA_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node' as const,
+  target: LAMBDA_BUNDLE.target,
+  format: LAMBDA_BUNDLE.format,
+  minify: LAMBDA_BUNDLE.minify,
+  mainFields: LAMBDA_BUNDLE.mainFields,
+  banner: { js: LAMBDA_BUNDLE.banner },
+};
+
 /** The Lambda entry points of the project, relative to the project root. */
 export const LAMBDA_ENTRIES = {
   collector: 'lambdas/collector/handler.ts',
